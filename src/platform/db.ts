@@ -1,0 +1,168 @@
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { mkdirSync, openSync, closeSync, writeSync, readFileSync, unlinkSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError } from '../core/errors.js';
+
+/**
+ * The one database handle every wing uses. PostgreSQL dialect only: an embedded PGlite by default, a real
+ * PostgreSQL server when DATABASE_URL is set. Write SQL that runs on PostgreSQL 15.
+ * Counts and bigints: cast in SQL (`count(*)::int`) so both drivers return numbers.
+ */
+export interface Queryable {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs several statements (no parameters). */
+  exec(text: string): Promise<void>;
+  /** Runs `fn` in one transaction; rolls back on throw. Keep transactions short (PGlite has one connection). */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+  private chain: Promise<unknown> = Promise.resolve();
+  constructor(
+    readonly pglite: PGlite,
+    private readonly lock?: DataDirLock,
+  ) {}
+  /** PGlite has a single connection: serialise work so a transaction never interleaves with other queries. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+  query<T>(text: string, params?: unknown[]) {
+    return this.serial(async () => {
+      const r = await this.pglite.query<T>(text, params as never[]);
+      return { rows: r.rows };
+    });
+  }
+  exec(text: string) {
+    return this.serial(async () => {
+      await this.pglite.exec(text);
+    });
+  }
+  transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+    return this.serial(() =>
+      this.pglite.transaction(async (tx) =>
+        fn({
+          query: async <R>(text: string, params?: unknown[]) => ({ rows: (await tx.query<R>(text, params as never[])).rows }),
+        }),
+      ),
+    );
+  }
+  async close() {
+    await this.chain.catch(() => undefined);
+    await this.pglite.close();
+    this.lock?.release();
+  }
+}
+
+class PostgresDb implements Db {
+  readonly kind = 'postgres' as const;
+  constructor(readonly pool: pg.Pool) {}
+  async query<T>(text: string, params?: unknown[]) {
+    const r = await this.pool.query(text, params);
+    return { rows: r.rows as T[] };
+  }
+  async exec(text: string) {
+    await this.pool.query(text);
+  }
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn({ query: async <R>(t: string, p?: unknown[]) => ({ rows: (await client.query(t, p)).rows as R[] }) });
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+  async close() {
+    await this.pool.end();
+  }
+}
+
+// Return int8 and numeric as JS numbers on node-postgres too (PGlite does the same), timestamps as Date.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+/** An exclusive lock on an embedded data directory: a second process gets a clear error instead of corrupting it. */
+export class DataDirLock {
+  private constructor(private readonly path: string) {}
+  static acquire(dir: string): DataDirLock {
+    const path = join(dir, 'stackwatch.lock');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(path, 'wx');
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        return new DataDirLock(path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const pid = Number(readFileSync(path, 'utf8').trim());
+        if (pid && pid !== process.pid && isAlive(pid)) {
+          throw new AppError(
+            409,
+            'data_dir_locked',
+            `The data directory ${dir} is in use by another Stackwatch process (pid ${pid}). Stop it first, or point STACKWATCH_DATA_DIR elsewhere.`,
+          );
+        }
+        if (pid === process.pid) throw new AppError(409, 'data_dir_locked', `The data directory ${dir} is already open in this process.`);
+        unlinkSync(path); // stale lock from a process that died
+      }
+    }
+    throw new AppError(409, 'data_dir_locked', `Could not lock ${dir}.`);
+  }
+  release() {
+    try {
+      if (existsSync(this.path) && readFileSync(this.path, 'utf8').trim() === String(process.pid)) unlinkSync(this.path);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface OpenOptions {
+  /** postgres://… for a real server; otherwise the embedded database. */
+  databaseUrl?: string;
+  /** Data directory for the embedded database; `memory://` or undefined for an in-memory one (tests). */
+  dataDir?: string;
+}
+
+export async function openDb(opts: OpenOptions): Promise<Db> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 20 });
+    await pool.query('select 1');
+    return new PostgresDb(pool);
+  }
+  if (!opts.dataDir || opts.dataDir === 'memory://') {
+    return new PgliteDb(await PGlite.create());
+  }
+  mkdirSync(opts.dataDir, { recursive: true });
+  const lock = DataDirLock.acquire(opts.dataDir);
+  try {
+    const pglite = await PGlite.create({ dataDir: join(opts.dataDir, 'pg') });
+    return new PgliteDb(pglite, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
