@@ -39,6 +39,14 @@ const ALIASES: Record<string, string> = {
   'uae': 'AE', 'czech republic': 'CZ', 'macedonia': 'MK', 'north macedonia': 'MK', 'brunei': 'BN',
   'east timor': 'TL', 'timor-leste': 'TL', 'kyrgyzstan': 'KG', 'somaliland': 'SO', 'sudan': 'SD', 'south sudan': 'SS',
   'taiwan': 'TW', 'hong kong': 'HK', 'macau': 'MO', 'guinea-bissau': 'GW', 'guinea bissau': 'GW',
+  // Spellings found in the STOP workbook and the IODA outage list.
+  'iran (islamic republic of)': 'IR', 'palestine, state of': 'PS', 'palestinian territories': 'PS',
+  'venezuela (bolivarian republic of)': 'VE', 'venezuela, bolivarian republic of': 'VE', 'tanzania, united republic of': 'TZ',
+  'democraticrepubliccongo': 'CD', 'democratic republic of (drc)': 'CD', 'srilanka': 'LK', 'timor leste': 'TL',
+  'kyrgyz republic (kyrgyzstan)': 'KG', 'kyrgyz republic': 'KG', 'united states of america (usa)': 'US',
+  "ivory coast (cote d'ivoire)": 'CI', 'myanmar/burma': 'MM', 'bosnia & herzegovina': 'BA', 'antigua & barbuda': 'AG',
+  'curacao': 'CW', 'saint martin': 'MF', 'bonaire/sint eustatius/saba': 'BQ', 'bonaire, sint eustatius and saba': 'BQ',
+  'federated states of micronesia': 'FM', 'great britain': 'GB', 'reunion': 'RE',
 };
 
 export function countryCodeFromName(name: string): string | undefined {
