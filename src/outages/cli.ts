@@ -1,4 +1,48 @@
-import type { CliCommand } from '../core/cli-kit.js';
+import { parseCommandArgs, table, UsageError, type CliCommand } from '../core/cli-kit.js';
+import { detect } from './detect/index.js';
+import { eventJson, FILE_USAGE, fileOptions, guarded, loadConfig, parseOptionsFrom } from './cli-common.js';
+import { isoUtc } from './model.js';
+import { readSignalFile } from './signals/index.js';
+
+const detectCommand: CliCommand = {
+  path: ['outages', 'detect'],
+  summary: 'Find outages and throttling in a signal file (IODA, Radar, Monash or generic CSV)',
+  usage: `stackwatch outages detect [--format ioda|radar|monash|csv] [--json] [options] <file>\n${FILE_USAGE}\n  --json               print {"events": [...]}`,
+  async run(argv, { stdout, stderr }) {
+    return guarded(stderr, async () => {
+      const { values, positionals } = parseCommandArgs(argv, { ...fileOptions, json: { type: 'boolean' } });
+      if (positionals.length !== 1) throw new UsageError('give exactly one signal file');
+      const config = loadConfig(values.config);
+      const parsed = readSignalFile(positionals[0]!, parseOptionsFrom(values));
+      if (!parsed.series.length) throw new UsageError(`${positionals[0]} holds labelled events (${parsed.labels.length}), not signal series: use it with "outages evaluate --labels"`);
+      const { events } = detect(parsed.series, config);
+      if (values.json) {
+        stdout.write(JSON.stringify({ events: events.map(eventJson) }) + '\n');
+        return 0;
+      }
+      stdout.write(`${parsed.series.length} series (${parsed.format}), ${events.length} events\n`);
+      if (events.length) {
+        stdout.write(
+          table(
+            ['entity', 'scope', 'kind', 'start (UTC)', 'end (UTC)', 'depth', 'severity', 'confidence', 'signals'],
+            events.map((e) => [
+              e.entity + (e.members ? ` (${e.members.affected}/${e.members.total})` : ''),
+              e.scope,
+              e.kind,
+              isoUtc(e.start),
+              e.end === null ? 'ongoing' : isoUtc(e.end),
+              e.depth.toFixed(2),
+              e.severity.toFixed(1),
+              e.confidence.toFixed(2),
+              e.signals.join(','),
+            ]),
+          ),
+        );
+      }
+      return 0;
+    });
+  },
+};
 
 /** Sub-commands of this wing, registered in src/cli.ts. */
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [detectCommand];
