@@ -1,0 +1,176 @@
+/** Shapes of the Stackwatch HTTP API as the console uses them (see docs/console.md and the API contract). */
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  orgId: string;
+  orgName: string;
+}
+
+export interface Meta {
+  incidentTypes: string[];
+  statuses: string[];
+  severities: string[];
+  tlpLabels: string[];
+  roles: string[];
+  lawStatuses: string[];
+  rights: string[];
+  evidenceKinds: string[];
+  targetKinds: string[];
+  countries: { code: string; name: string }[];
+  tokenScopes?: string[];
+}
+
+export type Precision = 'day' | 'minute';
+
+export interface Incident {
+  id: string;
+  type: string;
+  title: string;
+  country: string;
+  area: string | null;
+  networks: { asn: number; name: string }[];
+  services: string[];
+  actors: { name: string; role: string }[];
+  targets: string[];
+  startAt: string | null;
+  startPrecision: Precision;
+  endAt: string | null;
+  endPrecision: Precision | null;
+  status: string;
+  severity: string | null;
+  tlp: string;
+  summary: string | null;
+  description: string | null;
+  tags: string[];
+  dataQuality: { code: string; reason: string }[];
+  confidence: number | null;
+  origin: string | null;
+  orgId: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  lawIds: string[];
+}
+
+export interface Source {
+  id: string;
+  kind: string;
+  url: string;
+  title: string | null;
+  publisher: string | null;
+  retrievedAt: string | null;
+  sha256: string | null;
+}
+
+export interface Evidence {
+  id: string;
+  kind: string;
+  ref: string;
+  summary: string | null;
+  data: unknown;
+  addedAt: string;
+}
+
+export interface LawRef {
+  id: string;
+  title: string;
+  country: string;
+  status: string;
+}
+
+export interface IncidentDetail extends Incident {
+  sources: Source[];
+  evidence: Evidence[];
+  laws: LawRef[];
+}
+
+export interface HistoryEntry {
+  version: number;
+  at: string;
+  actorLabel: string;
+  action: string;
+  changes: Record<string, { from: unknown; to: unknown }>;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export interface CountryStat {
+  country: string;
+  count: number;
+  shutdownDays: number;
+}
+
+export interface MonthlyStat {
+  month: string;
+  type: string;
+  count: number;
+}
+
+export interface Law {
+  id: string;
+  country: string;
+  title: string;
+  status: string;
+  timeline: { status: string; date: string; note: string | null }[];
+  articles: { ref: string; text: string; concern: string | null }[];
+  rights: string[];
+  summary: string | null;
+  url: string | null;
+  tlp: string;
+  incidentIds: string[];
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface CountryProfile {
+  country: string;
+  name: string;
+  incidentCount: number;
+  shutdownDays: number;
+  byType: { type: string; count: number }[];
+  laws: Law[];
+}
+
+export interface AdminUser {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  orgId: string;
+  orgName: string;
+  disabled: boolean;
+  totpEnabled: boolean;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actorLabel: string;
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}

@@ -1,0 +1,387 @@
+import { useState, type FormEvent } from 'react';
+import { api, ApiError } from '../api/client.js';
+import type { HistoryEntry, IncidentDetail } from '../api/types.js';
+import { Link } from '../app/router.js';
+import { canWrite, useSession } from '../auth/auth.js';
+import { useI18n, type I18n } from '../i18n/index.js';
+import { ErrorBox, Field, Loading, Section, StatusBadge, TlpBadge, isHttpUrl } from '../ui/components.js';
+import { useApi } from '../ui/useApi.js';
+
+interface TimelineEvent {
+  at: string;
+  kind: 'start' | 'end' | 'ongoing' | 'evidence' | 'source' | 'change';
+  text: string;
+  detail?: string | undefined;
+}
+
+function shortValue(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '—';
+  if (typeof v === 'string') return v.length > 80 ? `${v.slice(0, 77)}…` : v;
+  const s = JSON.stringify(v);
+  return s.length > 80 ? `${s.slice(0, 77)}…` : s;
+}
+
+export function buildTimeline(inc: IncidentDetail, history: HistoryEntry[], i18n: I18n): TimelineEvent[] {
+  const { t, label } = i18n;
+  const out: TimelineEvent[] = [];
+  if (inc.startAt) out.push({ at: inc.startAt, kind: 'start', text: t('incidents.tl.start') });
+  if (inc.endAt) out.push({ at: inc.endAt, kind: 'end', text: t('incidents.tl.end') });
+  for (const e of inc.evidence) out.push({ at: e.addedAt, kind: 'evidence', text: t('incidents.tl.evidence', { kind: label('evidenceKind', e.kind) }), detail: e.summary ?? e.ref });
+  for (const s of inc.sources) if (s.retrievedAt) out.push({ at: s.retrievedAt, kind: 'source', text: t('incidents.tl.source'), detail: s.title ?? s.url });
+  for (const h of history)
+    out.push({
+      at: h.at,
+      kind: 'change',
+      text: t('incidents.tl.change', { version: h.version, action: label('action', h.action), actor: h.actorLabel }),
+      detail: Object.keys(h.changes).join(', ') || undefined,
+    });
+  out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  if (inc.startAt && !inc.endAt) out.push({ at: new Date().toISOString(), kind: 'ongoing', text: t('incidents.tl.ongoing') });
+  return out;
+}
+
+function durationDays(inc: IncidentDetail): number | null {
+  if (!inc.startAt) return null;
+  const end = inc.endAt ? Date.parse(inc.endAt) : Date.now();
+  const d = (end - Date.parse(inc.startAt)) / 86_400_000;
+  return Number.isFinite(d) && d >= 0 ? Math.max(1, Math.round(d)) : null;
+}
+
+export function IncidentPage({ id }: { id: string }) {
+  const i18n = useI18n();
+  const { t, label, country, date, num } = i18n;
+  const { user, meta } = useSession();
+  const res = useApi<IncidentDetail>(`/api/incidents/${encodeURIComponent(id)}`);
+  const hist = useApi<{ items: HistoryEntry[] }>(`/api/incidents/${encodeURIComponent(id)}/history`);
+
+  if (res.error) return <ErrorBox error={res.error} onRetry={res.reload} />;
+  if (!res.data) return <Loading />;
+  const inc = res.data;
+  const history = hist.data?.items ?? [];
+  const timeline = buildTimeline(inc, history, i18n);
+  const days = durationDays(inc);
+  const writer = canWrite(user);
+  const reloadAll = () => {
+    res.reload();
+    hist.reload();
+  };
+
+  return (
+    <article className="page incident" data-incident-id={inc.id}>
+      <div className="page-head">
+        <div>
+          <p className="eyebrow">
+            <Link to={`/countries/${inc.country}`}>{country(inc.country)}</Link> · {label('type', inc.type)}
+          </p>
+          <h1>{inc.title}</h1>
+          <p className="badges">
+            <TlpBadge tlp={inc.tlp} /> <StatusBadge status={inc.status} />
+            {inc.severity && <span className={`sev sev-${inc.severity}`}>{label('severity', inc.severity)}</span>}
+            <span className="muted">{t('incidents.version', { version: inc.version })}</span>
+          </p>
+        </div>
+        {writer && (
+          <Link to={`/incidents/${encodeURIComponent(inc.id)}/edit`} className="btn btn-primary">
+            {t('common.edit')}
+          </Link>
+        )}
+      </div>
+
+      <div className="grid-2">
+        <Section title={t('common.details')}>
+          <dl className="facts">
+            <dt>{t('incidents.start')}</dt>
+            <dd>{date(inc.startAt, inc.startPrecision === 'minute')}</dd>
+            <dt>{t('incidents.end')}</dt>
+            <dd>{inc.endAt ? date(inc.endAt, inc.endPrecision === 'minute') : t('common.ongoing')}</dd>
+            {days !== null && (
+              <>
+                <dt>{t('incidents.duration')}</dt>
+                <dd>{t('incidents.days', { days: num(days) })}</dd>
+              </>
+            )}
+            {inc.area && (
+              <>
+                <dt>{t('incidents.area')}</dt>
+                <dd>{inc.area}</dd>
+              </>
+            )}
+            {inc.networks.length > 0 && (
+              <>
+                <dt>{t('incidents.networks')}</dt>
+                <dd>{inc.networks.map((n) => `AS${n.asn} ${n.name}`).join(', ')}</dd>
+              </>
+            )}
+            {inc.services.length > 0 && (
+              <>
+                <dt>{t('incidents.services')}</dt>
+                <dd>{inc.services.join(', ')}</dd>
+              </>
+            )}
+            {inc.actors.length > 0 && (
+              <>
+                <dt>{t('incidents.actors')}</dt>
+                <dd>{inc.actors.map((a) => `${a.name} (${label('actorRole', a.role)})`).join(', ')}</dd>
+              </>
+            )}
+            {inc.targets.length > 0 && (
+              <>
+                <dt>{t('incidents.targets')}</dt>
+                <dd>{inc.targets.map((x) => label('target', x)).join(', ')}</dd>
+              </>
+            )}
+            {inc.tags.length > 0 && (
+              <>
+                <dt>{t('incidents.tags')}</dt>
+                <dd>
+                  {inc.tags.map((tag) => (
+                    <span key={tag} className="tag">
+                      {tag}
+                    </span>
+                  ))}
+                </dd>
+              </>
+            )}
+            {inc.confidence !== null && inc.confidence !== undefined && (
+              <>
+                <dt>{t('incidents.confidence')}</dt>
+                <dd>{num(inc.confidence)}</dd>
+              </>
+            )}
+            {inc.origin && (
+              <>
+                <dt>{t('incidents.origin')}</dt>
+                <dd>{inc.origin}</dd>
+              </>
+            )}
+            <dt>{t('common.updated')}</dt>
+            <dd>{date(inc.updatedAt, true)}</dd>
+          </dl>
+          {inc.summary && <p className="lead">{inc.summary}</p>}
+          {inc.description && <p className="prose">{inc.description}</p>}
+          {inc.dataQuality.length > 0 && (
+            <div className="notice">
+              <h3>{t('incidents.dataQuality')}</h3>
+              <ul>
+                {inc.dataQuality.map((q) => (
+                  <li key={q.code}>
+                    <code>{q.code}</code> {q.reason}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </Section>
+
+        <Section title={t('incidents.timeline')}>
+          <ol className="timeline" data-testid="timeline">
+            {timeline.map((e, i) => (
+              <li key={`${e.kind}-${i}`} className={`tl-${e.kind}`}>
+                <time dateTime={e.at}>{e.kind === 'ongoing' ? date(e.at) : date(e.at, e.kind !== 'start' && e.kind !== 'end')}</time>
+                <span className="tl-text">{e.text}</span>
+                {e.detail && <span className="tl-detail">{e.detail}</span>}
+              </li>
+            ))}
+          </ol>
+        </Section>
+      </div>
+
+      <Section title={t('incidents.sources')}>
+        {inc.sources.length === 0 ? (
+          <p className="muted">{t('incidents.noSources')}</p>
+        ) : (
+          <ul className="plain-list">
+            {inc.sources.map((s) => (
+              <li key={s.id}>
+                <a href={s.url} rel="noopener noreferrer nofollow" target="_blank">
+                  {s.title || s.url}
+                </a>
+                {s.publisher && <span className="muted"> — {s.publisher}</span>}
+                {s.retrievedAt && <span className="muted"> · {t('incidents.retrieved', { date: date(s.retrievedAt) })}</span>}
+              </li>
+            ))}
+          </ul>
+        )}
+        {writer && <AddSource incidentId={inc.id} onAdded={reloadAll} />}
+      </Section>
+
+      <Section title={t('incidents.evidence')}>
+        {inc.evidence.length === 0 ? (
+          <p className="muted">{t('incidents.noEvidence')}</p>
+        ) : (
+          <ul className="plain-list">
+            {inc.evidence.map((e) => (
+              <li key={e.id}>
+                <strong>{label('evidenceKind', e.kind)}</strong> <code>{e.ref}</code>
+                {e.summary && <span> — {e.summary}</span>}
+                <span className="muted"> · {date(e.addedAt)}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+        {writer && <AddEvidence incidentId={inc.id} kinds={meta.evidenceKinds} onAdded={reloadAll} />}
+      </Section>
+
+      <Section title={t('incidents.laws')}>
+        {inc.laws.length === 0 ? (
+          <p className="muted">{t('incidents.noLaws')}</p>
+        ) : (
+          <ul className="plain-list">
+            {inc.laws.map((l) => (
+              <li key={l.id}>
+                <Link to={`/laws/${encodeURIComponent(l.id)}`}>{l.title}</Link> <span className="muted">({country(l.country)}, {label('lawStatus', l.status)})</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+
+      <Section title={t('incidents.history')}>
+        {hist.error ? (
+          <ErrorBox error={hist.error} onRetry={hist.reload} />
+        ) : history.length === 0 ? (
+          <p className="muted">{t('incidents.noHistory')}</p>
+        ) : (
+          <ol className="history">
+            {[...history].reverse().map((h) => (
+              <li key={h.version}>
+                <p>
+                  <strong>{t('incidents.tl.change', { version: h.version, action: label('action', h.action), actor: h.actorLabel })}</strong>{' '}
+                  <time className="muted" dateTime={h.at}>
+                    {date(h.at, true)}
+                  </time>
+                </p>
+                {Object.keys(h.changes).length > 0 && (
+                  <ul>
+                    {Object.entries(h.changes).map(([field, c]) => (
+                      <li key={field}>{t('incidents.changed', { field, from: shortValue(c.from), to: shortValue(c.to) })}</li>
+                    ))}
+                  </ul>
+                )}
+              </li>
+            ))}
+          </ol>
+        )}
+      </Section>
+    </article>
+  );
+}
+
+function AddSource({ incidentId, onAdded }: { incidentId: string; onAdded: () => void }) {
+  const { t } = useI18n();
+  const [url, setUrl] = useState('');
+  const [title, setTitle] = useState('');
+  const [publisher, setPublisher] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setFailure(null);
+    if (!isHttpUrl(url.trim())) {
+      setErrors({ url: t('form.err.url') });
+      return;
+    }
+    setErrors({});
+    setBusy(true);
+    try {
+      await api.post(`/api/incidents/${encodeURIComponent(incidentId)}/sources`, { url: url.trim(), ...(title.trim() ? { title: title.trim() } : {}), ...(publisher.trim() ? { publisher: publisher.trim() } : {}) });
+      setUrl('');
+      setTitle('');
+      setPublisher('');
+      onAdded();
+    } catch (err) {
+      if (err instanceof ApiError && Object.keys(err.fieldErrors()).length) setErrors(err.fieldErrors());
+      else setFailure(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <details className="subform">
+      <summary>{t('incidents.addSource')}</summary>
+      <form onSubmit={submit} noValidate className="form-grid">
+        {failure && <ErrorBox error={failure} />}
+        <Field label={t('incidents.sourceUrl')} error={errors.url} required className="field-wide">
+          {(p) => <input {...p} type="url" name="url" value={url} onChange={(e) => setUrl(e.target.value)} />}
+        </Field>
+        <Field label={t('incidents.sourceTitle')} error={errors.title}>
+          {(p) => <input {...p} name="sourceTitle" value={title} onChange={(e) => setTitle(e.target.value)} />}
+        </Field>
+        <Field label={t('incidents.sourcePublisher')} error={errors.publisher}>
+          {(p) => <input {...p} name="publisher" value={publisher} onChange={(e) => setPublisher(e.target.value)} />}
+        </Field>
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {busy ? t('common.saving') : t('common.add')}
+          </button>
+        </div>
+      </form>
+    </details>
+  );
+}
+
+function AddEvidence({ incidentId, kinds, onAdded }: { incidentId: string; kinds: string[]; onAdded: () => void }) {
+  const { t, label } = useI18n();
+  const [kind, setKind] = useState(kinds[0] ?? 'document');
+  const [ref, setRef] = useState('');
+  const [summary, setSummary] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setFailure(null);
+    const errs: Record<string, string> = {};
+    if (!ref.trim()) errs.ref = t('form.err.required');
+    if (!summary.trim()) errs.summary = t('form.err.required');
+    setErrors(errs);
+    if (Object.keys(errs).length) return;
+    setBusy(true);
+    try {
+      await api.post(`/api/incidents/${encodeURIComponent(incidentId)}/evidence`, { kind, ref: ref.trim(), summary: summary.trim() });
+      setRef('');
+      setSummary('');
+      onAdded();
+    } catch (err) {
+      if (err instanceof ApiError && Object.keys(err.fieldErrors()).length) setErrors(err.fieldErrors());
+      else setFailure(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <details className="subform">
+      <summary>{t('incidents.addEvidence')}</summary>
+      <form onSubmit={submit} noValidate className="form-grid">
+        {failure && <ErrorBox error={failure} />}
+        <Field label={t('incidents.evidenceKind')} error={errors.kind}>
+          {(p) => (
+            <select {...p} name="kind" value={kind} onChange={(e) => setKind(e.target.value)}>
+              {kinds.map((k) => (
+                <option key={k} value={k}>
+                  {label('evidenceKind', k)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={t('incidents.evidenceRef')} hint={t('incidents.evidenceRefHint')} error={errors.ref} required>
+          {(p) => <input {...p} name="ref" value={ref} onChange={(e) => setRef(e.target.value)} />}
+        </Field>
+        <Field label={t('incidents.evidenceSummary')} error={errors.summary} required className="field-wide">
+          {(p) => <textarea {...p} name="evidenceSummary" rows={2} value={summary} onChange={(e) => setSummary(e.target.value)} />}
+        </Field>
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {busy ? t('common.saving') : t('common.add')}
+          </button>
+        </div>
+      </form>
+    </details>
+  );
+}

@@ -1,0 +1,123 @@
+import { useMemo } from 'react';
+import type { CountryStat, MonthlyStat } from '../api/types.js';
+import { Link, useQueryState } from '../app/router.js';
+import { useSession } from '../auth/auth.js';
+import { useI18n } from '../i18n/index.js';
+import { ErrorBox, Field, Loading, Section } from '../ui/components.js';
+import { useApi } from '../ui/useApi.js';
+import { MonthlyChart } from './MonthlyChart.js';
+import { WorldMap } from './WorldMap.js';
+
+function isoDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+export function presetRange(preset: '12m' | '5y' | 'all', now = new Date()): { from: string; to: string } {
+  if (preset === 'all') return { from: '', to: '' };
+  const from = new Date(Date.UTC(now.getUTCFullYear() - (preset === '5y' ? 5 : 1), now.getUTCMonth(), now.getUTCDate()));
+  return { from: isoDay(from), to: isoDay(now) };
+}
+
+/** Period chooser shared by the overview and the country page; the period lives in the URL. */
+export function PeriodPicker({ withType = false }: { withType?: boolean }) {
+  const { t, label } = useI18n();
+  const { meta } = useSession();
+  const [params, setParams] = useQueryState();
+  const from = params.get('from') ?? '';
+  const to = params.get('to') ?? '';
+  const presets = [
+    ['12m', t('map.last12')],
+    ['5y', t('map.last5y')],
+    ['all', t('map.allTime')],
+  ] as const;
+  return (
+    <form className="period" onSubmit={(e) => e.preventDefault()} aria-label={t('map.period')}>
+      <div className="preset-buttons" role="group" aria-label={t('map.period')}>
+        {presets.map(([p, text]) => {
+          const r = presetRange(p);
+          const active = r.from === from && r.to === to;
+          return (
+            <button key={p} type="button" className={`btn${active ? ' btn-active' : ''}`} aria-pressed={active} onClick={() => setParams({ from: r.from || undefined, to: r.to || undefined })}>
+              {text}
+            </button>
+          );
+        })}
+      </div>
+      <Field label={t('common.from')}>{(p) => <input {...p} type="date" name="from" value={from} onChange={(e) => setParams({ from: e.target.value || undefined })} />}</Field>
+      <Field label={t('common.to')}>{(p) => <input {...p} type="date" name="to" value={to} onChange={(e) => setParams({ to: e.target.value || undefined })} />}</Field>
+      {withType && (
+        <Field label={t('common.type')}>
+          {(p) => (
+            <select {...p} name="type" value={params.get('type') ?? ''} onChange={(e) => setParams({ type: e.target.value || undefined })}>
+              <option value="">{t('common.all')}</option>
+              {meta.incidentTypes.map((ty) => (
+                <option key={ty} value={ty}>
+                  {label('type', ty)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      )}
+    </form>
+  );
+}
+
+export function Overview() {
+  const { t, country, num } = useI18n();
+  const [params] = useQueryState();
+  const from = params.get('from') ?? '';
+  const to = params.get('to') ?? '';
+  const type = params.get('type') ?? '';
+  const countries = useApi<{ items: CountryStat[] }>('/api/stats/countries', { from, to, type });
+  const monthly = useApi<{ items: MonthlyStat[] }>('/api/stats/monthly', { from, to });
+  const top = useMemo(() => [...(countries.data?.items ?? [])].sort((a, b) => b.count - a.count).slice(0, 12), [countries.data]);
+  const listLink = (cc: string) => `/incidents?${new URLSearchParams({ country: cc, ...(from ? { from } : {}), ...(to ? { to } : {}), ...(type ? { type } : {}) })}`;
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>{t('nav.overview')}</h1>
+      </div>
+      <PeriodPicker withType />
+      <div className="grid-map">
+        <Section title={t('map.title')}>
+          {countries.error ? <ErrorBox error={countries.error} onRetry={countries.reload} /> : !countries.data ? <Loading /> : <WorldMap stats={countries.data.items} />}
+        </Section>
+        <Section title={t('map.topCountries')}>
+          {countries.data && (
+            <table className="table compact">
+              <thead>
+                <tr>
+                  <th scope="col">{t('common.country')}</th>
+                  <th scope="col" className="num">
+                    {t('incidents.count')}
+                  </th>
+                  <th scope="col" className="num">
+                    {t('incidents.shutdownDays')}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {top.map((s) => (
+                  <tr key={s.country}>
+                    <td>
+                      <Link to={`/countries/${s.country}`}>{country(s.country)}</Link>
+                    </td>
+                    <td className="num">
+                      <Link to={listLink(s.country)}>{num(s.count)}</Link>
+                    </td>
+                    <td className="num">{num(Math.round(s.shutdownDays))}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Section>
+      </div>
+      <Section title={t('chart.monthly')}>
+        {monthly.error ? <ErrorBox error={monthly.error} onRetry={monthly.reload} /> : !monthly.data ? <Loading /> : <MonthlyChart items={monthly.data.items} />}
+      </Section>
+    </div>
+  );
+}
