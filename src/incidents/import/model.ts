@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import countries from 'i18n-iso-countries';
+import { countryCodeFromName, countryName } from '../../core/countries.js';
+import type { IncidentStatus, IncidentType, Severity, TimePrecision } from '../../core/taxonomy.js';
+import type { TlpLabel } from '../../core/tlp.js';
+
+/** A problem found in an imported row; the row is kept and the problem recorded in `incidents.data_quality`. */
+export interface DataQualityFlag {
+  code: string;
+  reason: string;
+}
+
+export interface ImportActor {
+  name: string;
+  role: 'ordered_by' | 'carried_out_by' | 'requested_by' | 'other';
+  /** The category the source gives, e.g. "Executive government". */
+  kind?: string;
+}
+
+export interface ImportSource {
+  url: string;
+  title: string;
+  publisher: string;
+}
+
+/** One incident as an importer builds it, before it is written. */
+export interface ImportedIncident {
+  originKey: string;
+  origin: 'stop' | 'ioda';
+  type: IncidentType;
+  title: string;
+  country: string;
+  area: string | null;
+  networks: Record<string, unknown>[];
+  services: string[];
+  actors: ImportActor[];
+  targets: string[];
+  startAt: Date | null;
+  startPrecision: TimePrecision;
+  endAt: Date | null;
+  endPrecision: TimePrecision;
+  status: IncidentStatus;
+  severity: Severity;
+  tlp: TlpLabel;
+  summary: string;
+  description: string;
+  tags: string[];
+  dataQuality: DataQualityFlag[];
+  sources: ImportSource[];
+}
+
+/** Evidence to attach to an incident that already exists (or is created earlier in the same import). */
+export interface ImportedEvidence {
+  kind: 'outage_event' | 'document';
+  ref: string;
+  summary: string;
+  data: Record<string, unknown>;
+  /** Sources to add to the target incident. */
+  sources: ImportSource[];
+  /** When set and later than the target's end (or the target has none), the target's end moves to it. */
+  extendEndTo?: Date | null;
+}
+
+/** What an importer plans for one input row. `row` is the 1-based row number in the sheet or file (header = 1). */
+export type PlannedRow =
+  | { action: 'create'; sheet?: string; row: number; flags: DataQualityFlag[]; incident: ImportedIncident }
+  | {
+      action: 'attach';
+      sheet?: string;
+      row: number;
+      flags: DataQualityFlag[];
+      /** The incident to attach to: by id (already stored) or by origin key (created by this import). */
+      target: { incidentId: string } | { originKey: string };
+      evidence: ImportedEvidence;
+    }
+  | { action: 'skip'; sheet?: string; row: number; flags: DataQualityFlag[] };
+
+export interface ImportFlag {
+  sheet?: string;
+  row: number;
+  code: string;
+  reason: string;
+}
+
+export interface ImportSummary {
+  runId: string;
+  rowsRead: number;
+  /** New incidents created. */
+  imported: number;
+  /** Rows that became evidence or sources on an existing incident instead of a duplicate. */
+  merged: number;
+  /** Rows with at least one data-quality flag (imported, merged or skipped). */
+  flagged: number;
+  /** Rows already present from an earlier run. */
+  unchanged: number;
+  /** Rows not written at all (flagged only): no usable country, duplicate of another row of the same file. */
+  skipped: number;
+  /** Rows read per sheet (STOP) or one entry for the file (IODA). */
+  perSheet: Record<string, number>;
+  flags: ImportFlag[];
+}
+
+export interface ImportOptions {
+  orgId: string;
+  actorLabel?: string;
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export const DAY_MS = 86_400_000;
+
+/** A stable short hash of any JSON-able value (keys sorted), for origin keys. */
+export function stableHash(value: unknown, length = 16): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, length);
+}
+
+function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
+  if (v instanceof Date) return JSON.stringify(v.toISOString());
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+    .join(',')}}`;
+}
+
+/** ISO code for a country as the field's data sets write it; tolerant of "X (Y)", "X, Y of", "X & Y", "CamelCase". */
+export function resolveCountry(raw: string): string | undefined {
+  const name = raw.replace(/\s+/g, ' ').trim();
+  if (!name) return undefined;
+  const tries = [
+    name,
+    name.replace(/\s*\(.*\)\s*$/, ''),
+    (name.match(/\(([^)]+)\)/) ?? [])[1] ?? '',
+    name.replace(/&/g, 'and'),
+    name.replace(/^(.*), (.*)$/, '$2 $1'),
+    name.replace(/([a-z])([A-Z])/g, '$1 $2'),
+    name.split('/')[0] ?? '',
+  ];
+  for (const t of tries) {
+    const code = t.trim() ? countryCodeFromName(t.trim()) : undefined;
+    if (code) return code;
+  }
+  return undefined;
+}
+
+/** A short English country name for titles ("Iran" rather than "Iran, Islamic Republic of"). */
+export function shortCountryName(code: string): string {
+  const alias = countries.getName(code, 'en', { select: 'alias' });
+  return alias ?? countryName(code);
+}
+
+export function ymd(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** Text for full-text search: title, summary, area, country names, tags, services. */
+export function searchText(i: ImportedIncident): string {
+  const names = new Set([countryName(i.country), shortCountryName(i.country)]);
+  return [i.title, i.summary, i.area ?? '', ...names, i.country, ...i.tags, ...i.services].filter(Boolean).join(' ');
+}
+
+/** Lower-case slug for tags: "Power-Outage" → "power-outage". */
+export function slug(s: string): string {
+  return s
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+/** URLs in a free-text cell ("a; b", "a, b", with prose around). Trailing punctuation is dropped. */
+export function extractUrls(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/https?:\/\/[^\s;,"<>]+(?:,[^\s;,"<>]+)*/gi)) {
+    let u = m[0];
+    // A comma directly followed by "http" separates two links written without a space.
+    for (const part of u.split(/,(?=https?:\/\/)/i)) {
+      u = part.replace(/[.,;:)\]]+$/, '');
+      if (u.length > 10 && !out.includes(u)) out.push(u);
+    }
+  }
+  return out;
+}
+
+export function publisherOf(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^www\./, '');
+  } catch {
+    return '';
+  }
+}
