@@ -94,6 +94,7 @@ create table laws (
   summary text not null default '',
   url text,
   tlp text not null default 'TLP:CLEAR' check (tlp in ('TLP:CLEAR','TLP:GREEN','TLP:AMBER','TLP:AMBER+STRICT','TLP:RED')),
+  red_recipients uuid[] not null default '{}',
   created_by uuid,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),

@@ -17,6 +17,8 @@ export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs several statements (no parameters). */
   exec(text: string): Promise<void>;
+  /** Runs a text of several statements without parameters and returns the rows of the last one. */
+  execRows<T = Record<string, unknown>>(text: string): Promise<{ rows: T[] }>;
   /** Runs `fn` in one transaction; rolls back on throw. Keep transactions short (PGlite has one connection). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -46,6 +48,12 @@ class PgliteDb implements Db {
       await this.pglite.exec(text);
     });
   }
+  execRows<T>(text: string) {
+    return this.serial(async () => {
+      const results = await this.pglite.exec(text);
+      return { rows: (results[results.length - 1]?.rows ?? []) as T[] };
+    });
+  }
   transaction<T>(fn: (tx: Queryable) => Promise<T>) {
     return this.serial(() =>
       this.pglite.transaction(async (tx) =>
@@ -71,6 +79,11 @@ class PostgresDb implements Db {
   }
   async exec(text: string) {
     await this.pool.query(text);
+  }
+  async execRows<T>(text: string) {
+    const r = (await this.pool.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+    const last = Array.isArray(r) ? r[r.length - 1] : r;
+    return { rows: (last?.rows ?? []) as T[] };
   }
   async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
     const client = await this.pool.connect();

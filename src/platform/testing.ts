@@ -48,3 +48,34 @@ async function freshPostgres(serverUrl: string): Promise<Db> {
   };
   return db;
 }
+
+/** A small client for `app.request()` that keeps a session cookie and CSRF token like the console does. */
+export class TestClient {
+  cookie = '';
+  csrf = '';
+  bearer = '';
+  constructor(private readonly app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> }) {}
+  async login(email: string, password: string, totp?: string): Promise<Response> {
+    const res = await this.call('POST', '/api/auth/login', { email, password, ...(totp ? { totp } : {}) });
+    if (res.status === 200) {
+      const set = res.headers.get('set-cookie') ?? '';
+      this.cookie = set.split(';')[0] ?? '';
+      this.csrf = ((await res.clone().json()) as { csrfToken: string }).csrfToken;
+    }
+    return res;
+  }
+  call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    const h: Record<string, string> = { ...headers };
+    if (this.cookie) h.cookie = this.cookie;
+    if (this.csrf && method !== 'GET') h['x-csrf-token'] = this.csrf;
+    if (this.bearer) h.authorization = `Bearer ${this.bearer}`;
+    if (body !== undefined && typeof body !== 'string') h['content-type'] = 'application/json';
+    if (typeof body === 'string') h['content-type'] ??= 'application/json';
+    return Promise.resolve(this.app.request(`http://localhost${path}`, { method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) }));
+  }
+  async json<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await this.call(method, path, body);
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  }
+}

@@ -1,0 +1,70 @@
+import { serveStatic } from '@hono/node-server/serve-static';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Db } from './platform/db.js';
+import type { Logger } from './platform/log.js';
+import { authMiddleware, errorResponse, limitBody, newRouter, type App } from './platform/http.js';
+import { platformRoutes } from './platform/routes.js';
+import { incidentRoutes } from './incidents/routes.js';
+import { REPO_ROOT } from './platform/config.js';
+import { apiDocsHtml, apiDocsScript } from './platform/api-docs.js';
+import { wingRoutes } from './wings.js';
+
+export interface AppOptions {
+  db: Db;
+  log: Logger;
+  secureCookies?: boolean;
+  webDir?: string;
+}
+
+/** Composes the wings' routes into one app: the API under /api, the console at /. */
+export function buildApp(opts: AppOptions): App {
+  const app = newRouter();
+  app.onError((err, c) => errorResponse(err, c, opts.log));
+  app.use('*', async (c, next) => {
+    c.set('db', opts.db);
+    c.set('log', opts.log);
+    const started = performance.now();
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('X-Frame-Options', 'DENY');
+    c.header('Cross-Origin-Opener-Policy', 'same-origin');
+    if (!c.res.headers.get('Content-Security-Policy')) {
+      c.header('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    }
+    if (c.req.path.startsWith('/api/')) c.header('Cache-Control', 'no-store');
+    // Paths only: query strings can carry search terms about people at risk, so they are not logged.
+    opts.log.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
+  });
+  app.use('/api/*', limitBody());
+  app.use('/api/*', authMiddleware());
+
+  const api = newRouter();
+  api.route('/', platformRoutes({ secureCookies: opts.secureCookies ?? false }));
+  api.route('/', incidentRoutes());
+  for (const r of wingRoutes()) api.route('/', r);
+  api.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Stackwatch API', version: '0.1.0', description: 'Incident registry, legislation tracker and the wings of Stackwatch. Authenticate with the session cookie (plus X-CSRF-Token on writes) or `Authorization: Bearer <API token>`.' },
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  api.get('/docs', (c) => c.html(apiDocsHtml()));
+  api.get('/docs.js', (c) => c.body(apiDocsScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }));
+  app.route('/api', api);
+  app.all('/api/*', (c) => c.json({ error: { code: 'not_found', message: `No API route ${c.req.method} ${c.req.path}.` } }, 404));
+
+  const webDir = opts.webDir ?? join(REPO_ROOT, 'web', 'dist');
+  if (existsSync(join(webDir, 'index.html'))) {
+    const root = relative(process.cwd(), webDir) || '.';
+    app.use('/assets/*', serveStatic({ root, onFound: (_p, c) => { c.header('Cache-Control', 'public, max-age=31536000, immutable'); } }));
+    app.use('*', serveStatic({ root }));
+    const index = readFileSync(join(webDir, 'index.html'), 'utf8');
+    app.get('*', (c) => c.html(index));
+  } else {
+    app.get('/', (c) =>
+      c.html('<!doctype html><meta charset="utf-8"><title>Stackwatch</title><p>The console has not been built. Run <code>npm run build:web</code> (npm start does it), or use the API: <a href="/api/docs">/api/docs</a>.</p>'),
+    );
+  }
+  return app;
+}

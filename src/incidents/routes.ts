@@ -1,0 +1,161 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { stream } from 'hono/streaming';
+import { errorResponses, newRouter, requireActor, type App } from '../platform/http.js';
+import {
+  DocumentInputSchema, EvidenceInputSchema, IncidentFilterSchema, IncidentInputSchema, IncidentPatchSchema, IncidentSchema, Instant, LawInputSchema,
+  LawPatchSchema, SourceInputSchema, CountryCode,
+} from './model.js';
+import { listIncidents, streamIncidents } from './store.js';
+import {
+  addDocument, addSource, attachEvidence, countryProfile, createIncident, createLaw, getIncident, getLaw, incidentHistory, linkLaw, listLaws,
+  statsByCountry, statsMonthly, updateIncident, updateLaw,
+} from './service.js';
+import { incidentsToCsv } from './export.js';
+import { countryName } from '../core/countries.js';
+import { INCIDENT_STATUSES, LAW_STATUSES } from '../core/taxonomy.js';
+
+const json = <T extends z.ZodType>(schema: T, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+const IdParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
+const Any = z.any();
+const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), total: z.number(), page: z.number(), pageSize: z.number() });
+
+export function incidentRoutes(): App {
+  const r = newRouter();
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/incidents', tags: ['incidents'], summary: 'Search incidents (TLP applied)', request: { query: IncidentFilterSchema }, responses: { 200: json(Page(IncidentSchema)), ...errorResponses } }),
+    async (c) => {
+      const actor = requireActor(c, 'incidents:read');
+      const f = c.req.valid('query');
+      const { items, total } = await listIncidents(c.get('db'), actor, f);
+      return c.json({ items, total, page: f.page, pageSize: f.pageSize }, 200);
+    },
+  );
+
+  const ExportQuery = IncidentFilterSchema.omit({ page: true, pageSize: true }).extend({ format: z.enum(['csv', 'json']).default('json') }).strict();
+  r.openapi(
+    createRoute({ method: 'get', path: '/incidents/export', tags: ['incidents'], summary: 'Export the filtered list as CSV or JSON', request: { query: ExportQuery }, responses: { 200: { description: 'A file' }, ...errorResponses } }),
+    async (c) => {
+      const actor = requireActor(c, 'incidents:read');
+      const { format, ...f } = c.req.valid('query');
+      const db = c.get('db');
+      const stamp = new Date().toISOString().slice(0, 10);
+      c.header('Content-Disposition', `attachment; filename="stackwatch-incidents-${stamp}.${format}"`);
+      c.header('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+      return stream(c, async (s) => {
+        if (format === 'csv') {
+          for await (const chunk of incidentsToCsv(streamIncidents(db, actor, f))) await s.write(chunk);
+        } else {
+          await s.write('{"items":[');
+          let first = true;
+          for await (const inc of streamIncidents(db, actor, f)) {
+            await s.write((first ? '\n' : ',\n') + JSON.stringify(inc));
+            first = false;
+          }
+          await s.write(`\n],"exportedAt":"${new Date().toISOString()}","attribution":"Stackwatch; imported records: Access Now #KeepItOn STOP, IODA (Georgia Tech)"}\n`);
+        }
+      }) as never;
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'post', path: '/incidents', tags: ['incidents'], summary: 'Create an incident', request: { body: body(IncidentInputSchema) }, responses: { 201: json(IncidentSchema, 'Created'), ...errorResponses } }),
+    async (c) => {
+      const actor = requireActor(c, 'incidents:write');
+      const inc = await createIncident(c.get('db'), actor, c.req.valid('json'));
+      const { created: _c, ...rest } = inc;
+      return c.json(rest, 201);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/incidents/{id}', tags: ['incidents'], summary: 'One incident with sources, evidence and laws', request: { params: IdParam }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => c.json(await getIncident(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('param').id), 200),
+  );
+
+  r.openapi(
+    createRoute({ method: 'patch', path: '/incidents/{id}', tags: ['incidents'], summary: 'Change an incident (send the version you edited)', request: { params: IdParam, body: body(IncidentPatchSchema) }, responses: { 200: json(IncidentSchema), 409: json(Any, 'Edited by someone else'), ...errorResponses } }),
+    async (c) => c.json(await updateIncident(c.get('db'), requireActor(c, 'incidents:write'), c.req.valid('param').id, c.req.valid('json')), 200),
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/incidents/{id}/history', tags: ['incidents'], summary: 'Change history', request: { params: IdParam }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => c.json({ items: await incidentHistory(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('param').id) }, 200),
+  );
+
+  r.openapi(
+    createRoute({ method: 'post', path: '/incidents/{id}/sources', tags: ['incidents'], summary: 'Add a source URL', request: { params: IdParam, body: body(SourceInputSchema) }, responses: { 201: json(Any, 'Added'), ...errorResponses } }),
+    async (c) => c.json(await addSource(c.get('db'), requireActor(c, 'incidents:write'), c.req.valid('param').id, c.req.valid('json')), 201),
+  );
+
+  r.openapi(
+    createRoute({ method: 'post', path: '/incidents/{id}/documents', tags: ['incidents'], summary: 'Upload a document (stored with its SHA-256)', request: { params: IdParam, body: body(DocumentInputSchema) }, responses: { 201: json(Any, 'Stored'), ...errorResponses } }),
+    async (c) => c.json(await addDocument(c.get('db'), requireActor(c, 'incidents:write'), c.req.valid('param').id, c.req.valid('json')), 201),
+  );
+
+  r.openapi(
+    createRoute({ method: 'post', path: '/incidents/{id}/evidence', tags: ['incidents'], summary: 'Link evidence (measurement, outage event, takedown record, case)', request: { params: IdParam, body: body(EvidenceInputSchema) }, responses: { 201: json(Any, 'Linked'), ...errorResponses } }),
+    async (c) => c.json(await attachEvidence(c.get('db'), requireActor(c, 'incidents:write'), c.req.valid('param').id, c.req.valid('json')), 201),
+  );
+
+  const Period = z.object({ from: Instant.optional(), to: Instant.optional(), type: z.string().max(60).optional() }).strict();
+  r.openapi(
+    createRoute({ method: 'get', path: '/stats/countries', tags: ['statistics'], summary: 'Incidents and shutdown days per country over a period', request: { query: Period }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => c.json({ items: await statsByCountry(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('query')) }, 200),
+  );
+  const Monthly = z.object({ from: Instant.optional(), to: Instant.optional(), country: CountryCode.optional() }).strict();
+  r.openapi(
+    createRoute({ method: 'get', path: '/stats/monthly', tags: ['statistics'], summary: 'Incidents per month by type', request: { query: Monthly }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => c.json({ items: await statsMonthly(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('query')) }, 200),
+  );
+  const CC = z.object({ cc: CountryCode.openapi({ param: { name: 'cc', in: 'path' } }) });
+  r.openapi(
+    createRoute({ method: 'get', path: '/countries/{cc}', tags: ['statistics'], summary: 'A country: incidents, shutdown days, laws', request: { params: CC }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => {
+      const cc = c.req.valid('param').cc;
+      const lang = (c.req.query('lang') ?? 'en').slice(0, 2);
+      return c.json({ ...(await countryProfile(c.get('db'), requireActor(c, 'incidents:read'), cc)), name: countryName(cc, lang) }, 200);
+    },
+  );
+
+  // Laws
+  const LawQuery = z.object({
+    country: CountryCode.optional(), status: z.enum(LAW_STATUSES).optional(), q: z.string().max(200).optional(),
+    page: z.coerce.number().int().min(1).default(1), pageSize: z.coerce.number().int().min(1).max(500).default(50),
+  }).strict();
+  r.openapi(
+    createRoute({ method: 'get', path: '/laws', tags: ['laws'], summary: 'Laws and bills', request: { query: LawQuery }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const { items, total } = await listLaws(c.get('db'), requireActor(c, 'laws:read'), q);
+      return c.json({ items, total, page: q.page, pageSize: q.pageSize }, 200);
+    },
+  );
+  r.openapi(
+    createRoute({ method: 'post', path: '/laws', tags: ['laws'], summary: 'Track a law or bill', request: { body: body(LawInputSchema) }, responses: { 201: json(Any, 'Created'), ...errorResponses } }),
+    async (c) => c.json(await createLaw(c.get('db'), requireActor(c, 'laws:write'), c.req.valid('json')), 201),
+  );
+  r.openapi(
+    createRoute({ method: 'get', path: '/laws/{id}', tags: ['laws'], summary: 'One law', request: { params: IdParam }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => c.json(await getLaw(c.get('db'), requireActor(c, 'laws:read'), c.req.valid('param').id), 200),
+  );
+  r.openapi(
+    createRoute({ method: 'patch', path: '/laws/{id}', tags: ['laws'], summary: 'Change a law (status moves extend its timeline)', request: { params: IdParam, body: body(LawPatchSchema) }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => c.json(await updateLaw(c.get('db'), requireActor(c, 'laws:write'), c.req.valid('param').id, c.req.valid('json')), 200),
+  );
+  r.openapi(
+    createRoute({ method: 'post', path: '/laws/{id}/incidents', tags: ['laws'], summary: 'Link an incident to a law', request: { params: IdParam, body: body(z.object({ incidentId: z.uuid() }).strict()) }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => c.json(await linkLaw(c.get('db'), requireActor(c, 'laws:write'), c.req.valid('param').id, c.req.valid('json').incidentId, true), 200),
+  );
+  const Unlink = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }), incidentId: z.string().openapi({ param: { name: 'incidentId', in: 'path' } }) });
+  r.openapi(
+    createRoute({ method: 'delete', path: '/laws/{id}/incidents/{incidentId}', tags: ['laws'], summary: 'Unlink an incident from a law', request: { params: Unlink }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => {
+      const p = c.req.valid('param');
+      return c.json(await linkLaw(c.get('db'), requireActor(c, 'laws:write'), p.id, p.incidentId, false), 200);
+    },
+  );
+  void INCIDENT_STATUSES;
+  return r;
+}

@@ -1,0 +1,129 @@
+import type { Queryable } from '../platform/db.js';
+import type { Actor } from '../platform/audit.js';
+import type { Incident, IncidentFilter, Law } from './model.js';
+
+/** SQL of the registry. Reads always go through `visibleTo` so that TLP is applied on every read path. */
+
+const iso = (d: unknown) => (d == null ? null : new Date(d as string).toISOString());
+
+export const INCIDENT_COLS = `i.id, i.org_id, i.type, i.title, i.country, i.area, i.networks, i.services, i.actors, i.targets,
+  i.start_at, i.start_precision, i.end_at, i.end_precision, i.status, i.severity, i.tlp, i.summary, i.description, i.tags,
+  i.data_quality, i.confidence, i.origin, i.created_at, i.updated_at, i.version, i.red_recipients, i.created_by,
+  array(select li.law_id::text from law_incidents li where li.incident_id = i.id) as law_ids`;
+
+export function rowToIncident(r: Record<string, unknown>): Incident {
+  return {
+    id: r.id as string,
+    type: r.type as string,
+    title: r.title as string,
+    country: (r.country as string).trim(),
+    area: (r.area as string | null) ?? null,
+    networks: (r.networks as Incident['networks']) ?? [],
+    services: (r.services as string[]) ?? [],
+    actors: (r.actors as Incident['actors']) ?? [],
+    targets: (r.targets as string[]) ?? [],
+    startAt: iso(r.start_at),
+    startPrecision: r.start_precision as string,
+    endAt: iso(r.end_at),
+    endPrecision: r.end_precision as string,
+    status: r.status as string,
+    severity: r.severity as string,
+    tlp: r.tlp as string,
+    summary: r.summary as string,
+    description: r.description as string,
+    tags: (r.tags as string[]) ?? [],
+    dataQuality: (r.data_quality as Incident['dataQuality']) ?? [],
+    confidence: r.confidence == null ? null : Number(r.confidence),
+    origin: r.origin as string,
+    orgId: r.org_id as string,
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+    version: Number(r.version),
+    lawIds: (r.law_ids as string[]) ?? [],
+  };
+}
+
+/**
+ * TLP 2.0 on reads. Own organisation: everything but RED; RED only to its creator and named recipients.
+ * Any other organisation (partners included): TLP:CLEAR and TLP:GREEN only (plus RED where named).
+ */
+export function visibleTo(actor: Actor, params: unknown[], alias = 'i'): string {
+  params.push(actor.orgId);
+  const org = `$${params.length}`;
+  params.push(actor.userId);
+  const user = `$${params.length}::uuid`;
+  return `(${alias}.tlp in ('TLP:CLEAR','TLP:GREEN')
+    or (${alias}.org_id = ${org} and ${alias}.tlp in ('TLP:AMBER','TLP:AMBER+STRICT'))
+    or (${alias}.tlp = 'TLP:RED' and ${user} is not null and (${alias}.created_by = ${user} or ${user} = any(${alias}.red_recipients))))`;
+}
+
+export function filterClause(actor: Actor, f: Partial<IncidentFilter>, params: unknown[]): string {
+  const where = [visibleTo(actor, params)];
+  const add = (sql: (p: string) => string, v: unknown) => {
+    params.push(v);
+    where.push(sql(`$${params.length}`));
+  };
+  if (f.country) add((p) => `i.country = ${p}`, f.country);
+  if (f.type) {
+    if (f.type.includes('.') || !/^[a-z_]+$/.test(f.type)) add((p) => `i.type = ${p}`, f.type);
+    else add((p) => `(i.type = ${p} or i.type like ${p} || '.%')`, f.type);
+  }
+  if (f.status) add((p) => `i.status = ${p}`, f.status);
+  if (f.tlp) add((p) => `i.tlp = ${p}`, f.tlp);
+  if (f.origin) add((p) => `i.origin = ${p}`, f.origin);
+  // A period selects incidents that overlap it: started before its end and not ended before its start.
+  if (f.to) add((p) => `i.start_at <= ${p}::timestamptz`, f.to);
+  if (f.from) add((p) => `coalesce(i.end_at, i.start_at) >= ${p}::timestamptz`, f.from);
+  if (f.q && f.q.trim()) add((p) => `to_tsvector('simple', i.search_text) @@ websearch_to_tsquery('simple', ${p})`, f.q.trim());
+  return where.join(' and ');
+}
+
+export async function listIncidents(db: Queryable, actor: Actor, f: IncidentFilter): Promise<{ items: Incident[]; total: number }> {
+  const params: unknown[] = [];
+  const where = filterClause(actor, f, params);
+  const offset = (f.page - 1) * f.pageSize;
+  const [rows, count] = await Promise.all([
+    db.query(`select ${INCIDENT_COLS} from incidents i where ${where} order by i.start_at desc nulls last, i.id limit ${f.pageSize} offset ${offset}`, params),
+    db.query<{ n: number }>(`select count(*)::int n from incidents i where ${where}`, params),
+  ]);
+  return { items: rows.rows.map(rowToIncident), total: count.rows[0]?.n ?? 0 };
+}
+
+export async function* streamIncidents(db: Queryable, actor: Actor, f: Partial<IncidentFilter>, max = 200_000): AsyncGenerator<Incident> {
+  const params: unknown[] = [];
+  const where = filterClause(actor, f, params);
+  const batch = 2000;
+  for (let offset = 0; offset < max; offset += batch) {
+    const rows = await db.query(`select ${INCIDENT_COLS} from incidents i where ${where} order by i.start_at desc nulls last, i.id limit ${batch} offset ${offset}`, params);
+    for (const r of rows.rows) yield rowToIncident(r);
+    if (rows.rows.length < batch) return;
+  }
+}
+
+export async function getIncidentRow(db: Queryable, actor: Actor, id: string, forUpdate = false): Promise<Record<string, unknown> | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  const params: unknown[] = [id];
+  const vis = visibleTo(actor, params);
+  return (await db.query(`select ${INCIDENT_COLS} from incidents i where i.id = $1 and ${vis}${forUpdate ? ' for update of i' : ''}`, params)).rows[0];
+}
+
+export function lawRow(r: Record<string, unknown>): Law {
+  return {
+    id: r.id as string,
+    country: (r.country as string).trim(),
+    title: r.title as string,
+    status: r.status as string,
+    timeline: (r.timeline as Law['timeline']) ?? [],
+    articles: (r.articles as Law['articles']) ?? [],
+    rights: (r.rights as string[]) ?? [],
+    summary: r.summary as string,
+    url: (r.url as string | null) ?? null,
+    tlp: r.tlp as string,
+    incidentIds: (r.incident_ids as string[]) ?? [],
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+    version: Number(r.version),
+  };
+}
+
+export const LAW_COLS = `l.*, array(select li.incident_id::text from law_incidents li where li.law_id = l.id) as incident_ids`;

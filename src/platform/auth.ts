@@ -1,0 +1,389 @@
+import { hash, verify } from '@node-rs/argon2';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Db, Queryable } from './db.js';
+import { audit, type Actor } from './audit.js';
+import { ROLES, type Role } from '../core/taxonomy.js';
+import { AppError, badRequest, conflict, forbidden, notFound, tooMany, unauthorized } from '../core/errors.js';
+import { newTotpSecret, otpauthUrl, verifyTotp } from './totp.js';
+
+export const SESSION_COOKIE = 'sw_session';
+export const SESSION_TTL_MS = 12 * 3600 * 1000;
+export const MAX_FAILED_LOGINS = 5;
+export const LOCKOUT_MS = 15 * 60 * 1000;
+
+/** What an API token may do. A console session may do all that its role allows. */
+export const TOKEN_SCOPES = [
+  'incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read',
+] as const;
+export type Scope = (typeof TOKEN_SCOPES)[number];
+
+/** What each role may do, before TLP is applied to reads. */
+const ROLE_PERMS: Record<Role, readonly string[]> = {
+  admin: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read', 'users:admin'],
+  analyst: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write'],
+  responder: ['incidents:read', 'incidents:write', 'laws:read'],
+  partner: ['incidents:read', 'laws:read'],
+  viewer: ['incidents:read', 'laws:read'],
+};
+
+export function can(actor: Actor, perm: string): boolean {
+  if (!ROLE_PERMS[actor.role].includes(perm)) return false;
+  if (actor.scopes && perm !== 'users:admin' && !actor.scopes.includes(perm)) return false;
+  if (actor.scopes && perm === 'users:admin') return false; // admin pages only from a signed-in session
+  return true;
+}
+
+export function requirePerm(actor: Actor, perm: string): void {
+  if (!can(actor, perm)) throw forbidden(`Your role (${actor.role}) may not do this (needs ${perm}).`);
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export function hashPassword(password: string): Promise<string> {
+  // @node-rs/argon2 defaults to Argon2id; parameters above OWASP's minimum (19 MiB, t=2).
+  return hash(password, { memoryCost: 19456, timeCost: 2, parallelism: 1 });
+}
+
+export const PasswordSchema = z.string().min(12, 'must be at least 12 characters').max(256, 'must be at most 256 characters');
+export const EmailSchema = z.email('must be an e-mail address').max(254).transform((s) => s.toLowerCase());
+
+export interface UserRow {
+  id: string;
+  org_id: string;
+  email: string;
+  name: string;
+  role: Role;
+  password_hash: string;
+  totp_secret: string | null;
+  totp_enabled: boolean;
+  failed_logins: number;
+  locked_until: Date | null;
+  disabled: boolean;
+}
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  orgId: string;
+  orgName: string;
+  disabled: boolean;
+  totpEnabled: boolean;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+const USER_COLS = `u.id, u.email, u.name, u.role, u.org_id, o.name org_name, u.disabled, u.totp_enabled, u.last_login_at, u.created_at`;
+function publicUser(r: Record<string, unknown>): PublicUser {
+  return {
+    id: r.id as string,
+    email: r.email as string,
+    name: r.name as string,
+    role: r.role as Role,
+    orgId: r.org_id as string,
+    orgName: r.org_name as string,
+    disabled: r.disabled as boolean,
+    totpEnabled: r.totp_enabled as boolean,
+    lastLoginAt: r.last_login_at ? new Date(r.last_login_at as string).toISOString() : null,
+    createdAt: new Date(r.created_at as string).toISOString(),
+  };
+}
+
+export async function ensureOrg(tx: Queryable, name: string): Promise<string> {
+  const found = await tx.query<{ id: string }>('select id from orgs where name = $1', [name]);
+  if (found.rows[0]) return found.rows[0].id;
+  const id = randomUUID();
+  await tx.query('insert into orgs (id, name) values ($1, $2)', [id, name]);
+  return id;
+}
+
+export async function firstOrgId(db: Queryable): Promise<string | null> {
+  return (await db.query<{ id: string }>('select id from orgs order by created_at, name limit 1')).rows[0]?.id ?? null;
+}
+
+export const NewUserSchema = z
+  .object({
+    email: EmailSchema,
+    name: z.string().max(200).default(''),
+    role: z.enum(ROLES),
+    password: PasswordSchema,
+    orgName: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+export type NewUser = z.infer<typeof NewUserSchema>;
+
+export async function createUser(db: Db, actor: Actor, input: NewUser): Promise<PublicUser> {
+  const passwordHash = await hashPassword(input.password);
+  return db.transaction(async (tx) => {
+    const exists = await tx.query('select 1 from users where lower(email) = $1', [input.email]);
+    if (exists.rows.length) throw conflict('A user with this e-mail already exists.', 'email');
+    const orgId = input.orgName ? await ensureOrg(tx, input.orgName) : actor.orgId;
+    const id = randomUUID();
+    await tx.query('insert into users (id, org_id, email, name, role, password_hash) values ($1,$2,$3,$4,$5,$6)', [
+      id, orgId, input.email, input.name, input.role, passwordHash,
+    ]);
+    const user = publicUser((await tx.query(`select ${USER_COLS} from users u join orgs o on o.id = u.org_id where u.id = $1`, [id])).rows[0]!);
+    await audit(tx, actor, 'user.create', 'user', id, null, { email: user.email, role: user.role, orgId });
+    return user;
+  });
+}
+
+export async function listUsers(db: Queryable): Promise<PublicUser[]> {
+  return (await db.query(`select ${USER_COLS} from users u join orgs o on o.id = u.org_id order by o.name, u.email`)).rows.map(publicUser);
+}
+
+export async function getUser(db: Queryable, id: string): Promise<PublicUser> {
+  const r = (await db.query(`select ${USER_COLS} from users u join orgs o on o.id = u.org_id where u.id = $1`, [id])).rows[0];
+  if (!r) throw notFound('User');
+  return publicUser(r);
+}
+
+export const UserPatchSchema = z
+  .object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional(), name: z.string().max(200).optional(), password: PasswordSchema.optional() })
+  .strict();
+
+export async function updateUser(db: Db, actor: Actor, id: string, patch: z.infer<typeof UserPatchSchema>): Promise<PublicUser> {
+  const passwordHash = patch.password ? await hashPassword(patch.password) : null;
+  return db.transaction(async (tx) => {
+    const before = (await tx.query(`select ${USER_COLS} from users u join orgs o on o.id = u.org_id where u.id = $1 for update of u`, [id])).rows[0];
+    if (!before) throw notFound('User');
+    if (id === actor.userId && (patch.disabled || (patch.role && patch.role !== 'admin'))) {
+      throw badRequest('You cannot disable yourself or remove your own admin role.', patch.disabled ? 'disabled' : 'role');
+    }
+    await tx.query(
+      `update users set role = coalesce($2, role), disabled = coalesce($3, disabled), name = coalesce($4, name),
+       password_hash = coalesce($5, password_hash) where id = $1`,
+      [id, patch.role ?? null, patch.disabled ?? null, patch.name ?? null, passwordHash],
+    );
+    if (patch.disabled || passwordHash) await tx.query('delete from sessions where user_id = $1', [id]);
+    const after = (await tx.query(`select ${USER_COLS} from users u join orgs o on o.id = u.org_id where u.id = $1`, [id])).rows[0]!;
+    const b = publicUser(before);
+    const a = publicUser(after);
+    await audit(tx, actor, 'user.update', 'user', id, { role: b.role, disabled: b.disabled, name: b.name }, {
+      role: a.role, disabled: a.disabled, name: a.name, passwordChanged: Boolean(passwordHash),
+    });
+    return a;
+  });
+}
+
+/** Per-address login throttling (in memory): at most 20 attempts in 5 minutes from one address. */
+export class LoginThrottle {
+  private readonly hits = new Map<string, number[]>();
+  constructor(private readonly max = 20, private readonly windowMs = 5 * 60 * 1000) {}
+  check(key: string, now = Date.now()): void {
+    const list = (this.hits.get(key) ?? []).filter((t) => now - t < this.windowMs);
+    if (list.length >= this.max) throw tooMany('Too many sign-in attempts from this address. Wait a few minutes and try again.');
+    list.push(now);
+    this.hits.set(key, list);
+    if (this.hits.size > 10_000) this.hits.clear();
+  }
+}
+
+let dummyHash: Promise<string> | undefined;
+
+export interface LoginResult {
+  sessionToken: string;
+  csrfToken: string;
+  user: PublicUser;
+}
+
+export async function login(db: Db, email: string, password: string, totp: string | undefined, now = new Date()): Promise<LoginResult> {
+  const u = (await db.query<UserRow>('select * from users where lower(email) = $1', [email.toLowerCase()])).rows[0];
+  if (!u) {
+    // Spend the same time as a real check so that timing does not reveal which e-mails exist.
+    dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+    await verify(await dummyHash, password).catch(() => false);
+    throw unauthorized('Wrong e-mail or password.');
+  }
+  if (u.locked_until && new Date(u.locked_until) > now) {
+    throw new AppError(423, 'account_locked', 'This account is locked after too many failed sign-ins. Try again in 15 minutes or ask an admin.');
+  }
+  const ok = await verify(u.password_hash, password).catch(() => false);
+  if (!ok || u.disabled) {
+    const failed = u.failed_logins + 1;
+    const lock = failed >= MAX_FAILED_LOGINS ? new Date(now.getTime() + LOCKOUT_MS) : null;
+    await db.query('update users set failed_logins = $2, locked_until = $3 where id = $1', [u.id, lock ? 0 : failed, lock]);
+    if (lock) {
+      await audit(db, { userId: u.id, label: u.email, orgId: u.org_id, role: u.role }, 'user.lockout', 'user', u.id, null, { lockedUntil: lock.toISOString() });
+    }
+    throw unauthorized('Wrong e-mail or password.');
+  }
+  if (u.totp_enabled) {
+    if (!totp) throw new AppError(401, 'totp_required', 'Enter the 6-digit code from your authenticator app.', 'totp');
+    if (!u.totp_secret || !verifyTotp(u.totp_secret, totp, now.getTime())) {
+      await db.query('update users set failed_logins = failed_logins + 1 where id = $1', [u.id]);
+      throw new AppError(401, 'totp_invalid', 'The authenticator code is wrong or expired.', 'totp');
+    }
+  }
+  const sessionToken = randomBytes(32).toString('base64url');
+  const csrfToken = randomBytes(24).toString('base64url');
+  await db.transaction(async (tx) => {
+    await tx.query('update users set failed_logins = 0, locked_until = null, last_login_at = $2 where id = $1', [u.id, now]);
+    await tx.query('insert into sessions (id, user_id, csrf_token, expires_at) values ($1, $2, $3, $4)', [
+      sha256(sessionToken), u.id, csrfToken, new Date(now.getTime() + SESSION_TTL_MS),
+    ]);
+    await tx.query('delete from sessions where expires_at < $1', [now]);
+  });
+  return { sessionToken, csrfToken, user: await getUser(db, u.id) };
+}
+
+export async function logout(db: Db, sessionToken: string): Promise<void> {
+  await db.query('delete from sessions where id = $1', [sha256(sessionToken)]);
+}
+
+export interface Authenticated {
+  actor: Actor;
+  user: PublicUser;
+  csrfToken: string | null; // null for API tokens (no CSRF: not sent by browsers automatically)
+  via: 'session' | 'token';
+}
+
+export async function authenticateSession(db: Db, sessionToken: string, now = new Date()): Promise<Authenticated | null> {
+  const r = (
+    await db.query<{ user_id: string; csrf_token: string; expires_at: Date; disabled: boolean; role: Role; org_id: string; email: string }>(
+      `select s.user_id, s.csrf_token, s.expires_at, u.disabled, u.role, u.org_id, u.email
+       from sessions s join users u on u.id = s.user_id where s.id = $1`,
+      [sha256(sessionToken)],
+    )
+  ).rows[0];
+  if (!r || r.disabled || new Date(r.expires_at) < now) return null;
+  return {
+    actor: { userId: r.user_id, label: r.email, orgId: r.org_id, role: r.role, scopes: null },
+    user: await getUser(db, r.user_id),
+    csrfToken: r.csrf_token,
+    via: 'session',
+  };
+}
+
+export async function authenticateToken(db: Db, secret: string, now = new Date()): Promise<Authenticated | null> {
+  const r = (
+    await db.query<{ id: string; user_id: string; name: string; scopes: string[]; expires_at: Date | null; revoked_at: Date | null; disabled: boolean; role: Role; org_id: string }>(
+      `select t.id, t.user_id, t.name, t.scopes, t.expires_at, t.revoked_at, u.disabled, u.role, u.org_id
+       from api_tokens t join users u on u.id = t.user_id where t.token_hash = $1`,
+      [sha256(secret)],
+    )
+  ).rows[0];
+  if (!r || r.revoked_at || r.disabled || (r.expires_at && new Date(r.expires_at) < now)) return null;
+  await db.query('update api_tokens set last_used_at = $2 where id = $1', [r.id, now]);
+  return {
+    actor: { userId: r.user_id, label: `token:${r.name}`, orgId: r.org_id, role: r.role, scopes: r.scopes },
+    user: await getUser(db, r.user_id),
+    csrfToken: null,
+    via: 'token',
+  };
+}
+
+export const NewTokenSchema = z
+  .object({
+    name: z.string().min(1, 'is required').max(100),
+    scopes: z.array(z.enum(TOKEN_SCOPES)).min(1, 'choose at least one scope'),
+    expiresInDays: z.number().int().min(1).max(3650).optional(),
+  })
+  .strict();
+
+export interface ApiTokenInfo {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
+function tokenInfo(r: Record<string, unknown>): ApiTokenInfo {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    prefix: r.prefix as string,
+    scopes: r.scopes as string[],
+    createdAt: iso(r.created_at)!,
+    lastUsedAt: iso(r.last_used_at),
+    expiresAt: iso(r.expires_at),
+    revokedAt: iso(r.revoked_at),
+  };
+}
+
+export async function createToken(db: Db, actor: Actor, input: z.infer<typeof NewTokenSchema>): Promise<{ token: ApiTokenInfo; secret: string }> {
+  if (!actor.userId) throw forbidden();
+  const role = actor.role;
+  const notAllowed = input.scopes.filter((s) => !ROLE_PERMS[role].includes(s));
+  if (notAllowed.length) throw forbidden(`Your role (${role}) cannot grant: ${notAllowed.join(', ')}.`);
+  if (actor.scopes) throw forbidden('API tokens cannot create other tokens; sign in to the console.');
+  const secret = `sw_${randomBytes(30).toString('base64url')}`;
+  const id = randomUUID();
+  const expires = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86400_000) : null;
+  return db.transaction(async (tx) => {
+    await tx.query('insert into api_tokens (id, user_id, name, prefix, token_hash, scopes, expires_at) values ($1,$2,$3,$4,$5,$6,$7)', [
+      id, actor.userId, input.name, secret.slice(0, 10), sha256(secret), input.scopes, expires,
+    ]);
+    const row = (await tx.query('select * from api_tokens where id = $1', [id])).rows[0]!;
+    const token = tokenInfo(row);
+    await audit(tx, actor, 'token.create', 'api_token', id, null, { name: token.name, scopes: token.scopes, expiresAt: token.expiresAt });
+    return { token, secret };
+  });
+}
+
+export async function listTokens(db: Queryable, userId: string): Promise<ApiTokenInfo[]> {
+  return (await db.query('select * from api_tokens where user_id = $1 order by created_at desc', [userId])).rows.map(tokenInfo);
+}
+
+export async function revokeToken(db: Db, actor: Actor, id: string): Promise<ApiTokenInfo> {
+  return db.transaction(async (tx) => {
+    const row = (await tx.query('select * from api_tokens where id = $1', [id])).rows[0];
+    if (!row || (row.user_id !== actor.userId && actor.role !== 'admin')) throw notFound('Token');
+    await tx.query('update api_tokens set revoked_at = coalesce(revoked_at, now()) where id = $1', [id]);
+    const after = tokenInfo((await tx.query('select * from api_tokens where id = $1', [id])).rows[0]!);
+    await audit(tx, actor, 'token.revoke', 'api_token', id, { revokedAt: null }, { revokedAt: after.revokedAt });
+    return after;
+  });
+}
+
+export async function setupTotp(db: Db, actor: Actor): Promise<{ secret: string; otpauthUrl: string }> {
+  const secret = newTotpSecret();
+  await db.transaction(async (tx) => {
+    await tx.query('update users set totp_secret = $2, totp_enabled = false where id = $1', [actor.userId, secret]);
+    await audit(tx, actor, 'user.totp_setup', 'user', actor.userId, null, null);
+  });
+  return { secret, otpauthUrl: otpauthUrl(secret, actor.label) };
+}
+
+export async function enableTotp(db: Db, actor: Actor, code: string): Promise<void> {
+  const u = (await db.query<{ totp_secret: string | null }>('select totp_secret from users where id = $1', [actor.userId])).rows[0];
+  if (!u?.totp_secret) throw badRequest('Start the set-up first.', 'code');
+  if (!verifyTotp(u.totp_secret, code)) throw badRequest('The code does not match; check the time on your phone.', 'code');
+  await db.transaction(async (tx) => {
+    await tx.query('update users set totp_enabled = true where id = $1', [actor.userId]);
+    await audit(tx, actor, 'user.totp_enable', 'user', actor.userId, { totpEnabled: false }, { totpEnabled: true });
+  });
+}
+
+/** Creates the first organisation and admin when there is no user yet. Returns the password when generated. */
+export async function bootstrapAdmin(
+  db: Db,
+  opts: { email?: string; password?: string; orgName?: string },
+): Promise<{ created: boolean; email: string; generatedPassword?: string; orgId: string }> {
+  const existing = (await db.query<{ email: string; org_id: string }>("select email, org_id from users where role = 'admin' order by created_at limit 1")).rows[0];
+  if (existing) return { created: false, email: existing.email, orgId: existing.org_id };
+  const email = (opts.email ?? 'admin@stackwatch.local').toLowerCase();
+  const generated = opts.password ? undefined : randomBytes(18).toString('base64url');
+  const password = opts.password ?? generated!;
+  const passwordHash = await hashPassword(password);
+  const orgId = await db.transaction(async (tx) => {
+    const orgId = (await firstOrgId(tx)) ?? (await ensureOrg(tx, opts.orgName ?? 'Stackwatch'));
+    const id = randomUUID();
+    await tx.query("insert into users (id, org_id, email, name, role, password_hash) values ($1,$2,$3,'Administrator','admin',$4)", [id, orgId, email, passwordHash]);
+    await audit(tx, { userId: null, label: 'system', orgId, role: 'admin' }, 'user.create', 'user', id, null, { email, role: 'admin', bootstrap: true });
+    return orgId;
+  });
+  return { created: true, email, generatedPassword: generated, orgId };
+}
+
+export async function systemActor(db: Queryable): Promise<Actor> {
+  const orgId = await firstOrgId(db);
+  if (!orgId) throw new AppError(500, 'no_org', 'No organisation exists yet: start the server once or run `stackwatch user add`.');
+  return { userId: null, label: 'system', orgId, role: 'admin', scopes: null };
+}

@@ -1,0 +1,147 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { actorOf, errorResponses, newRouter, requireAdmin, type App } from './http.js';
+import {
+  createToken, createUser, enableTotp, listTokens, listUsers, login, logout, LoginThrottle, NewTokenSchema, NewUserSchema, revokeToken, SESSION_COOKIE,
+  SESSION_TTL_MS, setupTotp, TOKEN_SCOPES, updateUser, UserPatchSchema,
+} from './auth.js';
+import { listAudit } from './audit.js';
+import { unauthorized } from '../core/errors.js';
+import {
+  ACTOR_ROLES, EVIDENCE_KINDS, INCIDENT_STATUSES, INCIDENT_TYPES, LAW_STATUSES, RIGHTS, ROLES, SEVERITIES, TARGET_KINDS,
+} from '../core/taxonomy.js';
+import { TLP_LABELS } from '../core/tlp.js';
+import { allCountryCodes, countryName } from '../core/countries.js';
+
+const json = <T extends z.ZodType>(schema: T, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+const Any = z.any();
+const IdParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
+
+export function platformRoutes(opts: { secureCookies: boolean }): App {
+  const r = newRouter();
+  const throttle = new LoginThrottle();
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/health', tags: ['platform'], summary: 'Liveness', responses: { 200: json(z.object({ status: z.literal('ok') })) } }),
+    async (c) => {
+      await c.get('db').query('select 1');
+      return c.json({ status: 'ok' as const }, 200);
+    },
+  );
+
+  const LoginSchema = z.object({ email: z.string().min(1, 'is required').max(254), password: z.string().min(1, 'is required').max(256), totp: z.string().max(10).optional() }).strict();
+  r.openapi(
+    createRoute({ method: 'post', path: '/auth/login', tags: ['auth'], summary: 'Sign in; sets an HttpOnly SameSite=Strict session cookie', request: { body: body(LoginSchema) }, responses: { 200: json(Any), 429: json(Any, 'Throttled'), 423: json(Any, 'Locked'), ...errorResponses } }),
+    async (c) => {
+      const addr = c.req.header('x-forwarded-for')?.split(',')[0]?.trim() || (c.env as { incoming?: { socket?: { remoteAddress?: string } } })?.incoming?.socket?.remoteAddress || 'local';
+      throttle.check(addr);
+      const { email, password, totp } = c.req.valid('json');
+      const res = await login(c.get('db'), email, password, totp);
+      const secure = opts.secureCookies || new URL(c.req.url).protocol === 'https:';
+      setCookie(c, SESSION_COOKIE, res.sessionToken, { httpOnly: true, sameSite: 'Strict', secure, path: '/', maxAge: SESSION_TTL_MS / 1000 });
+      return c.json({ user: res.user, csrfToken: res.csrfToken }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'post', path: '/auth/logout', tags: ['auth'], summary: 'Sign out', responses: { 200: json(Any) } }),
+    async (c) => {
+      const cookie = getCookie(c, SESSION_COOKIE);
+      if (cookie) await logout(c.get('db'), cookie);
+      deleteCookie(c, SESSION_COOKIE, { path: '/' });
+      return c.json({ ok: true }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/auth/me', tags: ['auth'], summary: 'Who am I', responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => {
+      const auth = c.get('auth');
+      if (!auth) throw unauthorized();
+      return c.json({ user: auth.user, csrfToken: auth.csrfToken, via: auth.via, scopes: auth.actor.scopes ?? null }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'post', path: '/auth/totp/setup', tags: ['auth'], summary: 'Start setting up a second factor', responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => {
+      const actor = actorOf(c);
+      if (actor.scopes) throw unauthorized('Sign in to the console to set up a second factor.');
+      return c.json(await setupTotp(c.get('db'), actor), 200);
+    },
+  );
+  r.openapi(
+    createRoute({ method: 'post', path: '/auth/totp/enable', tags: ['auth'], summary: 'Confirm the second factor with a code', request: { body: body(z.object({ code: z.string().regex(/^\d{6}$/, 'must be 6 digits') }).strict()) }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => {
+      const actor = actorOf(c);
+      if (actor.scopes) throw unauthorized('Sign in to the console to set up a second factor.');
+      await enableTotp(c.get('db'), actor, c.req.valid('json').code);
+      return c.json({ ok: true }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'get', path: '/meta', tags: ['platform'], summary: 'Vocabularies: incident types, statuses, TLP labels, countries', request: { query: z.object({ lang: z.enum(['en', 'fr', 'es', 'ar']).default('en') }) }, responses: { 200: json(Any) } }),
+    async (c) => {
+      const lang = c.req.valid('query').lang;
+      return c.json({
+        incidentTypes: INCIDENT_TYPES, statuses: INCIDENT_STATUSES, severities: SEVERITIES, tlpLabels: TLP_LABELS, roles: ROLES, lawStatuses: LAW_STATUSES,
+        rights: RIGHTS, evidenceKinds: EVIDENCE_KINDS, targetKinds: TARGET_KINDS, actorRoles: ACTOR_ROLES, tokenScopes: TOKEN_SCOPES,
+        countries: allCountryCodes().map((code) => ({ code, name: countryName(code, lang) })),
+      }, 200);
+    },
+  );
+
+  // Own API tokens
+  r.openapi(
+    createRoute({ method: 'get', path: '/tokens', tags: ['tokens'], summary: 'My API tokens', responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => c.json({ items: await listTokens(c.get('db'), actorOf(c).userId ?? '') }, 200),
+  );
+  r.openapi(
+    createRoute({ method: 'post', path: '/tokens', tags: ['tokens'], summary: 'Create an API token; the secret is shown once', request: { body: body(NewTokenSchema) }, responses: { 201: json(Any), ...errorResponses } }),
+    async (c) => c.json(await createToken(c.get('db'), actorOf(c), c.req.valid('json')), 201),
+  );
+  r.openapi(
+    createRoute({ method: 'delete', path: '/tokens/{id}', tags: ['tokens'], summary: 'Revoke an API token', request: { params: IdParam }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => c.json(await revokeToken(c.get('db'), actorOf(c), c.req.valid('param').id), 200),
+  );
+
+  // Administration
+  r.openapi(
+    createRoute({ method: 'get', path: '/admin/users', tags: ['admin'], summary: 'Users', responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => {
+      requireAdmin(c);
+      return c.json({ items: await listUsers(c.get('db')) }, 200);
+    },
+  );
+  r.openapi(
+    createRoute({ method: 'post', path: '/admin/users', tags: ['admin'], summary: 'Add a user', request: { body: body(NewUserSchema) }, responses: { 201: json(Any), ...errorResponses } }),
+    async (c) => c.json(await createUser(c.get('db'), requireAdmin(c), c.req.valid('json')), 201),
+  );
+  r.openapi(
+    createRoute({ method: 'patch', path: '/admin/users/{id}', tags: ['admin'], summary: 'Change role, name, password or disable a user', request: { params: IdParam, body: body(UserPatchSchema) }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => c.json(await updateUser(c.get('db'), requireAdmin(c), c.req.valid('param').id, c.req.valid('json')), 200),
+  );
+  r.openapi(
+    createRoute({ method: 'get', path: '/admin/orgs', tags: ['admin'], summary: 'Organisations', responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => {
+      requireAdmin(c);
+      return c.json({ items: (await c.get('db').query('select id, name from orgs order by name')).rows }, 200);
+    },
+  );
+  const AuditQuery = z.object({
+    page: z.coerce.number().int().min(1).default(1), pageSize: z.coerce.number().int().min(1).max(500).default(50),
+    entityType: z.string().max(60).optional(), action: z.string().max(60).optional(),
+  }).strict();
+  r.openapi(
+    createRoute({ method: 'get', path: '/admin/audit', tags: ['admin'], summary: 'The audit log of every write', request: { query: AuditQuery }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => {
+      const actor = requireAdmin(c);
+      const q = c.req.valid('query');
+      const res = await listAudit(c.get('db'), actor.orgId, q);
+      return c.json({ ...res, page: q.page, pageSize: q.pageSize }, 200);
+    },
+  );
+  return r;
+}

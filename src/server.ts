@@ -1,0 +1,78 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { resolve } from 'node:path';
+import { openDb, type Db } from './platform/db.js';
+import { migrate } from './platform/migrate.js';
+import { bootstrapAdmin } from './platform/auth.js';
+import { createLogger, silentLogger, type Logger } from './platform/log.js';
+import { JobQueue } from './platform/jobs.js';
+import { buildApp } from './app.js';
+import { loadConfig, type Config } from './platform/config.js';
+import { loadHistoryOnce } from './incidents/history.js';
+
+export interface ServerOptions extends Partial<Config> {
+  quiet?: boolean;
+  log?: Logger;
+  /** Start the job queue (on by default; tests that do not need it may turn it off). */
+  jobs?: boolean;
+  webDir?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  db: Db;
+  jobs: JobQueue | null;
+  admin: { email: string; generatedPassword?: string; created: boolean };
+  history: { loaded: boolean; summary?: unknown; ms: number };
+  close(): Promise<void>;
+}
+
+/** Opens the database, migrates, creates the first admin, loads the real history once, and serves the app. */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const { quiet, log: givenLog, jobs: withJobs = true, webDir, ...overrides } = options;
+  const cfg = loadConfig(options.quiet ? {} : process.env, overrides);
+  const log = givenLog ?? (quiet ? silentLogger : createLogger(cfg.logLevel));
+  const dataDir = cfg.dataDir === 'memory://' ? 'memory://' : resolve(cfg.dataDir);
+  const db = await openDb({ databaseUrl: cfg.databaseUrl, dataDir });
+  let server: ServerType | null = null;
+  let jobs: JobQueue | null = null;
+  try {
+    await migrate(db);
+    const admin = await bootstrapAdmin(db, { email: cfg.adminEmail, password: cfg.adminPassword });
+    const t0 = performance.now();
+    const history = cfg.loadHistory ? await loadHistoryOnce(db, admin.orgId, cfg.seedDir, log) : { loaded: false };
+    const historyMs = Math.round(performance.now() - t0);
+    if (withJobs) {
+      jobs = new JobQueue(db, log);
+      await jobs.start();
+    }
+    const app = buildApp({ db, log, secureCookies: cfg.publicUrl?.startsWith('https:') ?? false, webDir });
+    const port = await new Promise<number>((res, rej) => {
+      server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host }, (info) => res(info.port));
+      server.on('error', rej);
+    });
+    const url = `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`;
+    log.info('stackwatch listening', { url, database: db.kind });
+    let closing: Promise<void> | null = null;
+    return {
+      url,
+      port,
+      db,
+      jobs,
+      admin,
+      history: { ...history, ms: historyMs },
+      close: () =>
+        (closing ??= (async () => {
+          // Stop taking connections, let in-flight requests finish, then close the queue and the database.
+          await new Promise<void>((res) => (server ? server.close(() => res()) : res()));
+          await jobs?.stop();
+          await db.close();
+          log.info('stackwatch stopped');
+        })()),
+    };
+  } catch (e) {
+    await jobs?.stop().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+}
