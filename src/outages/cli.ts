@@ -3,6 +3,7 @@ import { detect } from './detect/index.js';
 import { eventJson, FILE_USAGE, fileOptions, guarded, loadConfig, parseOptionsFrom } from './cli-common.js';
 import { isoUtc } from './model.js';
 import { readSignalFile } from './signals/index.js';
+import { evaluateCommand } from './evaluate/cli.js';
 
 const detectCommand: CliCommand = {
   path: ['outages', 'detect'],
@@ -45,4 +46,4 @@ const detectCommand: CliCommand = {
 };
 
 /** Sub-commands of this wing, registered in src/cli.ts. */
-export const commands: CliCommand[] = [detectCommand];
+export const commands: CliCommand[] = [detectCommand, evaluateCommand];

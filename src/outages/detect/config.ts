@@ -74,7 +74,7 @@ const BASE: SignalParams = {
   fullDepth: 0.75,
   throttling: true,
   throttleMinMinutes: 180,
-  throttleMinDepth: 0.2,
+  throttleMinDepth: 0.25,
   minBaseline: 0,
   cleanMaxHours: 14 * 24,
 };
@@ -97,7 +97,7 @@ export const DEFAULT_SIGNAL_PARAMS: Record<string, SignalParams> = {
 export const DEFAULT_FUSION: FusionParams = {
   nationalShare: 0.5,
   minMembers: 3,
-  nationalMinMinutes: 60,
+  nationalMinMinutes: 15,
   maxLeadHours: 4,
   mergeGapMinutes: 60,
 };

@@ -91,6 +91,14 @@ export class SeriesDetector {
     return this.start + idx * this.step;
   }
 
+  /**
+   * Throttling is judged only once the baseline is in its final mode (weekly, when `weekly` is on): a daily baseline
+   * mixes working days and weekends, whose ordinary dip would look like a partial drop.
+   */
+  private mature(): boolean {
+    return !this.p.weekly || this.i >= this.p.minWeeks * this.weekPts;
+  }
+
   /** The baseline for the next point (NaN while warming up). */
   baseline(): number {
     const p = this.p;
@@ -167,7 +175,7 @@ export class SeriesDetector {
           c.confirmedAt = time;
           res.opened = this.snapshot(c, null);
         }
-      } else if (c.kind === null && p.throttling && span >= this.throttlePts && 1 - c.sumV / c.sumB >= p.throttleMinDepth) {
+      } else if (c.kind === null && p.throttling && this.mature() && span >= this.throttlePts && 1 - c.sumV / c.sumB >= p.throttleMinDepth) {
         c.kind = 'throttling';
         c.confirmedAt = time;
         res.opened = this.snapshot(c, null);

@@ -1,9 +1,9 @@
 /**
  * Fusion: from per-series events to the events an analyst sees.
  * 1. Events of one entity from several signals that overlap (or lie closer than `mergeGapMinutes`) become one.
- * 2. Per country, when at least `nationalShare` of its regions with data (or of its networks) are in an outage at
+ * 2. Per country, when at least `nationalShare` of its regions with data (or of its networks) are in an event at
  *    once for `nationalMinMinutes` (and there are at least `minMembers` of them), the regions' events become one
- *    national event. It starts when the first of them started (at most `maxLeadHours` before the share was
+ *    national event (an outage if most of them are outages, else throttling). It starts when the first of them started (at most `maxLeadHours` before the share was
  *    reached) and ends when the last ended. Its depth is the mean depth over all the country's regions with data,
  *    unaffected ones counting 0.
  * 3. National events from region/network fusion and from country-level series merge like (1).
@@ -133,7 +133,7 @@ export function fuse(results: SeriesEvents[], fusion: FusionParams, dataEnd?: nu
     for (const scope of ['region', 'network'] as const) {
       const total = groups[scope].size;
       if (total < fusion.minMembers) continue;
-      const member = events.filter((e) => e.country === country && e.scope === scope && e.kind === 'outage');
+      const member = events.filter((e) => e.country === country && e.scope === scope);
       if (!member.length) continue;
       // sweep: times where at least nationalShare of members are down
       const marks: [number, number][] = [];
@@ -175,11 +175,13 @@ export function fuse(results: SeriesEvents[], fusion: FusionParams, dataEnd?: nu
         const stop = lastEnd === Infinity ? null : lastEnd;
         const entities = [...new Set(inCore.map((e) => e.entity))].sort();
         const depth = inCore.reduce((s, e) => s + e.depth, 0) / total;
+        // the national event is an outage when members in outage outnumber members throttled
+        const outages = inCore.filter((e) => e.kind === 'outage').length;
         national.push({
           entity: country,
           scope: 'country',
           country,
-          kind: 'outage',
+          kind: outages * 2 >= inCore.length ? 'outage' : 'throttling',
           start,
           end: stop,
           firstAlertAt: core.start,
