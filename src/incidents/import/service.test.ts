@@ -19,8 +19,17 @@ async function newOrg(db: Db, name = 'Test org'): Promise<string> {
   return id;
 }
 
-async function tableCounts(db: Db) {
-  const r = await db.query<Record<string, number>>(
+interface Counts {
+  incidents: number;
+  sources: number;
+  evidence: number;
+  history: number;
+  runs: number;
+  audit: number;
+}
+
+async function tableCounts(db: Db): Promise<Counts> {
+  const r = await db.query<Counts>(
     `select (select count(*)::int from incidents) as incidents,
             (select count(*)::int from incident_sources) as sources,
             (select count(*)::int from incident_evidence) as evidence,
