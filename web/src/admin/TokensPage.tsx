@@ -7,7 +7,7 @@ import { ErrorBox, Field, Loading, Section } from '../ui/components.js';
 import { useApi } from '../ui/useApi.js';
 
 /** Scopes offered when the server's /api/meta does not list its own. */
-export const DEFAULT_SCOPES = ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'stats:read'];
+export const DEFAULT_SCOPES = ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read'];
 
 export function TokensPage() {
   const { t, label, date } = useI18n();

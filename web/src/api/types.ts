@@ -21,6 +21,7 @@ export interface Meta {
   targetKinds: string[];
   countries: { code: string; name: string }[];
   tokenScopes?: string[];
+  actorRoles?: string[];
 }
 
 export type Precision = 'day' | 'minute';
@@ -31,7 +32,7 @@ export interface Incident {
   title: string;
   country: string;
   area: string | null;
-  networks: { asn: number; name: string }[];
+  networks: { asn?: number | null; name?: string }[];
   services: string[];
   actors: { name: string; role: string }[];
   targets: string[];

@@ -25,7 +25,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const adopt = useCallback(async (s: Session) => {
     setCsrfToken(s.csrfToken);
     const m = await api.get<Meta>('/api/meta');
-    setMeta(m);
+    // One entry per code, whatever the server sends (a code listed twice would confuse every country picker).
+    const seen = new Set<string>();
+    setMeta({ ...m, countries: m.countries.filter((c) => !seen.has(c.code) && (seen.add(c.code), true)) });
     setUser(s.user);
   }, []);
 

@@ -331,7 +331,9 @@ export const en = {
   'scope.incidents:write': 'Create and edit incidents',
   'scope.laws:read': 'Read laws',
   'scope.laws:write': 'Create and edit laws',
-  'scope.stats:read': 'Read statistics',
+  'scope.measure:write': 'Submit measurements',
+  'scope.outages:write': 'Submit connectivity signals and outages',
+  'scope.audit:read': 'Read the audit log',
 
   'action.create': 'created',
   'action.update': 'updated',

@@ -7,6 +7,7 @@ import { useI18n } from '../i18n/index.js';
 import { ErrorBox, Field, Loading, splitList } from '../ui/components.js';
 import { useApi } from '../ui/useApi.js';
 
+/** Actor roles used when the server's /api/meta does not list them. */
 export const ACTOR_ROLES = ['ordered_by', 'carried_out_by', 'requested_by', 'other'];
 
 /** The form's own state: everything as the inputs hold it (strings), converted on save. */
@@ -55,15 +56,15 @@ export function draftFrom(inc: Incident | undefined, defaults: { type: string; t
     country: inc?.country ?? '',
     startPrecision: inc?.startPrecision ?? 'day',
     startAt: inc ? toInput(inc.startAt, inc.startPrecision) : '',
-    endPrecision: inc?.endPrecision ?? 'day',
-    endAt: inc ? toInput(inc.endAt, inc.endPrecision ?? 'day') : '',
+    endPrecision: inc?.endPrecision === 'minute' ? 'minute' : 'day',
+    endAt: inc ? toInput(inc.endAt, inc.endPrecision === 'minute' ? 'minute' : 'day') : '',
     status: inc?.status ?? defaults.status,
     severity: inc?.severity ?? '',
     tlp: inc?.tlp ?? defaults.tlp,
     area: inc?.area ?? '',
     summary: inc?.summary ?? '',
     description: inc?.description ?? '',
-    networks: inc ? inc.networks.map((n) => `AS${n.asn} ${n.name}`.trim()).join('\n') : '',
+    networks: inc ? inc.networks.map((n) => [n.asn ? `AS${n.asn}` : '', n.name ?? ''].join(' ').trim()).join('\n') : '',
     services: inc ? inc.services.join(', ') : '',
     actors: inc ? inc.actors.map((a) => `${a.name} | ${a.role}`).join('\n') : '',
     targets: inc ? [...inc.targets] : [],
@@ -74,7 +75,7 @@ export function draftFrom(inc: Incident | undefined, defaults: { type: string; t
 type Translate = ReturnType<typeof useI18n>['t'];
 
 /** Checks the draft and builds the API body; errors are keyed by API field name. */
-export function validateDraft(d: IncidentDraft, t: Translate): { body: Record<string, unknown>; errors: Record<string, string> } {
+export function validateDraft(d: IncidentDraft, t: Translate, actorRoles: readonly string[] = ACTOR_ROLES): { body: Record<string, unknown>; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
   const body: Record<string, unknown> = {};
   if (!d.type) errors.type = t('form.err.required');
@@ -89,44 +90,49 @@ export function validateDraft(d: IncidentDraft, t: Translate): { body: Record<st
   if (end === undefined) errors.endAt = t('form.err.date');
   else if (end && start && Date.parse(end) < Date.parse(start)) errors.endAt = t('form.err.endBeforeStart');
 
-  const networks: { asn: number; name: string }[] = [];
+  const networks: { asn?: number; name?: string }[] = [];
   d.networks.split('\n').forEach((line, i) => {
     const s = line.trim();
     if (!s) return;
-    const m = /^(?:AS)?(\d{1,10})\s*(.*)$/i.exec(s);
-    const asn = m ? Number(m[1]) : NaN;
-    if (!m || !Number.isInteger(asn) || asn < 1 || asn > 4294967295) errors.networks ??= t('form.err.asn', { line: i + 1 });
-    else networks.push({ asn, name: (m[2] ?? '').trim() });
+    const m = /^(?:AS)?(\d{1,10})(?:\s+(.*))?$/i.exec(s);
+    if (m) {
+      const asn = Number(m[1]);
+      if (asn > 4294967295) errors.networks ??= t('form.err.asn', { line: i + 1 });
+      else networks.push({ asn, ...(m[2]?.trim() ? { name: m[2].trim() } : {}) });
+    } else if (/^AS\d/i.test(s) || /^\d/.test(s)) errors.networks ??= t('form.err.asn', { line: i + 1 });
+    else networks.push({ name: s });
   });
   const actors: { name: string; role: string }[] = [];
   d.actors.split('\n').forEach((line, i) => {
     const s = line.trim();
     if (!s) return;
     const [name = '', role = 'other'] = s.split('|').map((x) => x.trim());
-    if (!ACTOR_ROLES.includes(role)) errors.actors ??= t('form.err.actorRole', { line: i + 1, roles: ACTOR_ROLES.join(', ') });
+    if (!actorRoles.includes(role)) errors.actors ??= t('form.err.actorRole', { line: i + 1, roles: actorRoles.join(', ') });
     else if (name) actors.push({ name, role });
   });
 
-  Object.assign(body, {
+  // The API takes absent fields as "not given": leave empty optional fields out instead of sending null.
+  const all: Record<string, unknown> = {
     type: d.type,
     title,
     country: d.country,
     startAt: start ?? null,
     startPrecision: d.startPrecision,
     endAt: end ?? null,
-    endPrecision: end ? d.endPrecision : null,
+    endPrecision: end ? d.endPrecision : undefined,
     status: d.status,
-    severity: d.severity || null,
+    severity: d.severity || undefined,
     tlp: d.tlp,
     area: d.area.trim() || null,
-    summary: d.summary.trim() || null,
-    description: d.description.trim() || null,
+    summary: d.summary.trim(),
+    description: d.description.trim(),
     networks,
     services: splitList(d.services),
     actors,
     targets: d.targets,
     tags: splitList(d.tags),
-  });
+  };
+  for (const [k, v] of Object.entries(all)) if (v !== undefined) body[k] = v;
   return { body, errors };
 }
 
@@ -167,14 +173,15 @@ function IncidentForm({ incident }: { incident?: Incident | undefined }) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setFailure(null);
-    const { body, errors: errs } = validateDraft(d, t);
+    const roles = meta.actorRoles?.length ? meta.actorRoles : ACTOR_ROLES;
+    const { body, errors: errs } = validateDraft(d, t, roles);
     setErrors(errs);
     if (Object.keys(errs).length) return;
     setBusy(true);
     try {
       let saved: Incident;
       if (incident) {
-        const original = validateDraft(draftFrom(incident, defaults), t).body;
+        const original = validateDraft(draftFrom(incident, defaults), t, roles).body;
         const patch = changedFields(original, body);
         saved = Object.keys(patch).length
           ? await api.patch<Incident>(`/api/incidents/${encodeURIComponent(incident.id)}`, { ...patch, version: incident.version })

@@ -109,7 +109,7 @@ export function IncidentPage({ id }: { id: string }) {
             {inc.networks.length > 0 && (
               <>
                 <dt>{t('incidents.networks')}</dt>
-                <dd>{inc.networks.map((n) => `AS${n.asn} ${n.name}`).join(', ')}</dd>
+                <dd>{inc.networks.map((n) => [n.asn ? `AS${n.asn}` : '', n.name ?? ''].join(' ').trim()).join(', ')}</dd>
               </>
             )}
             {inc.services.length > 0 && (

@@ -64,12 +64,12 @@ function LawForm({ law }: { law?: Law | undefined }) {
       country,
       title: title.trim(),
       status,
-      summary: summary.trim() || null,
+      summary: summary.trim(),
       url: url.trim() || null,
       tlp,
       rights,
-      timeline: timeline.map((s) => ({ status: s.status, date: s.date, note: s.note.trim() || null })),
-      articles: articles.map((a) => ({ ref: a.ref.trim(), text: a.text.trim(), concern: a.concern.trim() || null })),
+      timeline: timeline.map((s) => ({ status: s.status, date: s.date, ...(s.note.trim() ? { note: s.note.trim() } : {}) })),
+      articles: articles.map((a) => ({ ref: a.ref.trim(), text: a.text.trim(), concern: a.concern.trim() })),
     };
     setBusy(true);
     try {
