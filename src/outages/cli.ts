@@ -3,7 +3,7 @@ import { detect } from './detect/index.js';
 import { eventJson, FILE_USAGE, fileOptions, guarded, loadConfig, parseOptionsFrom } from './cli-common.js';
 import { isoUtc } from './model.js';
 import { readSignalFile } from './signals/index.js';
-import { evaluateCommand } from './evaluate/cli.js';
+import { eventsCommand, evaluateDbCommand, importCommand, linkCommand, reviewCommand, watchCommand } from './cli-db.js';
 
 const detectCommand: CliCommand = {
   path: ['outages', 'detect'],
@@ -46,4 +46,4 @@ const detectCommand: CliCommand = {
 };
 
 /** Sub-commands of this wing, registered in src/cli.ts. */
-export const commands: CliCommand[] = [detectCommand, evaluateCommand];
+export const commands: CliCommand[] = [detectCommand, evaluateDbCommand, importCommand, linkCommand, eventsCommand, reviewCommand, watchCommand];

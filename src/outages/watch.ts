@@ -1,0 +1,251 @@
+/**
+ * Live mode. A watcher polls configured sources (HTTP URLs that answer in one of the signal formats), feeds only
+ * the points it has not seen to per-series streaming detectors, fuses the per-series picture as `outages detect`
+ * does, and POSTs to a webhook when a (fused) event opens or closes. With a database it also stores the points
+ * (series store) and the events (outage_events, never duplicated).
+ *
+ * Scheduling: `outages watch` runs a plain async loop (poll, sleep `interval`); `scheduleWatch` registers the
+ * same poll as a pg-boss cron job on the platform's JobQueue for the server.
+ */
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { parseCommandArgs, UsageError, type CliContext } from '../core/cli-kit.js';
+import { describeIssues } from '../core/errors.js';
+import { AppError } from '../core/errors.js';
+import type { Db } from '../platform/db.js';
+import type { JobQueue } from '../platform/jobs.js';
+import { configFrom, defaultConfig, paramsFor, type DetectorConfig } from './detect/config.js';
+import { SeriesDetector, type RawEvent } from './detect/detector.js';
+import { fuse } from './detect/fusion.js';
+import { isoUtc, type Entity, type OutageEvent, type Series } from './model.js';
+import { parseSignalText, SIGNAL_FORMATS } from './signals/index.js';
+import { importSeries } from './store.js';
+import { saveEvents } from './link.js';
+import { eventJson } from './cli-common.js';
+
+export const WatchConfigSchema = z
+  .object({
+    /** Seconds between polls. */
+    interval: z.number().int().min(1).max(86400).default(300),
+    /** URL called with POST {type: "event.opened"|"event.closed", event} */
+    webhook: z.url().optional(),
+    sources: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).max(100),
+            url: z.url(),
+            format: z.enum(SIGNAL_FORMATS).optional(),
+            entity: z.string().optional(),
+            country: z.string().optional(),
+            signal: z.string().optional(),
+          })
+          .strict(),
+      )
+      .min(1),
+    detector: z.unknown().optional(),
+  })
+  .strict();
+export type WatchConfig = z.infer<typeof WatchConfigSchema>;
+
+export function parseWatchConfig(obj: unknown): { watch: WatchConfig; detector: DetectorConfig } {
+  const r = WatchConfigSchema.safeParse(obj);
+  if (!r.success) throw new AppError(400, 'bad_config', `watch configuration: ${describeIssues(r.error.issues).message}`);
+  return { watch: r.data, detector: r.data.detector ? configFrom(r.data.detector) : defaultConfig() };
+}
+
+interface SeriesState {
+  entity: Entity;
+  signal: string;
+  start: number;
+  step: number;
+  detector: SeriesDetector;
+  lastTime: number;
+  closed: RawEvent[];
+}
+
+export interface WebhookCall {
+  type: 'event.opened' | 'event.closed';
+  source: 'stackwatch.outages';
+  event: ReturnType<typeof eventJson>;
+}
+
+export interface PollResult {
+  newPoints: number;
+  opened: OutageEvent[];
+  closed: OutageEvent[];
+  errors: string[];
+}
+
+const overlaps = (a: OutageEvent, b: OutageEvent) => a.entity === b.entity && a.kind === b.kind && a.start < (b.end ?? Infinity) && (a.end ?? Infinity) > b.start;
+
+export class Watcher {
+  private readonly states = new Map<string, SeriesState>();
+  private announcedOpen: OutageEvent[] = [];
+  private announcedClosed: OutageEvent[] = [];
+  private warmedAt = 0;
+
+  constructor(
+    readonly cfg: WatchConfig,
+    readonly detector: DetectorConfig,
+    readonly opts: { db?: Db; log?: (msg: string) => void; fetchTimeoutMs?: number } = {},
+  ) {}
+
+  private log(msg: string) {
+    this.opts.log?.(msg);
+  }
+
+  async fetchSource(src: WatchConfig['sources'][number]): Promise<Series[]> {
+    const res = await fetch(src.url, { signal: AbortSignal.timeout(this.opts.fetchTimeoutMs ?? 15_000) });
+    if (!res.ok) throw new Error(`${src.name}: ${src.url} answered HTTP ${res.status}`);
+    const text = await res.text();
+    return parseSignalText(text, { format: src.format, entity: src.entity, country: src.country, signal: src.signal }).series;
+  }
+
+  /** Feeds new points of one fetched series into its detector. Returns how many points were new. */
+  private feed(sourceName: string, s: Series, firstPoll: boolean): number {
+    const key = `${sourceName}\u0000${s.signal}\u0000${s.entity.code}`;
+    let st = this.states.get(key);
+    if (!st) {
+      st = { entity: s.entity, signal: s.signal, start: s.start, step: s.step, detector: new SeriesDetector(s.start, s.step, paramsFor(this.detector, s.signal)), lastTime: s.start - s.step, closed: [] };
+      this.states.set(key, st);
+    }
+    if (s.step !== st.step || (s.start - st.start) % st.step !== 0) throw new Error(`${sourceName}: ${s.entity.code} changed its time grid`);
+    let added = 0;
+    const end = s.start + (s.values.length - 1) * s.step;
+    for (let t = st.lastTime + st.step; t <= end; t += st.step) {
+      const i = (t - s.start) / s.step;
+      const v = i >= 0 ? s.values[i]! : NaN;
+      const r = st.detector.push(v);
+      if (r.closed) {
+        st.closed.push(r.closed);
+        if (st.closed.length > 200) st.closed.shift();
+      }
+      added++;
+    }
+    st.lastTime = Math.max(st.lastTime, end);
+    if (firstPoll) this.warmedAt = Math.max(this.warmedAt, end);
+    return added;
+  }
+
+  /** One poll of every source: fetch, detect incrementally, fuse, announce, store. */
+  async pollOnce(): Promise<PollResult> {
+    const first = this.states.size === 0;
+    const result: PollResult = { newPoints: 0, opened: [], closed: [], errors: [] };
+    const fetched: Series[] = [];
+    for (const src of this.cfg.sources) {
+      try {
+        const series = await this.fetchSource(src);
+        for (const s of series) {
+          result.newPoints += this.feed(src.name, s, first);
+          fetched.push(s);
+        }
+      } catch (e) {
+        const msg = `${src.name}: ${(e as Error).message}`;
+        result.errors.push(msg);
+        this.log(`poll error: ${msg}`);
+      }
+    }
+    if (!this.states.size) return result;
+    let dataEnd = 0;
+    const perSeries = [...this.states.values()].map((st) => {
+      const open = st.detector.openEvent();
+      dataEnd = Math.max(dataEnd, st.lastTime + st.step);
+      return { series: { entity: st.entity, signal: st.signal, start: st.start, step: st.step, length: st.detector.count }, events: open ? [...st.closed, open] : [...st.closed] };
+    });
+    const fused = fuse(perSeries, this.detector.fusion, dataEnd);
+    const stillOpen: OutageEvent[] = [];
+    for (const e of fused) {
+      const wasOpen = this.announcedOpen.find((a) => overlaps(a, e));
+      if (e.end === null) {
+        if (!wasOpen) result.opened.push(e);
+        stillOpen.push(e);
+        continue;
+      }
+      if (this.announcedClosed.some((a) => overlaps(a, e))) continue;
+      if (!wasOpen && e.end <= this.warmedAt && first) continue; // history seen at start-up is not news
+      if (!wasOpen && !first && e.end <= this.warmedAt) continue;
+      if (!wasOpen) result.opened.push(e);
+      result.closed.push(e);
+      this.announcedClosed.push(e);
+    }
+    // events announced open that vanished from the fused picture (merged into another) close too
+    for (const a of this.announcedOpen) {
+      if (!fused.some((e) => overlaps(a, e)) && !result.closed.some((c) => overlaps(a, c))) {
+        result.closed.push({ ...a, end: dataEnd });
+        this.announcedClosed.push({ ...a, end: dataEnd });
+      }
+    }
+    this.announcedOpen = stillOpen;
+    if (this.announcedClosed.length > 1000) this.announcedClosed = this.announcedClosed.slice(-500);
+    for (const e of result.opened) await this.notify('event.opened', e);
+    for (const e of result.closed) await this.notify('event.closed', e);
+    if (this.opts.db) {
+      try {
+        if (fetched.length) await importSeries(this.opts.db, fetched.filter((s) => 86400 % s.step === 0), { fileName: 'watch', sha256: '', format: 'watch' });
+        const recent = fused.filter((e) => e.end === null || e.end > this.warmedAt || result.closed.includes(e));
+        if (recent.length) await saveEvents(this.opts.db, recent, { source: 'watch' });
+      } catch (e) {
+        result.errors.push(`store: ${(e as Error).message}`);
+        this.log(`store error: ${(e as Error).message}`);
+      }
+    }
+    return result;
+  }
+
+  private async notify(type: WebhookCall['type'], e: OutageEvent) {
+    this.log(`${type} ${e.entity} ${e.kind} from ${isoUtc(e.start)}${e.end ? ` to ${isoUtc(e.end)}` : ''}`);
+    if (!this.cfg.webhook) return;
+    const body: WebhookCall = { type, source: 'stackwatch.outages', event: eventJson(e) };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const r = await fetch(this.cfg.webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+        if (r.ok) return;
+        this.log(`webhook answered HTTP ${r.status}`);
+      } catch (err) {
+        this.log(`webhook failed: ${(err as Error).message}`);
+      }
+      await new Promise((res) => setTimeout(res, 200 * (attempt + 1)));
+    }
+  }
+}
+
+/** Registers the watcher's poll as a cron job on the platform job queue (minute granularity). */
+export async function scheduleWatch(queue: JobQueue, watcher: Watcher, queueName = 'outages.watch'): Promise<void> {
+  const minutes = Math.max(1, Math.round(watcher.cfg.interval / 60));
+  await queue.work(queueName, async () => {
+    await watcher.pollOnce();
+  });
+  await queue.schedule(queueName, minutes === 1 ? '* * * * *' : `*/${Math.min(59, minutes)} * * * *`);
+}
+
+export const WATCH_USAGE = `stackwatch outages watch --config FILE [--once] [--polls N] [--no-store]
+  FILE (YAML or JSON): interval (seconds, default 300), webhook (URL), sources: [{name, url, format, entity, country, signal}],
+  detector (overrides, as --config of outages detect)
+  --once       poll once and exit;  --polls N   stop after N polls;  --no-store   keep nothing in the database`;
+
+export async function runWatchCommand(argv: string[], ctx: CliContext, withDb: <T>(fn: (db: Db) => Promise<T>) => Promise<T>): Promise<number> {
+  const { values } = parseCommandArgs(argv, { config: { type: 'string' }, once: { type: 'boolean' }, polls: { type: 'string' }, 'no-store': { type: 'boolean' } }, false);
+  if (!values.config) throw new UsageError('--config FILE is required');
+  let obj: unknown;
+  try {
+    const text = readFileSync(values.config, 'utf8');
+    obj = values.config.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+  } catch (e) {
+    throw new UsageError(`--config: cannot read ${values.config}: ${(e as Error).message}`);
+  }
+  const { watch, detector } = parseWatchConfig(obj);
+  const polls = values.once ? 1 : values.polls ? Number(values.polls) : Infinity;
+  if (!(polls >= 1)) throw new UsageError('--polls must be a positive number');
+  const loop = async (db?: Db) => {
+    const w = new Watcher(watch, detector, { db, log: (m) => ctx.stderr.write(`${new Date().toISOString()} ${m}\n`) });
+    for (let n = 0; n < polls; n++) {
+      const r = await w.pollOnce();
+      ctx.stdout.write(`poll ${n + 1}: ${r.newPoints} new points, ${r.opened.length} opened, ${r.closed.length} closed${r.errors.length ? `, ${r.errors.length} errors` : ''}\n`);
+      if (n + 1 < polls) await new Promise((res) => setTimeout(res, watch.interval * 1000));
+    }
+    return 0;
+  };
+  return values['no-store'] ? loop() : withDb((db) => loop(db));
+}
