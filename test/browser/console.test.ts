@@ -211,7 +211,7 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
       ] as const) {
         await page.goto(url.startsWith('http') ? url : srv.url + url);
         await page.locator('main h1').first().waitFor();
-        await page.waitForLoadState('networkidle');
+        await page.waitForFunction(() => !document.querySelector('.loading') && !document.querySelector('[aria-busy=true]'));
         const m = await noHorizontalScroll(page);
         expect(m.scrollWidth, `${lang} ${name}: page is ${m.scrollWidth}px wide in a ${m.innerWidth}px viewport`).toBeLessThanOrEqual(m.innerWidth);
         if (name === 'list' || name === 'incident' || name === 'overview') await shot(`11-phone-${lang}-${name}`, false);

@@ -30,8 +30,8 @@ export class ApiError extends Error {
       const key = path.split(/[.[\]]/)[0] ?? path;
       if (key && !(key in out)) out[key] = message;
     };
-    if (this.field) add(this.field, this.message);
     for (const issue of this.issues) if (issue.field) add(issue.field, issue.message);
+    if (this.field && !this.field.startsWith('(')) add(this.field, this.message);
     return out;
   }
 }
