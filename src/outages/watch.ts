@@ -164,8 +164,7 @@ export class Watcher {
         continue;
       }
       if (this.announcedClosed.some((a) => overlaps(a, e))) continue;
-      if (!wasOpen && e.end <= this.warmedAt && first) continue; // history seen at start-up is not news
-      if (!wasOpen && !first && e.end <= this.warmedAt) continue;
+      if (!wasOpen && e.end <= this.warmedAt) continue; // history seen at start-up is not news
       if (!wasOpen) result.opened.push(e);
       result.closed.push(e);
       this.announcedClosed.push(e);
