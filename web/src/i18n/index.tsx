@@ -3,7 +3,7 @@
  * reference; the other catalogues are typed against it so a missing key fails the type check.
  * TLP labels are never translated (FIRST TLP 2.0).
  */
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, Fragment, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import countries from 'i18n-iso-countries';
 import enCountries from 'i18n-iso-countries/langs/en.json';
 import frCountries from 'i18n-iso-countries/langs/fr.json';
@@ -38,6 +38,20 @@ export function isLang(v: unknown): v is Lang {
 export function interpolate(text: string, vars?: Record<string, string | number>): string {
   if (!vars) return text;
   return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+}
+
+/** Like interpolate, but placeholders become React nodes (wrapped by the caller in <bdi> for mixed directions). */
+export function interpolateNodes(text: string, nodes: Record<string, ReactNode>): ReactNode[] {
+  const out: ReactNode[] = [];
+  let last = 0;
+  for (const m of text.matchAll(/\{(\w+)\}/g)) {
+    const name = m[1] ?? '';
+    out.push(text.slice(last, m.index));
+    out.push(name in nodes ? <Fragment key={`${name}-${m.index}`}>{nodes[name]}</Fragment> : m[0]);
+    last = (m.index ?? 0) + m[0].length;
+  }
+  out.push(text.slice(last));
+  return out;
 }
 
 export interface I18n {

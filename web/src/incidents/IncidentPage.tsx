@@ -3,7 +3,7 @@ import { api, ApiError } from '../api/client.js';
 import type { HistoryEntry, IncidentDetail } from '../api/types.js';
 import { Link } from '../app/router.js';
 import { canWrite, useSession } from '../auth/auth.js';
-import { useI18n, type I18n } from '../i18n/index.js';
+import { interpolateNodes, useI18n, type I18n } from '../i18n/index.js';
 import { ErrorBox, Field, Loading, Section, StatusBadge, TlpBadge, isHttpUrl } from '../ui/components.js';
 import { useApi } from '../ui/useApi.js';
 
@@ -21,6 +21,12 @@ function shortValue(v: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}…` : s;
 }
 
+/** A version that only sets fields (creation, import) lists every field: not worth showing field by field. */
+function isCreation(h: HistoryEntry): boolean {
+  const changes = Object.values(h.changes);
+  return h.version === 1 || (changes.length > 0 && changes.every((c) => c.from === null || c.from === undefined));
+}
+
 export function buildTimeline(inc: IncidentDetail, history: HistoryEntry[], i18n: I18n): TimelineEvent[] {
   const { t, label } = i18n;
   const out: TimelineEvent[] = [];
@@ -33,7 +39,7 @@ export function buildTimeline(inc: IncidentDetail, history: HistoryEntry[], i18n
       at: h.at,
       kind: 'change',
       text: t('incidents.tl.change', { version: h.version, action: label('action', h.action), actor: h.actorLabel }),
-      detail: Object.keys(h.changes).join(', ') || undefined,
+      detail: isCreation(h) ? undefined : Object.keys(h.changes).join(', ') || undefined,
     });
   out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   if (inc.startAt && !inc.endAt) out.push({ at: new Date().toISOString(), kind: 'ongoing', text: t('incidents.tl.ongoing') });
@@ -73,7 +79,7 @@ export function IncidentPage({ id }: { id: string }) {
           <p className="eyebrow">
             <Link to={`/countries/${inc.country}`}>{country(inc.country)}</Link> · {label('type', inc.type)}
           </p>
-          <h1>{inc.title}</h1>
+          <h1 dir="auto">{inc.title}</h1>
           <p className="badges">
             <TlpBadge tlp={inc.tlp} /> <StatusBadge status={inc.status} />
             {inc.severity && <span className={`sev sev-${inc.severity}`}>{label('severity', inc.severity)}</span>}
@@ -157,8 +163,16 @@ export function IncidentPage({ id }: { id: string }) {
             <dt>{t('common.updated')}</dt>
             <dd>{date(inc.updatedAt, true)}</dd>
           </dl>
-          {inc.summary && <p className="lead">{inc.summary}</p>}
-          {inc.description && <p className="prose">{inc.description}</p>}
+          {inc.summary && (
+            <p className="lead" dir="auto">
+              {inc.summary}
+            </p>
+          )}
+          {inc.description && (
+            <p className="prose" dir="auto">
+              {inc.description}
+            </p>
+          )}
           {inc.dataQuality.length > 0 && (
             <div className="notice">
               <h3>{t('incidents.dataQuality')}</h3>
@@ -251,10 +265,16 @@ export function IncidentPage({ id }: { id: string }) {
                     {date(h.at, true)}
                   </time>
                 </p>
-                {Object.keys(h.changes).length > 0 && (
+                {!isCreation(h) && Object.keys(h.changes).length > 0 && (
                   <ul>
                     {Object.entries(h.changes).map(([field, c]) => (
-                      <li key={field}>{t('incidents.changed', { field, from: shortValue(c.from), to: shortValue(c.to) })}</li>
+                      <li key={field}>
+                        {interpolateNodes(t('incidents.changed'), {
+                          field: <code>{field}</code>,
+                          from: <bdi className="old-value">{shortValue(c.from)}</bdi>,
+                          to: <bdi>{shortValue(c.to)}</bdi>,
+                        })}
+                      </li>
                     ))}
                   </ul>
                 )}

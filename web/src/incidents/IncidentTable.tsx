@@ -22,7 +22,9 @@ export function IncidentTable({ items, hideCountry = false }: { items: Incident[
         {items.map((i) => (
           <tr key={i.id} data-country={i.country}>
             <td data-label={t('common.title')} className="cell-title">
-              <Link to={`/incidents/${encodeURIComponent(i.id)}`}>{i.title}</Link>
+              <Link to={`/incidents/${encodeURIComponent(i.id)}`} dir="auto">
+                {i.title}
+              </Link>
             </td>
             {!hideCountry && (
               <td data-label={t('common.country')}>

@@ -89,7 +89,9 @@ export function LawList() {
               {res.data.items.map((l) => (
                 <tr key={l.id}>
                   <td data-label={t('common.title')} className="cell-title">
-                    <Link to={`/laws/${encodeURIComponent(l.id)}`}>{l.title}</Link>
+                    <Link to={`/laws/${encodeURIComponent(l.id)}`} dir="auto">
+                      {l.title}
+                    </Link>
                   </td>
                   <td data-label={t('common.country')}>
                     <Link to={`/countries/${l.country}`}>{countryName(l.country)}</Link>

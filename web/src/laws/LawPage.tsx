@@ -52,7 +52,7 @@ export function LawPage({ id }: { id: string }) {
           <p className="eyebrow">
             <Link to={`/countries/${law.country}`}>{country(law.country)}</Link> · {label('lawStatus', law.status)}
           </p>
-          <h1>{law.title}</h1>
+          <h1 dir="auto">{law.title}</h1>
           <p className="badges">
             <TlpBadge tlp={law.tlp} />
           </p>
@@ -66,7 +66,11 @@ export function LawPage({ id }: { id: string }) {
       {failure && <ErrorBox error={failure} />}
       <div className="grid-2">
         <Section title={t('common.details')}>
-          {law.summary && <p className="lead">{law.summary}</p>}
+          {law.summary && (
+            <p className="lead" dir="auto">
+              {law.summary}
+            </p>
+          )}
           <dl className="facts">
             <dt>{t('laws.rights')}</dt>
             <dd>{law.rights.map((r) => label('right', r)).join(', ') || '—'}</dd>
@@ -107,7 +111,7 @@ export function LawPage({ id }: { id: string }) {
               <div key={i} className="article">
                 <dt>{a.ref}</dt>
                 <dd>
-                  <blockquote>{a.text}</blockquote>
+                  <blockquote dir="auto">{a.text}</blockquote>
                   {a.concern && <p>{a.concern}</p>}
                 </dd>
               </div>
