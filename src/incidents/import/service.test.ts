@@ -221,7 +221,7 @@ describe.each(testBackends())('importers on %s', (backend) => {
     } finally {
       await db2.close();
     }
-  });
+  }, 180_000);
 
   it('rejects malformed files with a clear error and writes nothing', async () => {
     const db3 = await backend.open();

@@ -254,6 +254,10 @@ const KNOWN_SERVICES: [RegExp, string][] = [
   [/wikipedia/i, 'Wikipedia'],
   [/clubhouse/i, 'Clubhouse'],
   [/\bvoip\b|voice over ip/i, 'VoIP'],
+  [/social (media|network)/i, 'Social media'],
+  [/e-?mail service/i, 'Email'],
+  [/search engine/i, 'Search engines'],
+  [/public wi-?fi/i, 'Public Wi-Fi'],
 ];
 
 function servicesIn(text: string): string[] {
@@ -616,7 +620,7 @@ function incompleteIncident(sheet: StopSheet, r: StopSheetRow, originKey: string
   if (/exam/i.test(sourceText)) tags.push('exams');
   if (/election/i.test(sourceText)) tags.push('election');
   if (/protest/i.test(sourceText)) tags.push('protests');
-  const services = /social media/i.test(sourceText) ? [] : servicesIn(sourceText);
+  const services = servicesIn(sourceText);
   return {
     originKey,
     origin: 'stop',
