@@ -1,6 +1,6 @@
 /** The console's pure logic, without a browser: catalogues, form conversion, map classes, month ranges. */
 import { describe, expect, it } from 'vitest';
-import { CATALOGUES, LANGS, interpolate } from '../../web/src/i18n/index.js';
+import { CATALOGUES, LANGS, interpolate, pickForm } from '../../web/src/i18n/index.js';
 import { en } from '../../web/src/i18n/en.js';
 import { changedFields, draftFrom, fromInput, validateDraft, type IncidentDraft } from '../../web/src/incidents/IncidentForm.js';
 import { classBreaks, classOf, countryShapes, MAP_COLOURS } from '../../web/src/map/geo.js';
@@ -8,7 +8,7 @@ import { monthRange } from '../../web/src/map/MonthlyChart.js';
 import { ApiError, withQuery } from '../../web/src/api/client.js';
 import { INCIDENT_TYPES, INCIDENT_STATUSES, ROLES, LAW_STATUSES, RIGHTS, TARGET_KINDS, EVIDENCE_KINDS } from '../../src/core/taxonomy.js';
 
-const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+const placeholders = (s: string) => [...new Set([...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
 const t = (key: keyof typeof en, vars?: Record<string, string | number>) => interpolate(en[key], vars);
 
 describe('catalogues', () => {
@@ -29,6 +29,15 @@ describe('catalogues', () => {
     }
     const arabicLetters = Object.values(CATALOGUES.ar).filter((s) => /[\u0600-\u06FF]/.test(s)).length;
     expect(arabicLetters / keys.length).toBeGreaterThan(0.95);
+  });
+
+  it('picks plural forms by the language\'s rules', () => {
+    const fr = new Intl.PluralRules('fr');
+    const en1 = new Intl.PluralRules('en');
+    expect(interpolate(pickForm(CATALOGUES.fr['common.results'], fr.select(0)), { count: 0 })).toBe('0 résultat');
+    expect(interpolate(pickForm(CATALOGUES.en['common.results'], en1.select(0)), { count: 0 })).toBe('0 results');
+    expect(interpolate(pickForm(CATALOGUES.en['common.results'], en1.select(1)), { count: 1 })).toBe('1 result');
+    expect(pickForm(CATALOGUES.ar['common.results'], 'one')).toBe(CATALOGUES.ar['common.results']);
   });
 
   it('labels every coded value of the shared vocabulary', () => {

@@ -54,11 +54,20 @@ export function interpolateNodes(text: string, nodes: Record<string, ReactNode>)
   return out;
 }
 
+/** "one|other" → the form for the plural category (no "|" means one form for all counts). */
+export function pickForm(text: string, category: Intl.LDMLPluralRule | null): string {
+  const bar = text.indexOf('|');
+  if (bar < 0) return text;
+  return category === 'one' ? text.slice(0, bar) : text.slice(bar + 1);
+}
+
 export interface I18n {
   lang: Lang;
   dir: 'ltr' | 'rtl';
   setLang: (l: Lang) => void;
   t: (key: MessageKey, vars?: Record<string, string | number>) => string;
+  /** Counted message: catalogues may give "one|other" forms, chosen by the language's plural rules. */
+  tn: (key: MessageKey, n: number, vars?: Record<string, string | number>) => string;
   /** Label of a coded value (incident type, status, role…); falls back to the code itself. */
   label: (kind: LabelKind, code: string | null | undefined) => string;
   country: (code: string | null | undefined) => string;
@@ -112,11 +121,13 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short',
     });
     const numFmt = new Intl.NumberFormat(intlLocale(lang));
+    const plural = new Intl.PluralRules(lang);
     return {
       lang,
       dir,
       setLang,
-      t: (key, vars) => interpolate(cat[key] ?? en[key] ?? key, vars),
+      t: (key, vars) => interpolate(pickForm(cat[key] ?? en[key] ?? key, null), vars),
+      tn: (key, n, vars) => interpolate(pickForm(cat[key] ?? en[key] ?? key, plural.select(n)), vars),
       label: (kind, code) => {
         if (code === null || code === undefined || code === '') return '—';
         return loose[`${kind}.${code}`] ?? (en as Record<string, string>)[`${kind}.${code}`] ?? code;

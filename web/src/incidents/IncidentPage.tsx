@@ -50,12 +50,14 @@ function durationDays(inc: IncidentDetail): number | null {
   if (!inc.startAt) return null;
   const end = inc.endAt ? Date.parse(inc.endAt) : Date.now();
   const d = (end - Date.parse(inc.startAt)) / 86_400_000;
-  return Number.isFinite(d) && d >= 0 ? Math.max(1, Math.round(d)) : null;
+  if (!Number.isFinite(d) || d < 0) return null;
+  // Dates to the day count both the first and the last day, as the registry's shutdown-day figures do.
+  return inc.startPrecision === 'day' && inc.endPrecision !== 'minute' ? Math.floor(d) + 1 : Math.max(1, Math.ceil(d));
 }
 
 export function IncidentPage({ id }: { id: string }) {
   const i18n = useI18n();
-  const { t, label, country, date, num } = i18n;
+  const { t, tn, label, country, date, num } = i18n;
   const { user, meta } = useSession();
   const res = useApi<IncidentDetail>(`/api/incidents/${encodeURIComponent(id)}`);
   const hist = useApi<{ items: HistoryEntry[] }>(`/api/incidents/${encodeURIComponent(id)}/history`);
@@ -103,7 +105,7 @@ export function IncidentPage({ id }: { id: string }) {
             {days !== null && (
               <>
                 <dt>{t('incidents.duration')}</dt>
-                <dd>{t('incidents.days', { days: num(days) })}</dd>
+                <dd>{tn('incidents.days', days, { days: num(days) })}</dd>
               </>
             )}
             {inc.area && (

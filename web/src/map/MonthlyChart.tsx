@@ -67,7 +67,14 @@ export function MonthlyChart({ items }: { items: MonthlyStat[] }) {
   const model = useMemo(() => {
     if (items.length === 0) return null;
     const months = [...new Set(items.map((i) => i.month))].sort();
-    const range = monthRange(months[0] ?? '', months[months.length - 1] ?? '');
+    const lastMonth = months[months.length - 1] ?? '';
+    let range = monthRange(months[0] ?? '', lastMonth);
+    // At least a year on the axis, so one busy month does not fill the whole chart.
+    if (range.length < 12) {
+      const [ly, lm] = lastMonth.split('-').map(Number) as [number, number];
+      const startIdx = ly * 12 + (lm - 1) - 11;
+      range = monthRange(`${Math.floor(startIdx / 12)}-${String((startIdx % 12) + 1).padStart(2, '0')}`, lastMonth);
+    }
     const totalsByType = new Map<string, number>();
     for (const it of items) totalsByType.set(it.type, (totalsByType.get(it.type) ?? 0) + it.count);
     const types = [...totalsByType.entries()].sort((a, b) => b[1] - a[1]).map(([ty]) => ty);
@@ -85,7 +92,7 @@ export function MonthlyChart({ items }: { items: MonthlyStat[] }) {
   const innerW = W - M.left - M.right;
   const innerH = H - M.top - M.bottom;
   const band = innerW / range.length;
-  const barW = Math.max(1, band * 0.8);
+  const barW = Math.min(36, Math.max(1, band * 0.8));
   const y = (v: number) => M.top + innerH - (v / top) * innerH;
   const labelEvery = Math.max(1, Math.ceil(range.length / 10));
   const ticks: number[] = [];

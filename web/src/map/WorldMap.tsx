@@ -6,7 +6,7 @@ import { MAP_COLOURS, MAP_HEIGHT, MAP_WIDTH, classBreaks, classOf, countryShapes
 
 /** Choropleth of incidents per country. Each country with a code is a link to its page (keyboard reachable). */
 export function WorldMap({ stats }: { stats: CountryStat[] }) {
-  const { t, country, num } = useI18n();
+  const { t, tn, country, num } = useI18n();
   const shapes = useMemo(() => countryShapes(), []);
   const counts = useMemo(() => new Map(stats.map((s) => [s.country, s.count])), [stats]);
   const max = useMemo(() => stats.reduce((m, s) => Math.max(m, s.count), 0), [stats]);
@@ -42,13 +42,13 @@ export function WorldMap({ stats }: { stats: CountryStat[] }) {
               key={s.cc + i}
               href={`/countries/${s.cc}`}
               onClick={go(s.cc)}
-              aria-label={t('map.countryCount', { country: name, count: num(count) })}
+              aria-label={tn('map.countryCount', count, { country: name, count: num(count) })}
               onMouseEnter={() => setHover(s.cc)}
               onFocus={() => setHover(s.cc)}
               className="map-country"
             >
               <path d={s.d} fill={fill} stroke="#fff" strokeWidth={0.5} data-cc={s.cc} data-count={count} data-class={cls}>
-                <title>{t('map.countryCount', { country: name, count: num(count) })}</title>
+                <title>{tn('map.countryCount', count, { country: name, count: num(count) })}</title>
               </path>
             </a>
           );
@@ -56,7 +56,7 @@ export function WorldMap({ stats }: { stats: CountryStat[] }) {
       </svg>
       <figcaption>
         <p className="map-hover" aria-live="polite">
-          {hover ? t('map.countryCount', { country: country(hover), count: num(hoverCount) }) : t('map.help')}
+          {hover ? tn('map.countryCount', hoverCount, { country: country(hover), count: num(hoverCount) }) : t('map.help')}
         </p>
         <div className="legend" aria-label={t('map.legend')}>
           <span className="legend-title">{t('map.legend')}</span>

@@ -80,7 +80,7 @@ export function Field({ label, error, hint, required, className, children }: Fie
 }
 
 export function Pager({ page, pageSize, total, onPage }: { page: number; pageSize: number; total: number; onPage: (p: number) => void }) {
-  const { t, num } = useI18n();
+  const { t, tn, num } = useI18n();
   const pages = Math.max(1, Math.ceil(total / pageSize));
   return (
     <nav className="pager" aria-label={t('common.pagination')}>
@@ -88,7 +88,7 @@ export function Pager({ page, pageSize, total, onPage }: { page: number; pageSiz
         {t('common.previous')}
       </button>
       <span aria-live="polite">
-        {t('common.pageOf', { page: num(page), pages: num(pages) })} · {t('common.results', { count: num(total) })}
+        {t('common.pageOf', { page: num(page), pages: num(pages) })} · {tn('common.results', total, { count: num(total) })}
       </span>
       <button type="button" className="btn" disabled={page >= pages} onClick={() => onPage(page + 1)}>
         {t('common.next')}
