@@ -33,9 +33,9 @@ create table incidents (
   check (start_at is not null or data_quality <> '[]'::jsonb),
   check (end_at is null or start_at is null or end_at >= start_at)
 );
-create index incidents_start_idx on incidents (start_at desc, id);
-create index incidents_country_start_idx on incidents (country, start_at desc);
-create index incidents_type_start_idx on incidents (type, start_at desc);
+create index incidents_start_idx on incidents (start_at desc nulls last, id);
+create index incidents_country_start_idx on incidents (country, start_at desc nulls last, id);
+create index incidents_type_start_idx on incidents (type, start_at desc nulls last, id);
 create index incidents_status_idx on incidents (status);
 create index incidents_tlp_idx on incidents (tlp, org_id);
 create index incidents_search_idx on incidents using gin (to_tsvector('simple', search_text));

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/log.js';
 import { loadHistory } from './import/service.js';
@@ -8,7 +7,7 @@ export async function loadHistoryOnce(db: Db, orgId: string, seedDir: string, lo
   const done = (await db.query<{ value: unknown }>("select value from settings where key = 'history_loaded'")).rows[0];
   if (done) return { loaded: false };
   log.info('loading the real history (Access Now STOP, IODA) — first start only');
-  const summary = await loadHistory(db, orgId, join(seedDir, 'shutdowns'));
+  const summary = await loadHistory(db, orgId, seedDir);
   await db.query("insert into settings (key, value) values ('history_loaded', $1) on conflict (key) do nothing", [JSON.stringify({ at: new Date().toISOString() })]);
   return { loaded: true, summary };
 }

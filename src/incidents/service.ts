@@ -9,7 +9,7 @@ import {
   DocumentInputSchema, EvidenceInputSchema, IncidentInputSchema, IncidentPatchSchema, LawInputSchema, LawPatchSchema, SourceInputSchema,
   type EvidenceInput, type Incident, type IncidentInput, type IncidentPatch, type Law,
 } from './model.js';
-import { getIncidentRow, LAW_COLS, lawRow, rowToIncident, visibleTo } from './store.js';
+import { cachedRead, getIncidentRow, LAW_COLS, lawRow, rowToIncident, visibleTo } from './store.js';
 import type { z } from 'zod';
 
 export { systemActor };
@@ -330,6 +330,10 @@ export async function linkLaw(db: Db, actor: Actor, lawId: string, incidentId: s
 
 export async function statsByCountry(db: Queryable, actor: Actor, f: { from?: string; to?: string; type?: string }) {
   requirePerm(actor, 'incidents:read');
+  return cachedRead(db, actor, `countries:${JSON.stringify(f)}`, () => queryStatsByCountry(db, actor, f));
+}
+
+async function queryStatsByCountry(db: Queryable, actor: Actor, f: { from?: string; to?: string; type?: string }) {
   const p: unknown[] = [f.from ?? '1900-01-01T00:00:00Z', f.to ?? '2999-01-01T00:00:00Z'];
   const vis = visibleTo(actor, p);
   let typeClause = '';
@@ -347,6 +351,10 @@ export async function statsByCountry(db: Queryable, actor: Actor, f: { from?: st
 
 export async function statsMonthly(db: Queryable, actor: Actor, f: { from?: string; to?: string; country?: string }) {
   requirePerm(actor, 'incidents:read');
+  return cachedRead(db, actor, `monthly:${JSON.stringify(f)}`, () => queryStatsMonthly(db, actor, f));
+}
+
+async function queryStatsMonthly(db: Queryable, actor: Actor, f: { from?: string; to?: string; country?: string }) {
   const p: unknown[] = [f.from ?? '1900-01-01T00:00:00Z', f.to ?? '2999-01-01T00:00:00Z'];
   const vis = visibleTo(actor, p);
   let c = '';

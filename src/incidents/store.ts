@@ -78,7 +78,36 @@ export function filterClause(actor: Actor, f: Partial<IncidentFilter>, params: u
   return where.join(' and ');
 }
 
-export async function listIncidents(db: Queryable, actor: Actor, f: IncidentFilter): Promise<{ items: Incident[]; total: number }> {
+/**
+ * Result cache for the embedded database. PGlite has one connection, so many people paging through the same lists
+ * would queue behind each other; a page is cached under the registry's write generation (any write to the registry
+ * moves it, so a cached page is never stale) and under who is asking (TLP makes results differ per organisation and
+ * per user). Concurrent requests for the same page share one query.
+ */
+const caches = new WeakMap<object, Map<string, Promise<unknown>>>();
+const CACHE_MAX = 1000;
+
+export function cachedRead<T>(db: Queryable & { registryGeneration?: number | null }, actor: Actor, key: string, fn: () => Promise<T>): Promise<T> {
+  const gen = db.registryGeneration;
+  if (gen == null) return fn();
+  let cache = caches.get(db);
+  if (!cache) caches.set(db, (cache = new Map()));
+  const k = `${gen}|${actor.orgId}|${actor.userId}|${key}`;
+  let hit = cache.get(k) as Promise<T> | undefined;
+  if (!hit) {
+    if (cache.size >= CACHE_MAX) cache.clear();
+    hit = fn();
+    cache.set(k, hit);
+    hit.catch(() => cache.delete(k));
+  }
+  return hit;
+}
+
+export function listIncidents(db: Queryable & { registryGeneration?: number | null }, actor: Actor, f: IncidentFilter): Promise<{ items: Incident[]; total: number }> {
+  return cachedRead(db, actor, `list:${JSON.stringify(f)}`, () => queryIncidents(db, actor, f));
+}
+
+async function queryIncidents(db: Queryable, actor: Actor, f: IncidentFilter): Promise<{ items: Incident[]; total: number }> {
   const params: unknown[] = [];
   const where = filterClause(actor, f, params);
   const offset = (f.page - 1) * f.pageSize;

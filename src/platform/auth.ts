@@ -242,34 +242,33 @@ export interface Authenticated {
 
 export async function authenticateSession(db: Db, sessionToken: string, now = new Date()): Promise<Authenticated | null> {
   const r = (
-    await db.query<{ user_id: string; csrf_token: string; expires_at: Date; disabled: boolean; role: Role; org_id: string; email: string }>(
-      `select s.user_id, s.csrf_token, s.expires_at, u.disabled, u.role, u.org_id, u.email
-       from sessions s join users u on u.id = s.user_id where s.id = $1`,
+    await db.query<Record<string, unknown> & { csrf_token: string; expires_at: Date }>(
+      `select ${USER_COLS}, s.csrf_token, s.expires_at from sessions s join users u on u.id = s.user_id join orgs o on o.id = u.org_id where s.id = $1`,
       [sha256(sessionToken)],
     )
   ).rows[0];
   if (!r || r.disabled || new Date(r.expires_at) < now) return null;
-  return {
-    actor: { userId: r.user_id, label: r.email, orgId: r.org_id, role: r.role, scopes: null },
-    user: await getUser(db, r.user_id),
-    csrfToken: r.csrf_token,
-    via: 'session',
-  };
+  const user = publicUser(r);
+  return { actor: { userId: user.id, label: user.email, orgId: user.orgId, role: user.role, scopes: null }, user, csrfToken: r.csrf_token, via: 'session' };
 }
 
 export async function authenticateToken(db: Db, secret: string, now = new Date()): Promise<Authenticated | null> {
   const r = (
-    await db.query<{ id: string; user_id: string; name: string; scopes: string[]; expires_at: Date | null; revoked_at: Date | null; disabled: boolean; role: Role; org_id: string }>(
-      `select t.id, t.user_id, t.name, t.scopes, t.expires_at, t.revoked_at, u.disabled, u.role, u.org_id
-       from api_tokens t join users u on u.id = t.user_id where t.token_hash = $1`,
+    await db.query<Record<string, unknown> & { token_id: string; token_name: string; scopes: string[]; expires_at: Date | null; revoked_at: Date | null; last_used_at: Date | null }>(
+      `select ${USER_COLS}, t.id token_id, t.name token_name, t.scopes, t.expires_at, t.revoked_at, t.last_used_at
+       from api_tokens t join users u on u.id = t.user_id join orgs o on o.id = u.org_id where t.token_hash = $1`,
       [sha256(secret)],
     )
   ).rows[0];
   if (!r || r.revoked_at || r.disabled || (r.expires_at && new Date(r.expires_at) < now)) return null;
-  await db.query('update api_tokens set last_used_at = $2 where id = $1', [r.id, now]);
+  // Record use at most once a minute, so that a busy probe does not turn every read into a write.
+  if (!r.last_used_at || now.getTime() - new Date(r.last_used_at).getTime() > 60_000) {
+    await db.query('update api_tokens set last_used_at = $2 where id = $1', [r.token_id, now]);
+  }
+  const user = publicUser(r);
   return {
-    actor: { userId: r.user_id, label: `token:${r.name}`, orgId: r.org_id, role: r.role, scopes: r.scopes },
-    user: await getUser(db, r.user_id),
+    actor: { userId: user.id, label: `token:${r.token_name}`, orgId: user.orgId, role: user.role, scopes: r.scopes },
+    user,
     csrfToken: null,
     via: 'token',
   };

@@ -15,6 +15,12 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * For the embedded database only (one process owns it, see DataDirLock): a counter that moves on every write to the
+   * registry's tables, so that read caches keyed on it can never serve stale results. Null on PostgreSQL, where other
+   * processes may write too.
+   */
+  readonly registryGeneration: number | null;
   /** Runs several statements (no parameters). */
   exec(text: string): Promise<void>;
   /** Runs a text of several statements without parameters and returns the rows of the last one. */
@@ -24,9 +30,16 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
+const WRITE_RE = /\b(insert|update|delete|truncate|copy|drop|alter)\b/i;
+const REGISTRY_RE = /\b(incidents|incident_\w+|laws|law_incidents)\b/i;
+
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
+  registryGeneration = 0;
   private chain: Promise<unknown> = Promise.resolve();
+  private noteWrite(text: string) {
+    if (WRITE_RE.test(text) && REGISTRY_RE.test(text)) this.registryGeneration++;
+  }
   constructor(
     readonly pglite: PGlite,
     private readonly lock?: DataDirLock,
@@ -38,17 +51,20 @@ class PgliteDb implements Db {
     return run;
   }
   query<T>(text: string, params?: unknown[]) {
+    this.noteWrite(text);
     return this.serial(async () => {
       const r = await this.pglite.query<T>(text, params as never[]);
       return { rows: r.rows };
     });
   }
   exec(text: string) {
+    this.noteWrite(text);
     return this.serial(async () => {
       await this.pglite.exec(text);
     });
   }
   execRows<T>(text: string) {
+    this.noteWrite(text);
     return this.serial(async () => {
       const results = await this.pglite.exec(text);
       return { rows: (results[results.length - 1]?.rows ?? []) as T[] };
@@ -58,8 +74,11 @@ class PgliteDb implements Db {
     return this.serial(() =>
       this.pglite.transaction(async (tx) =>
         fn({
-          query: async <R>(text: string, params?: unknown[]) => ({ rows: (await tx.query<R>(text, params as never[])).rows }),
-        }),
+          query: async <R>(text: string, params?: unknown[]) => {
+            this.noteWrite(text);
+            return { rows: (await tx.query<R>(text, params as never[])).rows };
+          },
+        }).finally(() => this.registryGeneration++),
       ),
     );
   }
@@ -72,6 +91,7 @@ class PgliteDb implements Db {
 
 class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
+  readonly registryGeneration = null;
   constructor(readonly pool: pg.Pool) {}
   async query<T>(text: string, params?: unknown[]) {
     const r = await this.pool.query(text, params);
