@@ -195,6 +195,58 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
     await shot('10-arabic-rtl');
   });
 
+  it('creates an API token whose secret is shown once, then revokes it', async () => {
+    await page.locator('select[name=lang]').selectOption('en');
+    await page.getByRole('link', { name: 'API tokens' }).click();
+    await page.getByLabel('Name').fill('nightly export');
+    await page.getByRole('button', { name: 'Create a token' }).click();
+    const secret = (await page.locator('[data-testid=token-secret]').textContent()) ?? '';
+    expect(secret.length).toBeGreaterThan(20);
+    const row = page.locator('tbody tr', { hasText: 'nightly export' });
+    await row.waitFor();
+    const prefix = ((await row.locator('code').first().textContent()) ?? '').replace('…', '');
+    expect(prefix.length).toBeGreaterThan(3);
+    expect(secret.startsWith(prefix)).toBe(true);
+    // The secret works against the API, as a bearer token.
+    const status = await page.evaluate(async (s) => (await fetch('/api/incidents?pageSize=1', { credentials: 'omit', headers: { Authorization: `Bearer ${s}` } })).status, secret);
+    expect(status).toBe(200);
+    await shot('12-token-created');
+    await page.reload();
+    await row.waitFor();
+    expect(await page.locator('[data-testid=token-secret]').count()).toBe(0);
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByText('Revoked').waitFor();
+    const after = await page.evaluate(async (s) => (await fetch('/api/incidents?pageSize=1', { credentials: 'omit', headers: { Authorization: `Bearer ${s}` } })).status, secret);
+    expect(after).toBe(401);
+  });
+
+  it('lets the administrator add a user, change the role, disable the account, and see it all in the audit log', async () => {
+    await page.getByRole('link', { name: 'Users' }).click();
+    const email = 'analyst@console-test.example';
+    await page.getByLabel('E-mail').fill(email);
+    await page.locator('input[name=name]').fill('Amal Analyst');
+    await page.getByLabel('Initial password').fill('short');
+    await page.getByRole('button', { name: 'Add a user' }).click();
+    await page.getByText('Use at least 12 characters.', { exact: true }).last().waitFor();
+    await page.getByLabel('Initial password').fill('a perfectly long password');
+    await page.getByRole('button', { name: 'Add a user' }).click();
+    const row = page.locator(`tr[data-email="${email}"]`);
+    await row.waitFor();
+    await row.getByRole('combobox').selectOption('viewer');
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByRole('button', { name: 'Enable' }).waitFor();
+    const users = await page.evaluate(async () => (await (await fetch('/api/admin/users')).json()).items as { email: string; role: string; disabled: boolean }[]);
+    expect(users.find((u) => u.email === email)).toMatchObject({ role: 'viewer', disabled: true });
+    await shot('13-users');
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.locator('table.audit tbody tr').first().waitFor();
+    const actions = await page.locator('table.audit tbody tr td:nth-child(3)').allTextContents();
+    expect(actions.some((a) => a.startsWith('user.'))).toBe(true);
+    expect(actions.some((a) => a.startsWith('token.'))).toBe(true);
+    await shot('14-audit');
+  });
+
   it('has no horizontal scroll at 390×844, left-to-right and right-to-left', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     for (const lang of ['ar', 'en'] as const) {
@@ -223,7 +275,7 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
     await toggle.click();
     expect(await toggle.getAttribute('aria-expanded')).toBe('true');
     await page.getByRole('link', { name: 'Laws' }).waitFor();
-    await shot('12-phone-menu', false);
+    await shot('15-phone-menu', false);
   });
 
   it('logged no errors in the browser console', () => {

@@ -71,7 +71,7 @@ export function WorldMap({ stats }: { stats: CountryStat[] }) {
               return (
                 <li key={b}>
                   <span className="swatch" style={{ background: MAP_COLOURS[Math.min(i + 1, MAP_COLOURS.length - 1)] }} />
-                  {text}
+                  <span dir="ltr">{text}</span>
                 </li>
               );
             })}
