@@ -1,0 +1,618 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { decodeMessage, encodeResponse, QTYPE, RCODE, type DnsRecord } from '../net/dns-wire.js';
+import { UdpResolver } from '../net/resolver.js';
+import type { Route } from '../net/dial.js';
+import { startTestHelper, type RunningHelper } from '../helper/th.js';
+import { BLOCKPAGES, BLOCK_REDIRECTS, GENERIC_BLOCKPAGE } from './blockpages.js';
+import { LAB_DOMAIN, siteHost, type Scenario, type Site } from './scenario.js';
+
+/**
+ * The censorship lab, all on loopback. Each simulated site has a public-looking address that DNS answers
+ * (45.20.a.b) and its own loopback address where it really listens (127.20.a.b). Connections go through a
+ * `Route`: the test helper's route is the clean internet; the probe's route passes the censor's middlebox, which
+ * may refuse (RST), black-hole SYNs, reset or stall a TLS ClientHello carrying a given SNI, present a wrong
+ * certificate, inject a blockpage, rewrite a response or throttle. DNS: a clean authoritative server and the
+ * censoring ISP resolver that the probe uses. Nothing leaves 127.0.0.0/8.
+ */
+
+const CERT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'certs');
+const pem = (f: string) => readFileSync(join(CERT_DIR, f), 'utf8');
+export const LAB_CA = () => pem('lab-ca-cert.pem');
+
+/** Ports the lab's servers physically listen on (no privileges needed); URLs keep 80/443. */
+const PHYS = { 80: 8080, 443: 8443 } as Record<number, number>;
+
+const BLOCK_SERVER = '127.22.0.1';
+const LAB_BLOCKPAGE_PHYS = '127.22.0.2';
+const LAB_BLOCKPAGE_PUBLIC = '45.19.0.2';
+const WRONG_IP_PUBLIC = '45.19.0.1';
+const REFUSED = { host: '127.24.0.1', port: 9 };
+const BLACKHOLE_HOST = '127.23.0.1';
+const AUTH_DNS = '127.25.0.1';
+const CENSOR_DNS = '127.25.0.2';
+const TH_HOST = '127.26.0.1';
+
+/** DNS answers the censor injects. */
+const DNS_INJECT: Record<string, string | null> = {
+  bogon: '198.18.0.7',
+  private: '192.168.7.1',
+  localhost: '127.0.0.1',
+  blockpage_ip: '134.17.0.7', // ooni.by_4: Belarusian ISP MTS block server
+  blockpage_ip_ir: '10.10.34.35', // ooni.ir_5: Iran's national DNS injection
+  wrong_ip: WRONG_IP_PUBLIC,
+};
+/** Addresses the censor's injected answers lead to, on the probe's path. */
+const INJECTED_TO_BLOCK_SERVER = new Set(['192.168.7.1', '134.17.0.7', '10.10.34.35', WRONG_IP_PUBLIC]);
+
+function siteAddr(i: number, prefix: string): string {
+  return `${prefix}.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
+}
+
+export interface LabSite {
+  site: Site;
+  host: string;
+  publicIp: string;
+  originIp: string;
+  middleboxIp: string;
+  deadIps: string[];
+}
+
+export interface Lab {
+  sites: LabSite[];
+  /** UDP resolver address of the censoring ISP resolver (what the probe uses) */
+  censorResolver: { host: string; port: number };
+  authResolver: { host: string; port: number };
+  thUrl: string;
+  probeRoute: Route;
+  cleanRoute: Route;
+  ca: string;
+  close(): Promise<void>;
+}
+
+interface Closer {
+  close(): Promise<void> | void;
+}
+
+function listen(server: net.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, backlog: 511 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: net.Server): Promise<void> {
+  return new Promise((r) => server.close(() => r()));
+}
+
+/** Deterministic page for a site (plus a random token when the site is dynamic). */
+export function sitePage(site: Site, path: string): Buffer {
+  const title = `${site.name} | Lab site ${site.name.length} about freedom of expression`;
+  const token = site.origin.dynamic ? `<!-- ${randomBytes(12).toString('hex')} -->` : '';
+  const head = `<!DOCTYPE html><html><head><title>${title}</title></head><body><h1>${site.name}</h1><p>path ${path}</p>${token}\n`;
+  const tail = '</body></html>\n';
+  const want = Math.max(site.origin.body_bytes, head.length + tail.length);
+  const filler = 'Independent reporting and human rights documentation from the lab. ';
+  let mid = '';
+  while (head.length + mid.length + tail.length < want) mid += filler;
+  mid = mid.slice(0, want - head.length - tail.length);
+  return Buffer.from(head + mid + tail);
+}
+
+async function writeSlowly(res: http.ServerResponse, body: Buffer, totalMs: number): Promise<void> {
+  const steps = Math.max(1, Math.min(20, Math.ceil(body.length / 4096)));
+  const size = Math.ceil(body.length / steps);
+  for (let i = 0; i < steps && !res.destroyed; i++) {
+    res.write(body.subarray(i * size, (i + 1) * size));
+    await new Promise((r) => setTimeout(r, totalMs / steps));
+  }
+  res.end();
+}
+
+function originHandler(bySiteIp: Map<string, LabSite>, scheme: 'http' | 'https') {
+  return async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const ls = bySiteIp.get(req.socket.localAddress ?? '');
+    if (!ls) {
+      res.writeHead(421).end();
+      return;
+    }
+    const o = ls.site.origin;
+    const u = new URL(req.url ?? '/', `${scheme}://${ls.host}`);
+    const common = { 'X-Lab-Site': ls.site.name, Server: 'lab-origin/1.0' };
+    const redirect = (code: number, location: string, extra: Record<string, string> = {}) => {
+      res.writeHead(code, { ...common, Location: location, 'Content-Length': '0', ...extra }).end();
+    };
+    if (scheme === 'http' && o.https_redirect) return redirect(301, `https://${ls.host}${u.pathname}${u.search}`);
+    const chain = o.redirects;
+    if (chain.length) {
+      // positions in the chain, as host+path (the scheme may change along the way)
+      let prev = new URL(`${ls.site.scheme}://${ls.host}${ls.site.path}`);
+      const at = [prev.host + prev.pathname];
+      for (const c of chain) {
+        prev = new URL(c, prev);
+        at.push(prev.host + prev.pathname);
+      }
+      const idx = at.indexOf(u.host + u.pathname);
+      if (idx >= 0 && idx < chain.length) return redirect(302, chain[idx]!);
+    }
+    if (o.cookie_gate) {
+      if (u.pathname === '/set-cookie') return redirect(302, u.searchParams.get('next') ?? '/', { 'Set-Cookie': 'sw_lab=1; Path=/' });
+      if (!/(^|;\s*)sw_lab=1/.test(req.headers.cookie ?? '')) return redirect(302, `/set-cookie?next=${encodeURIComponent(u.pathname)}`);
+    }
+    if (o.delay_ms) await new Promise((r) => setTimeout(r, o.delay_ms));
+    if (res.destroyed) return;
+    if (o.endless) {
+      res.writeHead(200, { ...common, 'Content-Type': 'text/html' });
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
+      return;
+    }
+    const body = sitePage(ls.site, u.pathname);
+    res.writeHead(200, { ...common, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(body.length), 'X-Lab-Origin': 'yes' });
+    if (o.body_ms) await writeSlowly(res, body, o.body_ms);
+    else res.end(body);
+  };
+}
+
+/** Reads a TLS ClientHello from the first bytes of a connection and returns its SNI host name. */
+export function parseSni(buf: Buffer): { complete: boolean; sni: string | null } {
+  if (buf.length < 5) return { complete: false, sni: null };
+  if (buf[0] !== 0x16) return { complete: true, sni: null };
+  const recLen = buf.readUInt16BE(3);
+  if (buf.length < 5 + recLen) return { complete: false, sni: null };
+  try {
+    let p = 5;
+    if (buf[p] !== 1) return { complete: true, sni: null };
+    p += 4 + 2 + 32; // handshake header, version, random
+    p += 1 + buf[p]!; // session id
+    p += 2 + buf.readUInt16BE(p); // cipher suites
+    p += 1 + buf[p]!; // compression
+    const extEnd = p + 2 + buf.readUInt16BE(p);
+    p += 2;
+    while (p + 4 <= extEnd) {
+      const type = buf.readUInt16BE(p);
+      const len = buf.readUInt16BE(p + 2);
+      if (type === 0) {
+        let q = p + 4 + 2;
+        const end = p + 4 + len;
+        while (q + 3 <= end) {
+          const nt = buf[q]!;
+          const nl = buf.readUInt16BE(q + 1);
+          if (nt === 0) return { complete: true, sni: buf.subarray(q + 3, q + 3 + nl).toString('ascii') };
+          q += 3 + nl;
+        }
+      }
+      p += 4 + len;
+    }
+  } catch {
+    /* malformed: no SNI */
+  }
+  return { complete: true, sni: null };
+}
+
+function rawResponse(status: number, reason: string, headers: Record<string, string>, body: string): Buffer {
+  const b = Buffer.from(body);
+  const lines = [`HTTP/1.1 ${status} ${reason}`, ...Object.entries({ ...headers, 'Content-Length': String(b.length), Connection: 'close' }).map(([k, v]) => `${k}: ${v}`)];
+  return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n'), b]);
+}
+
+/** Start everything for a scenario. Call `close()` to stop it all. */
+export async function startLab(scenario: Scenario, opts: { silentDropChildren?: boolean } = {}): Promise<Lab> {
+  void opts;
+  const closers: Closer[] = [];
+  const stalled = new Set<net.Socket>();
+  const sites: LabSite[] = scenario.sites.map((site, i) => ({
+    site,
+    host: siteHost(site),
+    publicIp: siteAddr(i, '45.20'),
+    originIp: siteAddr(i, '127.20'),
+    middleboxIp: siteAddr(i, '127.21'),
+    deadIps: Array.from({ length: site.origin.dead_extra_addrs }, (_, k) => siteAddr(i, `45.${22 + k}`)),
+  }));
+  const byHost = new Map(sites.map((s) => [s.host, s]));
+  const byPublic = new Map(sites.map((s) => [s.publicIp, s]));
+  const byOrigin = new Map(sites.map((s) => [s.originIp, s]));
+  const deadPublic = new Set(sites.flatMap((s) => s.deadIps));
+
+  try {
+    // ---- black hole for silent drops: a stopped child process whose full accept queue drops every SYN ----
+    const bh = await startBlackhole();
+    closers.push(bh);
+
+    // ---- origin servers: one shared HTTP and HTTPS handler, a listener per site address ----
+    const httpApp = http.createServer(originHandler(byOrigin, 'http'));
+    const httpsApp = https.createServer({ key: pem('site-key.pem'), cert: pem('site-cert.pem') }, originHandler(byOrigin, 'https'));
+    for (const app of [httpApp, httpsApp]) {
+      app.keepAliveTimeout = 500;
+      closers.push({ close: () => app.closeAllConnections() });
+    }
+    const listeners: net.Server[] = [];
+    const accepted = new Set<net.Socket>();
+    const addListener = async (host: string, port: number, onConn: (s: net.Socket) => void) => {
+      const srv = net.createServer({ pauseOnConnect: false }, (sock) => {
+        accepted.add(sock);
+        sock.once('close', () => accepted.delete(sock));
+        onConn(sock);
+      });
+      srv.on('error', () => undefined);
+      await listen(srv, host, port);
+      listeners.push(srv);
+      return srv;
+    };
+    await Promise.all(
+      sites.flatMap((ls) => {
+        const o = ls.site.origin;
+        if (o.down) return [];
+        const out: Promise<unknown>[] = [];
+        if (o.http) out.push(addListener(ls.originIp, PHYS[80]!, (s) => httpApp.emit('connection', s)));
+        if (o.https) out.push(addListener(ls.originIp, PHYS[443]!, (s) => httpsApp.emit('connection', s)));
+        return out;
+      }),
+    );
+
+    // ---- the censor's block server (where injected DNS answers lead) and the lab blockpage host ----
+    const blockApp = http.createServer((req, res) => {
+      const bp = BLOCKPAGES['id-trustpositif']!;
+      if (req.socket.localAddress === LAB_BLOCKPAGE_PHYS) res.writeHead(bp.status, bp.headers).end(bp.body);
+      else res.writeHead(200, { 'Content-Type': 'text/html' }).end(GENERIC_BLOCKPAGE);
+    });
+    closers.push({ close: () => blockApp.closeAllConnections() });
+    const rogueTls = tls.createServer({ key: pem('rogue-key.pem'), cert: pem('rogue-cert.pem') }, (s) => s.end());
+    const wrongTls = tls.createServer({ key: pem('wrongname-key.pem'), cert: pem('wrongname-cert.pem') }, (s) => s.end());
+    for (const t of [rogueTls, wrongTls]) t.on('tlsClientError', () => undefined);
+    await addListener(BLOCK_SERVER, PHYS[80]!, (s) => blockApp.emit('connection', s));
+    await addListener(BLOCK_SERVER, PHYS[443]!, (s) => rogueTls.emit('connection', s));
+    await addListener(LAB_BLOCKPAGE_PHYS, PHYS[80]!, (s) => blockApp.emit('connection', s));
+
+    // ---- middleboxes, one listener per censored site and port ----
+    const mbox = new Map<string, { host: string; port: number }>(); // "publicIp:port" -> where the probe's path goes
+    for (const ls of sites) {
+      const c = ls.site.censor;
+      for (const port of [80, 443] as const) {
+        const key = `${ls.publicIp}:${port}`;
+        if (c.tcp === 'refuse') {
+          mbox.set(key, REFUSED);
+          continue;
+        }
+        if (c.tcp === 'drop') {
+          mbox.set(key, bh.endpoint);
+          continue;
+        }
+        const origin = { host: ls.originIp, port: PHYS[port]! };
+        const originUp = !ls.site.origin.down && (port === 80 ? ls.site.origin.http : ls.site.origin.https);
+        let handler: ((s: net.Socket) => void) | null = null;
+        if (port === 443 && (c.tls === 'rogue_cert' || c.tls === 'wrong_name')) {
+          const t = c.tls === 'rogue_cert' ? rogueTls : wrongTls;
+          handler = (s) => t.emit('connection', s);
+        } else if (port === 443 && (c.tls === 'reset' || c.tls === 'drop')) {
+          handler = sniFilter(ls.host, c.tls, origin, originUp, c.throttle_bps, stalled);
+        } else if (port === 80 && c.http) {
+          handler = httpInjector(ls, c.http, stalled);
+        } else if (c.throttle_bps && originUp) {
+          handler = (s) => proxy(s, Buffer.alloc(0), origin, c.throttle_bps);
+        }
+        if (!handler) continue;
+        await addListener(ls.middleboxIp, PHYS[port]!, handler);
+        mbox.set(key, { host: ls.middleboxIp, port: PHYS[port]! });
+      }
+    }
+    closers.push({
+      close: async () => {
+        for (const s of stalled) s.destroy();
+        const closing = Promise.all(listeners.map(closeServer));
+        for (const s of accepted) s.destroy();
+        await closing;
+      },
+    });
+
+    // ---- DNS: clean authoritative server, censoring ISP resolver ----
+    const zone = (name: string, qtype: number): { rcode: number; answers: DnsRecord[] } => {
+      const n = name.toLowerCase().replace(/\.$/, '');
+      const ls = byHost.get(n);
+      if (n === `blockpage.${LAB_DOMAIN}`) return { rcode: 0, answers: qtype === QTYPE.A ? [{ name, type: QTYPE.A, ttl: 60, data: LAB_BLOCKPAGE_PUBLIC }] : [] };
+      if (!ls || ls.site.origin.down === 'nxdomain') return { rcode: RCODE.NXDOMAIN, answers: [] };
+      if (qtype !== QTYPE.A) return { rcode: 0, answers: [] };
+      return { rcode: 0, answers: [ls.publicIp, ...ls.deadIps].map((data) => ({ name, type: QTYPE.A, ttl: 60, data })) };
+    };
+    const auth = await startDnsServer(AUTH_DNS, async (q) => zone(q.name, q.type));
+    closers.push(auth);
+    const upstream = new UdpResolver(AUTH_DNS, auth.port);
+    const censor = await startDnsServer(CENSOR_DNS, async (q) => {
+      const ls = byHost.get(q.name.toLowerCase().replace(/\.$/, ''));
+      const rule = ls?.site.censor.dns;
+      if (rule === 'nxdomain') return { rcode: RCODE.NXDOMAIN, answers: [] };
+      if (rule === 'empty') return { rcode: 0, answers: [] };
+      if (rule) {
+        return { rcode: 0, answers: q.type === QTYPE.A ? [{ name: q.name, type: QTYPE.A, ttl: 60, data: DNS_INJECT[rule]! }] : [] };
+      }
+      const r = await upstream.lookup(q.name, q.type === QTYPE.AAAA ? 'AAAA' : 'A', 2000);
+      if (r.rcode < 0) return { rcode: RCODE.SERVFAIL, answers: [] };
+      return { rcode: r.rcode, answers: r.answers };
+    });
+    closers.push(censor);
+
+    // ---- routes ----
+    const originRoute = (ls: LabSite, port: number) => {
+      const o = ls.site.origin;
+      if (o.down === 'timeout') return bh.endpoint;
+      const up = !o.down && (port === 80 ? o.http : port === 443 ? o.https : false);
+      return up ? { host: ls.originIp, port: PHYS[port]! } : REFUSED;
+    };
+    const cleanRoute: Route = (ip, port) => {
+      const ls = byPublic.get(ip);
+      if (ls) return originRoute(ls, port);
+      if (ip === LAB_BLOCKPAGE_PUBLIC && port === 80) return { host: LAB_BLOCKPAGE_PHYS, port: PHYS[80]! };
+      if (deadPublic.has(ip)) return REFUSED;
+      throw new Error(`no route to ${ip}`);
+    };
+    const probeRoute: Route = (ip, port) => {
+      const m = mbox.get(`${ip}:${port}`);
+      if (m) return m;
+      if (INJECTED_TO_BLOCK_SERVER.has(ip) && PHYS[port]) return { host: BLOCK_SERVER, port: PHYS[port]! };
+      if (ip === DNS_INJECT.localhost || ip === DNS_INJECT.bogon) return REFUSED;
+      return cleanRoute(ip, port);
+    };
+
+    // ---- the lab's own test helper (clean vantage point) ----
+    const th: RunningHelper = await startTestHelper({
+      host: TH_HOST,
+      resolver: upstream,
+      route: cleanRoute,
+      ca: LAB_CA(),
+      timeouts: {
+        dnsMs: scenario.timeouts.dns_ms,
+        tcpMs: scenario.timeouts.tcp_ms,
+        tlsMs: scenario.timeouts.tls_ms,
+        httpMs: scenario.timeouts.http_ms,
+      },
+    });
+    closers.push(th);
+
+    return {
+      sites,
+      censorResolver: { host: CENSOR_DNS, port: censor.port },
+      authResolver: { host: AUTH_DNS, port: auth.port },
+      thUrl: th.url,
+      probeRoute,
+      cleanRoute,
+      ca: LAB_CA(),
+      close: () => closeAll(closers),
+    };
+  } catch (e) {
+    await closeAll(closers);
+    throw e;
+  }
+}
+
+async function closeAll(closers: Closer[]) {
+  for (const c of closers.reverse()) {
+    try {
+      await c.close();
+    } catch {
+      /* keep closing the rest */
+    }
+  }
+}
+
+/** Pipes a client to `origin`, optionally throttling what flows back to the client. */
+function proxy(client: net.Socket, head: Buffer, origin: { host: string; port: number }, throttleBps?: number) {
+  const up = net.connect(origin.port, origin.host);
+  client.on('error', () => up.destroy());
+  up.on('error', () => client.destroy());
+  client.on('close', () => up.destroy());
+  up.on('close', () => {
+    if (!throttleBps) client.end();
+  });
+  up.once('connect', () => {
+    if (head.length) up.write(head);
+    client.pipe(up);
+    if (!throttleBps) {
+      up.pipe(client);
+      return;
+    }
+    const tick = 50;
+    const perTick = Math.max(1, Math.floor((throttleBps * tick) / 1000));
+    let queue: Buffer[] = [];
+    let queued = 0;
+    let ended = false;
+    up.on('data', (d: Buffer) => {
+      queue.push(d);
+      queued += d.length;
+      if (queued > perTick * 8) up.pause();
+    });
+    up.on('end', () => (ended = true));
+    const timer = setInterval(() => {
+      let budget = perTick;
+      const out: Buffer[] = [];
+      while (budget > 0 && queue.length) {
+        const b = queue[0]!;
+        if (b.length <= budget) {
+          out.push(b);
+          budget -= b.length;
+          queue.shift();
+        } else {
+          out.push(b.subarray(0, budget));
+          queue[0] = b.subarray(budget);
+          budget = 0;
+        }
+      }
+      const sent = perTick - budget;
+      queued -= sent;
+      if (out.length && !client.destroyed) client.write(Buffer.concat(out));
+      if (queued <= perTick * 4) up.resume();
+      if (ended && !queue.length) {
+        clearInterval(timer);
+        client.end();
+      }
+    }, tick);
+    client.on('close', () => {
+      clearInterval(timer);
+      queue = [];
+    });
+  });
+}
+
+function sniFilter(host: string, action: 'reset' | 'drop', origin: { host: string; port: number }, originUp: boolean, throttle: number | undefined, stalled: Set<net.Socket>) {
+  return (s: net.Socket) => {
+    let buf = Buffer.alloc(0);
+    s.on('error', () => undefined);
+    const onData = (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const { complete, sni } = parseSni(buf);
+      if (!complete && buf.length < 16384) return;
+      s.off('data', onData);
+      if (sni && sni.toLowerCase() === host) {
+        if (action === 'reset') s.resetAndDestroy();
+        else {
+          s.pause();
+          stalled.add(s);
+          s.on('close', () => stalled.delete(s));
+        }
+        return;
+      }
+      if (!originUp) {
+        s.resetAndDestroy();
+        return;
+      }
+      s.pause();
+      proxy(s, buf, origin, throttle);
+      s.resume();
+    };
+    s.on('data', onData);
+  };
+}
+
+function httpInjector(ls: LabSite, rule: string, stalled: Set<net.Socket>) {
+  return (s: net.Socket) => {
+    let buf = '';
+    s.on('error', () => undefined);
+    s.setEncoding('latin1');
+    const onData = (d: string) => {
+      buf += d;
+      if (!buf.includes('\r\n\r\n') && buf.length < 16384) return;
+      s.off('data', onData);
+      const path = /^GET (\S+)/.exec(buf)?.[1] ?? '/';
+      const requested = `http://${ls.host}${path}`;
+      if (rule === 'reset') {
+        s.resetAndDestroy();
+        return;
+      }
+      let out: Buffer;
+      if (rule.startsWith('blockpage:')) {
+        const bp = BLOCKPAGES[rule.slice('blockpage:'.length)]!;
+        out = rawResponse(bp.status, bp.status === 200 ? 'OK' : 'Forbidden', bp.headers, bp.body);
+      } else if (rule.startsWith('redirect:')) {
+        const r = BLOCK_REDIRECTS[rule.slice('redirect:'.length)]!;
+        out = rawResponse(302, 'Found', { Location: r.location + encodeURIComponent(requested) }, '');
+      } else if (rule === 'redirect_blockpage') {
+        out = rawResponse(302, 'Found', { Location: `http://blockpage.${LAB_DOMAIN}/?u=${encodeURIComponent(requested)}` }, '');
+      } else if (rule === 'status_403') {
+        out = rawResponse(403, 'Forbidden', { 'Content-Type': 'text/plain' }, 'Forbidden\n');
+      } else if (rule === 'empty_200') {
+        out = rawResponse(200, 'OK', { 'Content-Type': 'text/html' }, '');
+      } else {
+        // body_rewrite: a different page with the same status
+        out = rawResponse(200, 'OK', { 'Content-Type': 'text/html' }, '<html><head><title>Content unavailable</title></head><body>Content unavailable in your region.</body></html>');
+      }
+      s.end(out);
+      void stalled;
+    };
+    s.on('data', onData);
+  };
+}
+
+export interface DnsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** A UDP DNS server on host (random port) answering with `answer`. */
+export async function startDnsServer(
+  host: string,
+  answer: (q: { name: string; type: number }) => Promise<{ rcode: number; answers: DnsRecord[] }>,
+): Promise<DnsServer> {
+  const sock = dgram.createSocket('udp4');
+  sock.on('message', async (msg, rinfo) => {
+    let query;
+    try {
+      query = decodeMessage(msg);
+    } catch {
+      return; // drop garbage, as real servers do
+    }
+    const q = query.questions[0];
+    if (!q) return;
+    try {
+      const r = await answer({ name: q.name, type: q.type });
+      sock.send(encodeResponse(query, r.answers, r.rcode), rinfo.port, rinfo.address);
+    } catch {
+      sock.send(encodeResponse(query, [], RCODE.SERVFAIL), rinfo.port, rinfo.address);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    sock.bind(0, host, () => resolve());
+  });
+  return { port: sock.address().port, close: () => new Promise((r) => sock.close(() => r())) };
+}
+
+/**
+ * A TCP endpoint that silently drops SYNs: a listener in a stopped child process (it never accepts), whose accept
+ * queue we fill; the kernel then drops further SYNs and the client's connect times out.
+ */
+async function startBlackhole(): Promise<{ endpoint: { host: string; port: number }; close(): Promise<void> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['-e', `const s=require('net').createServer(()=>{});s.listen({host:${JSON.stringify(BLACKHOLE_HOST)},port:0,backlog:1},()=>process.send(s.address().port));`],
+    { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve(Number(m)));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`black-hole helper exited (${code})`)));
+  });
+  child.removeAllListeners('exit');
+  child.kill('SIGSTOP');
+  const held: net.Socket[] = [];
+  for (let i = 0; i < 8; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, BLACKHOLE_HOST);
+      const t = setTimeout(() => {
+        s.destroy();
+        r(false);
+      }, 250);
+      s.once('connect', () => {
+        clearTimeout(t);
+        held.push(s);
+        r(true);
+      });
+      s.once('error', () => {
+        clearTimeout(t);
+        r(false);
+      });
+    });
+    if (!ok) break;
+  }
+  return {
+    endpoint: { host: BLACKHOLE_HOST, port },
+    close: async () => {
+      for (const s of held) s.destroy();
+      child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
