@@ -90,7 +90,7 @@ function distinctQuery(): string {
     `/api/incidents?type=${t}&from=${y}-01-01&to=${y}-12-31&page=${1 + (n % 3)}`,
     `/api/incidents?q=${WORDS[n % WORDS.length]}&country=${c}`,
     `/api/incidents?country=${c}&type=${t.split('.')[0]}&status=verified&page=${1 + (n % 2)}`,
-    `/api/incidents?from=${y}-0${1 + (n % 9)}-01&to=${y}-0${1 + (n % 9)}-28&pageSize=25&page=${1 + (n % 4)}`,
+    `/api/incidents?from=${y}-0${1 + (n % 9)}-01&to=${y}-0${1 + (n % 9)}-28&page=${1 + (n % 4)}`,
   ];
   return kinds[n % kinds.length]! + `&pageSize=${20 + (n % 31)}`;
 }

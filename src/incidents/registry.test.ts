@@ -5,6 +5,7 @@ import { buildApp } from '../app.js';
 import { silentLogger } from '../platform/log.js';
 import { bootstrapAdmin, createUser, systemActor } from '../platform/auth.js';
 import type { Db } from '../platform/db.js';
+import { totpCode } from '../platform/totp.js';
 import { attachEvidence, createIncident, findOverlappingIncidents } from './service.js';
 
 const PW = 'correct horse battery staple';
@@ -182,6 +183,39 @@ describe.each(testBackends())('incident registry on %s', (backend) => {
     expect((await analyst.json('DELETE', `/api/tokens/${created.body.token.id}`)).status).toBe(200);
     expect((await bot.json('GET', '/api/incidents')).status).toBe(401);
     expect((await viewer.json('POST', '/api/tokens', { name: 'x', scopes: ['incidents:write'] })).status).toBe(403);
+  });
+
+  it('lets admins add users and change roles, and a disabled user is signed out at once', async () => {
+    const added = await admin.json('POST', '/api/admin/users', { email: 'Temp@Example.org', name: 'Temp', role: 'viewer', password: PW });
+    expect(added.status).toBe(201);
+    expect(added.body.email).toBe('temp@example.org');
+    expect((await admin.json('POST', '/api/admin/users', { email: 'temp@example.org', role: 'viewer', password: PW })).body.error.field).toBe('email');
+    expect((await admin.json('POST', '/api/admin/users', { email: 'weak@example.org', role: 'viewer', password: 'short' })).body.error.field).toBe('password');
+    const temp = new TestClient({ request: (p, i) => app.request(p, i) });
+    expect((await temp.login('temp@example.org', PW)).status).toBe(200);
+    expect((await temp.json('GET', '/api/incidents')).status).toBe(200);
+    expect((await temp.json('POST', '/api/incidents', base)).status).toBe(403);
+    await admin.json('PATCH', `/api/admin/users/${added.body.id}`, { role: 'analyst' });
+    expect((await temp.json('POST', '/api/incidents', { ...base, title: 'Made by promoted user' })).status).toBe(201);
+    expect((await admin.json('PATCH', `/api/admin/users/${added.body.id}`, { disabled: true })).status).toBe(200);
+    expect((await temp.json('GET', '/api/incidents')).status).toBe(401);
+    expect((await temp.login('temp@example.org', PW)).status).toBe(401);
+    expect((await analyst.json('GET', '/api/admin/users')).status).toBe(403);
+    const audit = await admin.json('GET', '/api/admin/audit?entityType=user');
+    expect(audit.body.items.map((a: { action: string }) => a.action)).toEqual(expect.arrayContaining(['user.create', 'user.update']));
+  });
+
+  it('asks for a TOTP code once a second factor is enabled', async () => {
+    const setup = await viewer.json('POST', '/api/auth/totp/setup');
+    expect(setup.body.otpauthUrl).toMatch(/^otpauth:\/\/totp\//);
+    expect((await viewer.json('POST', '/api/auth/totp/enable', { code: '000000' })).status).toBe(400);
+    expect((await viewer.json('POST', '/api/auth/totp/enable', { code: totpCode(setup.body.secret) })).status).toBe(200);
+    const c = new TestClient({ request: (p, i) => app.request(p, i) });
+    const need = await c.login('viewer@example.org', PW);
+    expect(need.status).toBe(401);
+    expect(((await need.json()) as { error: { code: string } }).error.code).toBe('totp_required');
+    expect((await c.login('viewer@example.org', PW, '123456')).status).toBe(401);
+    expect((await c.login('viewer@example.org', PW, totpCode(setup.body.secret))).status).toBe(200);
   });
 
   it('locks an account after repeated wrong passwords', async () => {

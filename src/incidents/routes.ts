@@ -5,7 +5,7 @@ import {
   DocumentInputSchema, EvidenceInputSchema, IncidentFilterSchema, IncidentInputSchema, IncidentPatchSchema, IncidentSchema, Instant, LawInputSchema,
   LawPatchSchema, SourceInputSchema, CountryCode,
 } from './model.js';
-import { listIncidents, streamIncidents } from './store.js';
+import { cachedRead, listIncidents, streamIncidents } from './store.js';
 import {
   addDocument, addSource, attachEvidence, countryProfile, createIncident, createLaw, getIncident, getLaw, incidentHistory, linkLaw, listLaws,
   statsByCountry, statsMonthly, updateIncident, updateLaw,
@@ -28,8 +28,13 @@ export function incidentRoutes(): App {
     async (c) => {
       const actor = requireActor(c, 'incidents:read');
       const f = c.req.valid('query');
-      const { items, total } = await listIncidents(c.get('db'), actor, f);
-      return c.json({ items, total, page: f.page, pageSize: f.pageSize }, 200);
+      const db = c.get('db');
+      // The serialised page is cached with the rows (embedded database only; see cachedRead).
+      const text = await cachedRead(db, actor, `list-json:${JSON.stringify(f)}`, async () => {
+        const { items, total } = await listIncidents(db, actor, f);
+        return JSON.stringify({ items, total, page: f.page, pageSize: f.pageSize });
+      });
+      return c.body(text, 200, { 'Content-Type': 'application/json; charset=UTF-8' }) as never;
     },
   );
 

@@ -158,6 +158,7 @@ export async function updateUser(db: Db, actor: Actor, id: string, patch: z.infe
       [id, patch.role ?? null, patch.disabled ?? null, patch.name ?? null, passwordHash],
     );
     if (patch.disabled || passwordHash) await tx.query('delete from sessions where user_id = $1', [id]);
+    forgetSessions(db);
     const after = (await tx.query(`select ${USER_COLS} from users u join orgs o on o.id = u.org_id where u.id = $1`, [id])).rows[0]!;
     const b = publicUser(before);
     const a = publicUser(after);
@@ -230,6 +231,7 @@ export async function login(db: Db, email: string, password: string, totp: strin
 }
 
 export async function logout(db: Db, sessionToken: string): Promise<void> {
+  forgetSessions(db);
   await db.query('delete from sessions where id = $1', [sha256(sessionToken)]);
 }
 
@@ -240,7 +242,31 @@ export interface Authenticated {
   via: 'session' | 'token';
 }
 
+/**
+ * Sessions looked up in the last few seconds, so that a busy console does not queue a database read per request on
+ * the single-connection embedded database. Cleared whenever a session or a user changes.
+ */
+const sessionCache = new WeakMap<object, Map<string, { at: number; auth: Authenticated | null }>>();
+const SESSION_CACHE_MS = 5000;
+export function forgetSessions(db: object) {
+  sessionCache.delete(db);
+}
+
 export async function authenticateSession(db: Db, sessionToken: string, now = new Date()): Promise<Authenticated | null> {
+  let cache = sessionCache.get(db);
+  if (!cache) sessionCache.set(db, (cache = new Map()));
+  const key = sha256(sessionToken);
+  const hit = cache.get(key);
+  if (hit && now.getTime() - hit.at < SESSION_CACHE_MS && hit.auth) {
+    return hit.auth;
+  }
+  const auth = await lookupSession(db, sessionToken, now);
+  if (cache.size > 10_000) cache.clear();
+  if (auth) cache.set(key, { at: now.getTime(), auth });
+  return auth;
+}
+
+async function lookupSession(db: Db, sessionToken: string, now: Date): Promise<Authenticated | null> {
   const r = (
     await db.query<Record<string, unknown> & { csrf_token: string; expires_at: Date }>(
       `select ${USER_COLS}, s.csrf_token, s.expires_at from sessions s join users u on u.id = s.user_id join orgs o on o.id = u.org_id where s.id = $1`,
