@@ -26,6 +26,7 @@ export interface RawEvent {
   criticalPoints: number;
 }
 
+/** The detector's verdict on one point. The object is reused by the next `push`: copy what you keep. */
 export interface PointResult {
   time: number;
   value: number;
@@ -59,6 +60,7 @@ export class SeriesDetector {
   private readonly scratch: Float64Array;
   private i = 0;
   private cand: Candidate | null = null;
+  private readonly res: PointResult = { time: 0, value: NaN, baseline: NaN, level: LEVEL_UNKNOWN };
   private readonly minPts: number;
   private readonly recoveryPts: number;
   private readonly throttlePts: number;
@@ -156,7 +158,14 @@ export class SeriesDetector {
     } else if (value === value && b === b && b <= p.minBaseline) {
       level = LEVEL_NORMAL;
     }
-    const res: PointResult = { time, value, baseline: b, level };
+    // one result object per detector, reused (no allocation per point): read it before the next push
+    const res = this.res;
+    res.time = time;
+    res.value = value;
+    res.baseline = b;
+    res.level = level;
+    res.opened = undefined;
+    res.closed = undefined;
     let c = this.cand;
     if (level >= LEVEL_WARNING) {
       if (!c) c = this.cand = { startIdx: idx, lastAlertIdx: idx, critical: 0, alerts: 0, sumV: 0, sumB: 0, minRatio: 1, normalRun: 0, confirmedAt: -1, kind: null };
