@@ -22,7 +22,7 @@ export function countryNumeric(code: string): string | undefined {
 }
 
 export function allCountryCodes(): string[] {
-  return [...Object.keys(countries.getAlpha2Codes()), ...Object.keys(EXTRA)].sort();
+  return [...new Set([...Object.keys(countries.getAlpha2Codes()), ...Object.keys(EXTRA)])].sort();
 }
 
 /** Finds the ISO code for a country name as written in the field's data sets ("Iran", "DRC", "Congo, Dem. Rep."). */
