@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { CsvError, parseCsv } from './csv.js';
 import { matchStop, parseIodaTime, planIoda, readIodaOutages, type IodaOutage, type StopCandidate } from './ioda.js';
 import { ImportFileError } from './stop.js';
+import { IncidentInputSchema } from '../model.js';
+import { asRegistryInput } from './test-helpers.js';
 
 const DATA = join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/shutdowns');
 const IODA_TEXT = readFileSync(join(DATA, 'ioda-investigated-outages-2018-2022.csv'), 'utf8');
@@ -92,6 +94,16 @@ describe('IODA outage file', () => {
     expect(asn && asn.action === 'create' && asn.incident.networks[0]).toMatchObject({ asn: expect.any(Number) });
   });
 
+  it("fits the registry's input contract (IncidentInputSchema) for every dated incident", () => {
+    const problems: string[] = [];
+    for (const p of planIoda(outages, [])) {
+      if (p.action !== 'create' || !p.incident.startAt) continue;
+      const r = IncidentInputSchema.safeParse(asRegistryInput(p.incident));
+      if (!r.success) problems.push(`line ${p.row}: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('rejects a file missing a required column, naming it', () => {
     const text = IODA_TEXT.replace('Confirmation Status', 'Status');
     expect(() => readIodaOutages(text)).toThrow(ImportFileError);
@@ -112,6 +124,7 @@ describe('IODA ↔ STOP matching rule', () => {
   const day = (s: string) => new Date(`${s}T00:00:00Z`);
   const stop = (over: Partial<StopCandidate>): StopCandidate => ({
     id: 's1',
+    key: `stop:x:${over.id ?? 's1'}`,
     country: 'IR',
     startAt: day('2019-11-16'),
     endAt: day('2019-11-23'),
@@ -188,5 +201,12 @@ describe('IODA ↔ STOP matching rule', () => {
     expect(matchStop(outage({}), idx([a, b]))?.id).toBe('b');
     const named = stop({ id: 'n', startAt: day('2019-11-15'), area: 'Tehran', nationwide: false, type: 'shutdown.regional' });
     expect(matchStop(outage({ scope: 'region', region: 'Tehran' }), idx([b, named]))?.id).toBe('n');
+  });
+
+  it('breaks exact ties by the STOP origin key, whatever the storage order', () => {
+    const x = stop({ id: 'x', key: 'stop:2019:bbb' });
+    const y = stop({ id: 'y', key: 'stop:2019:aaa' });
+    expect(matchStop(outage({}), idx([x, y]))?.id).toBe('y');
+    expect(matchStop(outage({}), idx([y, x]))?.id).toBe('y');
   });
 });

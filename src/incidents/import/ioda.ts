@@ -2,6 +2,7 @@ import type { IncidentType } from '../../core/taxonomy.js';
 import { CsvError, parseCsv } from './csv.js';
 import {
   DAY_MS,
+  conform,
   resolveCountry,
   shortCountryName,
   slug,
@@ -255,6 +256,8 @@ export function readIodaOutages(text: string): IodaOutage[] {
 /** A STOP shutdown as the matcher sees it. */
 export interface StopCandidate {
   id: string;
+  /** The STOP row's origin key: breaks ties, so the choice is the same on every database and every run. */
+  key: string;
   country: string;
   startAt: Date;
   endAt: Date | null;
@@ -293,8 +296,13 @@ function fold(s: string): string {
  *  5. if S lasted more than 7 days, O begins within one day of S's first day or ends within one day of S's last day
  *     (a months-long shutdown does not absorb every unrelated outage in the country).
  * Among several matches: region named in S's area first, then a country-wide outage against a full shutdown, then the
- * STOP start nearest to O's begin.
+ * STOP start nearest to O's begin, then the smaller STOP origin key (so the choice never depends on storage order).
  */
+function better(a: number[], aKey: string, b: number[], bKey: string): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+  return aKey < bKey;
+}
+
 export function matchStop(o: IodaOutage, byCountry: Map<string, StopCandidate[]>): StopCandidate | undefined {
   if (!o.country || !o.begin || !causeMayBeShutdown(o.cause)) return undefined;
   const list = byCountry.get(o.country);
@@ -319,9 +327,7 @@ export function matchStop(o: IodaOutage, byCountry: Map<string, StopCandidate[]>
     const regionHit = regionInArea ? 0 : 1;
     const nationalHit = o.scope === 'country' && c.type === 'shutdown.full' ? 0 : 1;
     const score = [regionHit, nationalHit, Math.abs(ob - s)];
-    if (!best || score[0]! < best.score[0]! || (score[0] === best.score[0] && (score[1]! < best.score[1]! || (score[1] === best.score[1] && score[2]! < best.score[2]!)))) {
-      best = { c, score };
-    }
+    if (!best || better(score, c.key, best.score, best.c.key)) best = { c, score };
   }
   return best?.c;
 }
@@ -413,7 +419,7 @@ function incidentOf(o: IodaOutage, code: string): ImportedIncident {
           },
         ]
       : [];
-  return {
+  return conform({
     originKey: o.key,
     origin: 'ioda',
     type,
@@ -422,7 +428,7 @@ function incidentOf(o: IodaOutage, code: string): ImportedIncident {
     area: o.scope === 'region' ? o.region : null,
     networks: o.asn ? [{ asn: o.asn, name: `AS${o.asn}` }] : [],
     services: [],
-    actors: type.startsWith('shutdown') && /government/i.test(o.cause ?? '') ? [{ name: 'Government', role: 'ordered_by', kind: 'Government (per IODA)' }] : [],
+    actors: type.startsWith('shutdown') && /government/i.test(o.cause ?? '') ? [{ name: 'Government (per IODA)', role: 'ordered_by' }] : [],
     targets: ['general_public'],
     startAt: o.begin,
     startPrecision: 'minute',
@@ -436,7 +442,7 @@ function incidentOf(o: IodaOutage, code: string): ImportedIncident {
     tags: [...tags],
     dataQuality: o.flags,
     sources,
-  };
+  });
 }
 
 /** Gives each outage a stable key (ioda:<ID>) and plans it: evidence on a matching STOP shutdown, a new incident, or a skip. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import countries from 'i18n-iso-countries';
 import { countryCodeFromName, countryName } from '../../core/countries.js';
+import { searchText as registrySearchText } from '../service.js';
 import type { IncidentStatus, IncidentType, Severity, TimePrecision } from '../../core/taxonomy.js';
 import type { TlpLabel } from '../../core/tlp.js';
 
@@ -10,11 +11,10 @@ export interface DataQualityFlag {
   reason: string;
 }
 
+/** Same shape as the registry's IncidentActor (src/incidents/model.ts), so imported incidents can be edited through the API. */
 export interface ImportActor {
   name: string;
   role: 'ordered_by' | 'carried_out_by' | 'requested_by' | 'other';
-  /** The category the source gives, e.g. "Executive government". */
-  kind?: string;
 }
 
 export interface ImportSource {
@@ -31,7 +31,8 @@ export interface ImportedIncident {
   title: string;
   country: string;
   area: string | null;
-  networks: Record<string, unknown>[];
+  /** Same shape as the registry's Network: `{asn?, name?}`. */
+  networks: { asn?: number; name?: string }[];
   services: string[];
   actors: ImportActor[];
   targets: string[];
@@ -155,10 +156,32 @@ export function ymd(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** Text for full-text search: title, summary, area, country names, tags, services. */
+/** Text for full-text search, built the same way as for incidents entered by hand (src/incidents/service.ts). */
 export function searchText(i: ImportedIncident): string {
-  const names = new Set([countryName(i.country), shortCountryName(i.country)]);
-  return [i.title, i.summary, i.area ?? '', ...names, i.country, ...i.tags, ...i.services].filter(Boolean).join(' ');
+  return registrySearchText(i);
+}
+
+const cut = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1).trimEnd()}…`);
+
+/**
+ * Keeps an imported incident inside the limits of the registry's input contract (IncidentInputSchema): title 300,
+ * area 300, summary 5,000 characters; at most 100 services of 100 characters, 50 actors with names of 200, 50 tags
+ * of 60, 200 networks. Long free text from the sources is shortened, never rejected (the full text stays in the
+ * description or the evidence data).
+ */
+export function conform(i: ImportedIncident): ImportedIncident {
+  const uniq = <T>(xs: T[]) => [...new Set(xs)];
+  return {
+    ...i,
+    title: cut(i.title, 300),
+    area: i.area === null ? null : cut(i.area, 300),
+    networks: i.networks.slice(0, 200).map((n) => (n.name ? { ...n, name: cut(n.name, 200) } : n)),
+    services: uniq(i.services.map((x) => cut(x.trim(), 100)).filter(Boolean)).slice(0, 100),
+    actors: i.actors.filter((a) => a.name.trim()).slice(0, 50).map((a) => ({ name: cut(a.name.trim(), 200), role: a.role })),
+    summary: cut(i.summary, 5000),
+    description: cut(i.description, 100_000),
+    tags: uniq(i.tags.map((t) => cut(t.trim(), 60)).filter(Boolean)).slice(0, 50),
+  };
 }
 
 /** Lower-case slug for tags: "Power-Outage" → "power-outage". */

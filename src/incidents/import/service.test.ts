@@ -118,6 +118,24 @@ describe.each(testBackends())('importers on %s', (backend) => {
     expect(r.rows).toHaveLength(1); // in the 2020 and 2021 sheets, one incident
     expect(new Date(r.rows[0]!.end_at).toISOString()).toBe('2021-12-28T00:00:00.000Z');
     expect(r.rows[0]!.docs).toBe(1);
+    expect(r.rows[0]!.version).toBe(2);
+    const h = await db.query<{ action: string; version: number; changes: Record<string, { from: unknown; to: unknown }> }>(
+      `select h.action, h.version, h.changes from incident_history h join incidents i on i.id = h.incident_id
+        where i.country = 'PK' and i.start_at = '2016-06-12' and i.origin = 'stop' order by h.id`,
+    );
+    expect(h.rows.map((x) => [x.action, x.version])).toEqual([
+      ['import', 1],
+      ['evidence.add', 2],
+    ]);
+    expect(h.rows[1]!.changes.evidence!.to).toMatch(/^document:stop:2021 Data:[0-9a-f]{16}$/);
+    // Chad's social-media blocking: open-ended in the 2016–18 sheet, ended 2019-07-13 per the 2019 sheet.
+    const chad = await db.query<{ end_at: Date | string; changes: Record<string, { from: unknown; to: unknown }> }>(
+      `select i.end_at, h.changes from incidents i join incident_history h on h.incident_id = i.id and h.action = 'evidence.add'
+        where i.country = 'TD' and i.start_at = '2018-03-28' and i.origin = 'stop'`,
+    );
+    expect(chad.rows).toHaveLength(1);
+    expect(new Date(chad.rows[0]!.end_at).toISOString()).toBe('2019-07-13T00:00:00.000Z');
+    expect(chad.rows[0]!.changes.endAt).toEqual({ from: null, to: '2019-07-13T00:00:00.000Z' });
   });
 
   it('accounts for all 1,704 IODA rows and attaches matching outages to STOP shutdowns', async () => {

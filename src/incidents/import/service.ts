@@ -43,12 +43,14 @@ export async function importIodaOutages(db: Db, file: string, opts: ImportOption
   const text = buf.toString('utf8');
   if (text.includes('\u0000')) throw new ImportFileError('this is a binary file, not a CSV');
   const outages = readIodaOutages(text);
-  const stop = await db.query<{ id: string; country: string; start_at: Date | string; end_at: Date | string | null; area: string | null; type: string; nationwide: boolean }>(
-    `select id, country, start_at, end_at, area, type, (area is null or 'nationwide' = any(tags)) as nationwide from incidents where origin = 'stop' and org_id = $1 and start_at is not null`,
+  const stop = await db.query<{ id: string; origin_key: string; country: string; start_at: Date | string; end_at: Date | string | null; area: string | null; type: string; nationwide: boolean }>(
+    `select id, origin_key, country, start_at, end_at, area, type, (area is null or 'nationwide' = any(tags)) as nationwide
+       from incidents where origin = 'stop' and org_id = $1 and start_at is not null order by origin_key`,
     [opts.orgId],
   );
   const candidates: StopCandidate[] = stop.rows.map((r) => ({
     id: r.id,
+    key: r.origin_key,
     country: r.country,
     startAt: new Date(r.start_at),
     endAt: r.end_at ? new Date(r.end_at) : null,
@@ -251,9 +253,11 @@ async function writeBatch(tx: Queryable, batch: PlannedRow[], orgId: string, act
               made.map(({ id, p }) => ({
                 incident_id: id,
                 changes: {
-                  origin_key: { from: null, to: p.incident.originKey },
+                  origin: { from: null, to: p.incident.origin },
+                  originKey: { from: null, to: p.incident.originKey },
+                  type: { from: null, to: p.incident.type },
                   status: { from: null, to: p.incident.status },
-                  ...(p.incident.dataQuality.length ? { data_quality: { from: null, to: p.incident.dataQuality } } : {}),
+                  ...(p.incident.dataQuality.length ? { dataQuality: { from: null, to: p.incident.dataQuality } } : {}),
                 },
               })),
             ),
@@ -273,7 +277,17 @@ async function writeBatch(tx: Queryable, batch: PlannedRow[], orgId: string, act
       const r = await tx.query<{ id: string; origin_key: string }>('select id, origin_key from incidents where origin_key = any($1::text[])', [byKey]);
       for (const row of r.rows) keyToId.set(row.origin_key, row.id);
     }
-    const resolved = attaches.map((p) => {
+    // A row whose evidence ref is already stored (on whichever incident) is unchanged: re-running never attaches twice.
+    const present = new Set(
+      (
+        await tx.query<{ kind: string; ref: string }>('select kind, ref from incident_evidence where ref = any($1::text[])', [
+          attaches.map((p) => p.evidence.ref),
+        ])
+      ).rows.map((r) => `${r.kind} ${r.ref}`),
+    );
+    const pending = attaches.filter((p) => !present.has(`${p.evidence.kind} ${p.evidence.ref}`));
+    unchanged += attaches.length - pending.length;
+    const resolved = pending.map((p) => {
       const id = 'incidentId' in p.target ? p.target.incidentId : keyToId.get(p.target.originKey);
       if (!id) throw new Error(`internal: incident ${'originKey' in p.target ? p.target.originKey : '?'} for row ${p.row} is not stored`);
       return { id, p };
@@ -302,30 +316,28 @@ async function writeBatch(tx: Queryable, batch: PlannedRow[], orgId: string, act
             'select id, version, start_at, end_at from incidents where id = any($1::uuid[])',
             [targets],
           )
-        ).rows.map((r) => [r.id, { version: r.version, start: r.start_at ? new Date(r.start_at) : null, end: r.end_at ? new Date(r.end_at) : null, endChanged: false }]),
+        ).rows.map((r) => [r.id, { version: r.version, start: r.start_at ? new Date(r.start_at) : null, end: r.end_at ? new Date(r.end_at) : null }]),
       );
+      // Like attaching evidence by hand (src/incidents/service.ts): each attachment is a new version with a history entry.
       const history: { incident_id: string; version: number; action: string; changes: Record<string, unknown> }[] = [];
       for (const { id, p } of made) {
         const s = state.get(id)!;
-        const changes: Record<string, unknown> = { evidence: { from: null, to: { kind: p.evidence.kind, ref: p.evidence.ref } } };
+        const changes: Record<string, unknown> = { evidence: { from: null, to: `${p.evidence.kind}:${p.evidence.ref}` } };
         const newEnd = p.evidence.extendEndTo;
         if (newEnd && (!s.end || s.end.getTime() < newEnd.getTime()) && (!s.start || newEnd.getTime() >= s.start.getTime())) {
-          changes.end_at = { from: s.end?.toISOString() ?? null, to: newEnd.toISOString() };
+          changes.endAt = { from: s.end?.toISOString() ?? null, to: newEnd.toISOString() };
           s.end = newEnd;
-          s.endChanged = true;
-          s.version += 1;
         }
-        history.push({ incident_id: id, version: s.version, action: p.evidence.kind === 'outage_event' ? 'import.evidence' : 'import.merge', changes });
+        s.version += 1;
+        history.push({ incident_id: id, version: s.version, action: 'evidence.add', changes });
       }
-      const updates = [...state.entries()].filter(([, s]) => s.endChanged).map(([id, s]) => ({ id, end_at: s.end!.toISOString(), version: s.version }));
-      if (updates.length) {
-        await tx.query(
-          `update incidents i set end_at = x.end_at, version = x.version, updated_at = now()
-             from jsonb_to_recordset($1::jsonb) as x(id uuid, end_at timestamptz, version int)
-            where i.id = x.id`,
-          [JSON.stringify(updates)],
-        );
-      }
+      const updates = [...state.entries()].map(([id, s]) => ({ id, end_at: s.end?.toISOString() ?? null, version: s.version }));
+      await tx.query(
+        `update incidents i set end_at = x.end_at, version = x.version, updated_at = now()
+           from jsonb_to_recordset($1::jsonb) as x(id uuid, end_at timestamptz, version int)
+          where i.id = x.id`,
+        [JSON.stringify(updates)],
+      );
       await tx.query(
         `insert into incident_history (incident_id, version, actor_label, action, changes)
          select x.incident_id, x.version, $2, x.action, x.changes

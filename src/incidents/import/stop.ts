@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import type { IncidentType } from '../../core/taxonomy.js';
 import {
   DAY_MS,
+  conform,
   extractUrls,
   publisherOf,
   resolveCountry,
@@ -514,13 +515,13 @@ function incidentFromFacts(sheet: StopSheet, r: StopSheetRow, f: StopFacts, orig
   const nets: string[] = [];
   if (f.mobile) nets.push('mobile');
   if (f.broadband) nets.push('broadband');
-  const networks = nets.map((kind) => ({ name: kind === 'mobile' ? 'Mobile internet' : 'Broadband internet', kind }));
+  const networks = nets.map((kind) => ({ name: kind === 'mobile' ? 'Mobile internet' : 'Broadband internet' }));
 
   const actors: ImportActor[] = [];
   if (f.orderedBy || f.decisionMaker) {
-    actors.push({ name: f.decisionMaker ?? f.orderedBy!, role: 'ordered_by', ...(f.orderedBy ? { kind: f.orderedBy } : {}) });
+    actors.push({ name: f.decisionMaker ?? f.orderedBy!, role: 'ordered_by' });
   }
-  for (const t of f.telcos) actors.push({ name: t, role: 'carried_out_by', kind: 'telecom operator' });
+  for (const t of f.telcos) actors.push({ name: t, role: 'carried_out_by' });
 
   const targets = new Set<string>();
   const ut = (f.usersTargeted ?? '').toLowerCase();
@@ -581,7 +582,7 @@ function incidentFromFacts(sheet: StopSheet, r: StopSheetRow, f: StopFacts, orig
   ];
   const severity = type === 'shutdown.full' || (f.national && type !== 'blocking.service' && type !== 'throttling') ? 'high' : 'medium';
 
-  return {
+  return conform({
     originKey,
     origin: 'stop',
     type,
@@ -604,7 +605,7 @@ function incidentFromFacts(sheet: StopSheet, r: StopSheetRow, f: StopFacts, orig
     tags: [...tags],
     dataQuality: f.flags,
     sources,
-  };
+  });
 }
 
 function incompleteIncident(sheet: StopSheet, r: StopSheetRow, originKey: string, code: string, flags: DataQualityFlag[]): ImportedIncident {
@@ -621,7 +622,7 @@ function incompleteIncident(sheet: StopSheet, r: StopSheetRow, originKey: string
   if (/election/i.test(sourceText)) tags.push('election');
   if (/protest/i.test(sourceText)) tags.push('protests');
   const services = servicesIn(sourceText);
-  return {
+  return conform({
     originKey,
     origin: 'stop',
     type: 'other',
@@ -644,7 +645,7 @@ function incompleteIncident(sheet: StopSheet, r: StopSheetRow, originKey: string
     tags,
     dataQuality: flags,
     sources: extractUrls(sourceText).map((url) => ({ url, title: '', publisher: publisherOf(url) })),
-  };
+  });
 }
 
 function layoutOrder(s: StopSheet): number {
