@@ -82,6 +82,10 @@ describe.each(testBackends())('outages watch against a loopback source on %s', (
     expect(p2.opened).toHaveLength(1);
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ type: 'event.opened', source: 'stackwatch.outages', event: { entity: 'IR', scope: 'country', kind: 'outage', start: new Date((START + OUT_FROM * STEP) * 1000).toISOString().replace('.000Z', 'Z'), end: null } });
+    // a restarted watcher (same database) re-warms from the history and does not announce the event again
+    const restarted = new Watcher(watch, detector, { db });
+    expect((await restarted.pollOnce()).opened).toHaveLength(0);
+    expect(calls).toHaveLength(1);
     // still out: no new call
     src.setVisible(OUT_FROM + 30);
     expect((await w.pollOnce()).opened).toHaveLength(0);

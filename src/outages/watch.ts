@@ -2,7 +2,9 @@
  * Live mode. A watcher polls configured sources (HTTP URLs that answer in one of the signal formats), feeds only
  * the points it has not seen to per-series streaming detectors, fuses the per-series picture as `outages detect`
  * does, and POSTs to a webhook when a (fused) event opens or closes. With a database it also stores the points
- * (series store) and the events (outage_events, never duplicated).
+ * (series store), the events (outage_events, never duplicated) and which events it announced open
+ * (outage_watch_state), so that a restarted watcher neither repeats an "opened" nor forgets to send "closed".
+ * The detectors themselves re-warm from the source's history on the first poll.
  *
  * Scheduling: `outages watch` runs a plain async loop (poll, sleep `interval`); `scheduleWatch` registers the
  * same poll as a pg-boss cron job on the platform's JobQueue for the server.
@@ -89,7 +91,7 @@ export class Watcher {
   constructor(
     readonly cfg: WatchConfig,
     readonly detector: DetectorConfig,
-    readonly opts: { db?: Db; log?: (msg: string) => void; fetchTimeoutMs?: number } = {},
+    readonly opts: { db?: Db; log?: (msg: string) => void; fetchTimeoutMs?: number; /** row of outage_watch_state holding what was announced */ stateKey?: string } = {},
   ) {}
 
   private log(msg: string) {
@@ -129,8 +131,31 @@ export class Watcher {
     return added;
   }
 
+  private loadedState = false;
+  private get stateKey() {
+    return this.opts.stateKey ?? 'watch';
+  }
+
+  /** Events announced open by an earlier run (outage_watch_state), so a restart does not announce them again. */
+  private async loadState() {
+    this.loadedState = true;
+    if (!this.opts.db) return;
+    const row = (await this.opts.db.query<{ state: { announcedOpen?: OutageEvent[] } }>("select state from outage_watch_state where source = $1 and entity = '*' and signal = '*'", [this.stateKey])).rows[0];
+    if (row?.state.announcedOpen) this.announcedOpen = row.state.announcedOpen;
+  }
+
+  private async saveState(lastTime: number) {
+    if (!this.opts.db) return;
+    await this.opts.db.query(
+      `insert into outage_watch_state (source, entity, signal, last_time, state) values ($1, '*', '*', $2, $3::jsonb)
+       on conflict (source, entity, signal) do update set last_time = excluded.last_time, state = excluded.state`,
+      [this.stateKey, lastTime, JSON.stringify({ announcedOpen: this.announcedOpen })],
+    );
+  }
+
   /** One poll of every source: fetch, detect incrementally, fuse, announce, store. */
   async pollOnce(): Promise<PollResult> {
+    if (!this.loadedState) await this.loadState();
     const first = this.states.size === 0;
     const result: PollResult = { newPoints: 0, opened: [], closed: [], errors: [] };
     const fetched: Series[] = [];
@@ -185,6 +210,7 @@ export class Watcher {
         if (fetched.length) await importSeries(this.opts.db, fetched.filter((s) => 86400 % s.step === 0), { fileName: 'watch', sha256: '', format: 'watch' });
         const recent = fused.filter((e) => e.end === null || e.end > this.warmedAt || result.closed.includes(e));
         if (recent.length) await saveEvents(this.opts.db, recent, { source: 'watch' });
+        await this.saveState(dataEnd);
       } catch (e) {
         result.errors.push(`store: ${(e as Error).message}`);
         this.log(`store error: ${(e as Error).message}`);
