@@ -82,7 +82,7 @@ const BASE: SignalParams = {
 /** Defaults per signal kind; unknown kinds use `generic`. */
 export const DEFAULT_SIGNAL_PARAMS: Record<string, SignalParams> = {
   // IODA: BGP window 24 h, warning < 99 %, critical < 50 %.
-  bgp: { ...BASE, warning: 0.99, critical: 0.5, weekly: false, days: 1, minPeriods: 1, throttling: false, neighbourMinutes: 0 },
+  bgp: { ...BASE, warning: 0.99, critical: 0.5, weekly: false, days: 3, minPeriods: 1, throttling: false, neighbourMinutes: 60 },
   // IODA active probing: 7 days, warning < 80 %, critical < 50 %.
   'ping-slash24': { ...BASE, warning: 0.8, critical: 0.5 },
   // IODA telescope: 7 days, warning < 25 %, critical < 10 %.

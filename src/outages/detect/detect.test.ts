@@ -150,3 +150,51 @@ describe('outages detect CLI errors', () => {
     expect((await runCli([])).err).toMatch(/exactly one signal file/);
   });
 });
+
+describe('fusion across signals and networks (IODA raw signals)', () => {
+  const from = Date.UTC(2024, 4, 1) / 1000;
+  function signal(entityType: string, entityCode: string, datasource: string, step: number, level: number, days: number, cut: [number, number] | null, seed: number) {
+    let s = seed;
+    const n = (days * 86400) / step;
+    const values = Array.from({ length: n }, (_, i) => {
+      s = (s * 48271) % 2147483647;
+      const t = from + i * step;
+      const daily = datasource === 'bgp' ? 1 : 1 + 0.3 * Math.sin((2 * Math.PI * (t % 86400)) / 86400);
+      let v = level * daily * (1 + 0.02 * (s / 2147483647 - 0.5));
+      if (cut && t >= cut[0] && t < cut[1]) v *= 0.02;
+      return Math.round(v);
+    });
+    return { entityType, entityCode, entityName: entityCode, datasource, subtype: null, from, until: from + n * step, step, nativeStep: step, values };
+  }
+  const cutNational: [number, number] = [from + 20 * 86400 + 3600 * 10, from + 20 * 86400 + 3600 * 16];
+  const cutNetwork: [number, number] = [from + 18 * 86400 + 3600 * 2, from + 18 * 86400 + 3600 * 5];
+  const doc = {
+    type: 'signals',
+    error: null,
+    data: [
+      [
+        signal('country', 'IR', 'bgp', 300, 40000, 22, cutNational, 1),
+        signal('country', 'IR', 'ping-slash24', 600, 9000, 22, cutNational, 2),
+        signal('asn', '12880', 'ping-slash24', 600, 3000, 22, cutNational, 3),
+        signal('asn', '44244', 'ping-slash24', 600, 2000, 22, [cutNational[0], cutNetwork[1] + 86400 * 2 + 3600 * 6], 4),
+        signal('asn', '197207', 'ping-slash24', 600, 2500, 22, cutNetwork, 5),
+      ],
+    ],
+  };
+  it('merges one country cut seen by two signals and keeps a lone network cut as a network event', async () => {
+    const { parseIodaSignals } = await import('../signals/ioda.js');
+    const series = parseIodaSignals(doc, { country: 'IR' });
+    const { events } = detect(series);
+    const national = events.filter((e) => e.scope === 'country');
+    expect(national).toHaveLength(1);
+    expect(national[0]!.signals).toEqual(['bgp', 'ping-slash24']);
+    // BGP's warning level (99 %) lets noise just before the cut join the event: within half an hour
+    expect(Math.abs(national[0]!.start - cutNational[0])).toBeLessThanOrEqual(1800);
+    expect(Math.abs(national[0]!.end! - cutNational[1])).toBeLessThanOrEqual(1800);
+    expect(national[0]!.members!.affected).toBe(2);
+    const network = events.filter((e) => e.scope === 'network');
+    expect(network.map((e) => e.entity)).toEqual(['AS197207']);
+    expect(network[0]!.start).toBe(cutNetwork[0]);
+    expect(events).toHaveLength(2);
+  });
+});
