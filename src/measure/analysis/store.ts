@@ -227,13 +227,14 @@ export interface AnomalyRow {
 export const GROUP_KEYS = ['country', 'asn', 'domain', 'day'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
 const GROUP_SQL: Record<GroupKey, string> = { country: 'probe_cc', asn: 'probe_asn', domain: 'domain', day: 'day' };
+const SELECT_SQL: Record<GroupKey, string> = { country: 'probe_cc', asn: 'probe_asn', domain: 'domain', day: "to_char(day, 'YYYY-MM-DD')" };
 
 /** Anomalies aggregated by any of country, ASN, domain and day. */
 export async function aggregateAnomalies(db: Queryable, groupBy: GroupKey[], f: MeasurementFilter = {}): Promise<AnomalyRow[]> {
   const keys = groupBy.length ? groupBy : (['country'] as GroupKey[]);
   const params: unknown[] = [];
   const w = where(f, params);
-  const sel = keys.map((k) => `${GROUP_SQL[k]} as ${k}`).join(', ');
+  const sel = keys.map((k) => `${SELECT_SQL[k]} as ${k}`).join(', ');
   const grp = keys.map((k) => GROUP_SQL[k]).join(', ');
   const rows2 = await db.query(
     `select ${sel}, verdict, count(*)::int as n, count(*) filter (where fingerprint is not null)::int as fp
@@ -249,7 +250,7 @@ export async function aggregateAnomalies(db: Queryable, groupBy: GroupKey[], f: 
         country: keys.includes('country') ? String(r.country) : null,
         asn: keys.includes('asn') ? Number(r.asn) : null,
         domain: keys.includes('domain') ? ((r.domain as string | null) ?? null) : null,
-        day: keys.includes('day') ? new Date(r.day as string).toISOString().slice(0, 10) : null,
+        day: keys.includes('day') ? String(r.day) : null,
         measurements: 0,
         anomalies: 0,
         confirmed: 0,
@@ -278,9 +279,9 @@ export async function blockedDomainsOverTime(db: Queryable, f: MeasurementFilter
   const params: unknown[] = [BLOCKED_KINDS];
   const w = where(f, params);
   const rows = await db.query<{ day: string; blocked: number; tested: number }>(
-    `select day, count(distinct domain) filter (where verdict = any($1::text[]))::int as blocked, count(distinct domain)::int as tested
+    `select to_char(day, 'YYYY-MM-DD') as day, count(distinct domain) filter (where verdict = any($1::text[]))::int as blocked, count(distinct domain)::int as tested
      from measure_measurements ${w} group by day order by day`,
     params,
   );
-  return rows.rows.map((r) => ({ day: new Date(r.day).toISOString().slice(0, 10), blockedDomains: r.blocked, testedDomains: r.tested }));
+  return rows.rows.map((r) => ({ day: String(r.day), blockedDomains: r.blocked, testedDomains: r.tested }));
 }
