@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { startTestHelper, type RunningHelper } from './th.js';
 import { SystemResolver } from '../net/resolver.js';
 import { measureUrl } from '../probe/web-connectivity.js';
-import { thResponseSchema } from '../ooni/model.js';
+import { thResponseSchema, type ThResponse } from '../ooni/model.js';
 import { parseTestList, parseUrlFile } from '../probe/inputs.js';
 import { commands } from '../cli.js';
 import { BODY_CAP } from '../net/dial.js';
@@ -125,7 +125,7 @@ describe('probe against our test helper', () => {
       const r = m.test_keys.requests![0]!;
       expect(r.response.body_is_truncated).toBe(true);
       expect(Buffer.byteLength(r.response.body as string)).toBe(BODY_CAP);
-      expect(m.test_keys.control!.http_request!.body_length).toBe(BODY_CAP);
+      expect((m.test_keys.control as ThResponse).http_request.body_length).toBe(BODY_CAP);
     }
   });
 });
