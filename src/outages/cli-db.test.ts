@@ -42,5 +42,14 @@ describe('outages import / link CLI on an embedded database', () => {
     const r4 = await run('link', ['--json', IRAN]);
     const j4 = JSON.parse(r4.out) as { events: { new: boolean; action: string }[] };
     expect(j4.events.every((e) => !e.new && e.action === 'unchanged')).toBe(true);
+    // an analyst rejects one event; the list shows the decision
+    const ir = j.events.find((e) => e.entity === 'IR') as unknown as { id: string };
+    expect((await run('review', ['reject', ir.id])).err).toMatch(/--by NAME is required/);
+    const rv = await run('review', ['confirm', ir.id, '--by', 'ana', '--note', 'matches STOP']);
+    expect(rv.code).toBe(0);
+    expect(rv.out).toMatch(/IR 2019-11-16T14:30:00Z: confirmed by ana/);
+    const ls = await run('events', ['--country', 'IR', '--confirmed']);
+    expect(ls.out).toMatch(/IR\s+outage\s+2019-11-16T14:30:00Z\s+ongoing\s+0\.89\s+[\d.]+\s+confirmed/);
+    expect((await run('review', ['confirm', '00000000-0000-0000-0000-000000000000', '--by', 'ana'])).err).toMatch(/Outage event not found/);
   });
 });
