@@ -1,6 +1,7 @@
 import type { App } from './platform/http.js';
+import { outagesRoutes } from './outages/routes.js';
 
 /** Routes of the wings beyond the registry, mounted under /api. */
 export function wingRoutes(): App[] {
-  return [];
+  return [outagesRoutes()];
 }
