@@ -21,6 +21,8 @@ export interface LabReport {
   correct: number;
   wrong: number;
   elapsedMs: number;
+  /** time spent probing (lab start and stop excluded) */
+  probeMs: number;
   measurements: WebConnectivityMeasurement[];
 }
 
@@ -32,7 +34,7 @@ export async function runLab(
   const t0 = Date.now();
   const lab = await startLab(scenario);
   const measurements: WebConnectivityMeasurement[] = [];
-  const byInput = new Map<string, WebConnectivityMeasurement>();
+  const byInput = new Map<string, { verdict: string; fingerprint: string | null; reasons: string[] }>();
   try {
     const urls = scenario.sites.map(siteUrl);
     const run = await runProbe(urls, {
@@ -52,15 +54,15 @@ export async function runLab(
       out: opts.out,
       onProgress: opts.onProgress,
       onMeasurement: (m) => {
-        byInput.set(m.input ?? '', m);
+        const ev = m.test_keys.x_stackwatch;
+        byInput.set(m.input ?? '', { verdict: ev?.verdict ?? 'unknown', fingerprint: ev?.fingerprint ?? null, reasons: ev?.reasons ?? [] });
         if (opts.keepMeasurements !== false) measurements.push(m);
       },
     });
     const errors = new Map<string, string>(run.results.filter((r) => r.verdict === "error").map((r) => [r.input, r.error ?? "error"]));
     const outcomes: LabOutcome[] = scenario.sites.map((site) => {
       const url = siteUrl(site);
-      const m = byInput.get(url);
-      const ev = m?.test_keys.x_stackwatch;
+      const ev = byInput.get(url);
       const observed = ev?.verdict ?? (errors.has(url) ? 'error' : 'not measured');
       const fpOk = !site.expect_fingerprint || ev?.fingerprint === site.expect_fingerprint;
       return {
@@ -75,7 +77,7 @@ export async function runLab(
       };
     });
     const correct = outcomes.filter((o) => o.correct).length;
-    return { outcomes, correct, wrong: outcomes.length - correct, elapsedMs: Date.now() - t0, measurements };
+    return { outcomes, correct, wrong: outcomes.length - correct, elapsedMs: Date.now() - t0, probeMs: run.elapsedMs, measurements };
   } finally {
     await lab.close();
   }
