@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testBackends, TestClient } from '../platform/testing.js';
+import { authMiddleware, errorResponse, limitBody, newRouter, type App } from '../platform/http.js';
+import { platformRoutes } from '../platform/routes.js';
+import { silentLogger } from '../platform/log.js';
+import { bootstrapAdmin, createUser, systemActor } from '../platform/auth.js';
+import type { Db } from '../platform/db.js';
+import { measureRoutes } from './routes.js';
+import { parseScenario } from './lab/scenario.js';
+import { runLab } from './lab/run.js';
+
+const PW = 'correct horse battery staple';
+
+function testApp(db: Db): App {
+  const app = newRouter();
+  app.onError((err, c) => errorResponse(err, c, silentLogger));
+  app.use('*', async (c, next) => {
+    c.set('db', db);
+    c.set('log', silentLogger);
+    await next();
+  });
+  app.use('/api/*', limitBody());
+  app.use('/api/*', authMiddleware());
+  const api = newRouter();
+  api.route('/', platformRoutes({ secureCookies: false }));
+  api.route('/', measureRoutes());
+  app.route('/api', api);
+  return app;
+}
+
+let jsonl = '';
+beforeAll(async () => {
+  const r = await runLab(
+    parseScenario(['name: routes', 'sites:', '  - { name: open, expect: ok }', '  - { name: court, censor: { http: "blockpage:ca-court" }, expect: http-blockpage }', '  - { name: gone, origin: { down: refuse }, expect: down }'].join('\n')),
+  );
+  jsonl = r.measurements.map((m) => JSON.stringify({ ...m, probe_cc: 'TR', probe_asn: 'AS9121' })).join('\n');
+}, 60_000);
+
+describe.each(testBackends())('measure routes on %s', (backend) => {
+  let db: Db;
+  let app: App;
+  const analyst = new TestClient({ request: (p, i) => app.request(p, i) });
+  const viewer = new TestClient({ request: (p, i) => app.request(p, i) });
+  const anon = new TestClient({ request: (p, i) => app.request(p, i) });
+
+  beforeAll(async () => {
+    db = await backend.open();
+    app = testApp(db);
+    await bootstrapAdmin(db, { email: 'admin@example.org', password: PW, orgName: 'Lab' });
+    const sys = await systemActor(db);
+    await createUser(db, sys, { email: 'analyst@example.org', name: 'Ana', role: 'analyst', password: PW });
+    await createUser(db, sys, { email: 'viewer@example.org', name: 'Vi', role: 'viewer', password: PW });
+    expect((await analyst.login('analyst@example.org', PW)).status).toBe(200);
+    expect((await viewer.login('viewer@example.org', PW)).status).toBe(200);
+  });
+  afterAll(async () => db?.close());
+
+  it('imports JSONL (analysts only) and lists, shows and aggregates measurements', async () => {
+    expect((await anon.json('GET', '/api/measure/measurements')).status).toBe(401);
+    expect((await viewer.json('POST', '/api/measure/import', { jsonl })).status).toBe(403);
+    const imp = await analyst.json('POST', '/api/measure/import', { jsonl, source: 'lab' });
+    expect(imp.status).toBe(200);
+    expect(imp.body).toMatchObject({ lines: 3, imported: 3 });
+    const list = await viewer.json('GET', '/api/measure/measurements?country=tr');
+    expect(list.body.total).toBe(3);
+    const court = list.body.items.find((m: { domain: string }) => m.domain === 'court.lab.test');
+    expect(court).toMatchObject({ verdict: 'http-blockpage', fingerprint: 'ooni.ca_1' });
+    const one = await viewer.json('GET', `/api/measure/measurements/${court.id}`);
+    expect(one.body.measurement.test_keys.blocking).toBe('http-diff');
+    expect((await viewer.json('GET', '/api/measure/measurements/00000000-0000-0000-0000-000000000000')).status).toBe(404);
+    const agg = await viewer.json('GET', '/api/measure/aggregate?by=country,asn');
+    expect(agg.body.items[0]).toMatchObject({ country: 'TR', asn: 9121, measurements: 3, anomalies: 1, confirmed: 1, down: 1, ok: 1 });
+    const chart = await viewer.json('GET', '/api/measure/blocked-domains?country=TR');
+    expect(chart.body.items[0].blockedDomains).toBe(1);
+    const bad = await viewer.json('GET', '/api/measure/aggregate?by=planet');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/by/);
+    expect((await viewer.json('GET', '/api/measure/measurements?country=Turkey')).status).toBe(400);
+  });
+
+  it('opens a website-blocking incident from the confirmed block', async () => {
+    expect((await viewer.json('POST', '/api/measure/open-incidents', { country: 'TR' })).status).toBe(403);
+    const r = await analyst.json('POST', '/api/measure/open-incidents', { country: 'TR' });
+    expect(r.status).toBe(200);
+    expect(r.body.items).toEqual([expect.objectContaining({ domain: 'court.lab.test', created: true, measurements: 1 })]);
+    const gone = (await analyst.json('GET', '/api/measure/measurements?verdict=down')).body.items[0];
+    const att = await analyst.json('POST', `/api/measure/incidents/${r.body.items[0].incidentId}/evidence`, { measurementIds: [gone.id] });
+    expect(att.body).toEqual({ attached: 1, already: 0, missing: [] });
+  });
+});
