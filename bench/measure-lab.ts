@@ -36,7 +36,7 @@ const TEMPLATES: [number, Record<string, unknown>][] = [
   [2, { censor: { http: 'redirect:gb-sky' }, expect: 'http-blockpage' }],
   [3, { censor: { http: 'status_403' }, expect: 'http-diff' }],
   [2, { censor: { http: 'reset' }, expect: 'http-failure' }],
-  [2, { origin: { body_bytes: 131072 }, censor: { throttle_bps: 98304 }, expect: 'throttling' }],
+  [2, { origin: { body_bytes: 131072 }, censor: { throttle_bps: 49152 }, expect: 'throttling' }],
   [3, { origin: { down: 'refuse' }, expect: 'down' }],
   [1, { origin: { down: 'timeout' }, expect: 'down' }],
 ];

@@ -17,7 +17,7 @@ import { LAB_DOMAIN, siteHost, type Scenario, type Site } from './scenario.js';
 
 /**
  * The censorship lab, all on loopback. Each simulated site has a public-looking address that DNS answers
- * (45.20.a.b) and its own loopback address where it really listens (127.20.a.b). Connections go through a
+ * (45.20.a.b) and its own loopback address where it really listens (127.<slot>.a.b). Connections go through a
  * `Route`: the test helper's route is the clean internet; the probe's route passes the censor's middlebox, which
  * may refuse (RST), black-hole SYNs, reset or stall a TLS ClientHello carrying a given SNI, present a wrong
  * certificate, inject a blockpage, rewrite a response or throttle. DNS: a clean authoritative server and the
@@ -31,15 +31,30 @@ export const LAB_CA = () => pem('lab-ca-cert.pem');
 /** Ports the lab's servers physically listen on (no privileges needed); URLs keep 80/443. */
 const PHYS = { 80: 8080, 443: 8443 } as Record<number, number>;
 
-const BLOCK_SERVER = '127.22.0.1';
-const LAB_BLOCKPAGE_PHYS = '127.22.0.2';
 const LAB_BLOCKPAGE_PUBLIC = '45.19.0.2';
 const WRONG_IP_PUBLIC = '45.19.0.1';
-const REFUSED = { host: '127.24.0.1', port: 9 };
-const BLACKHOLE_HOST = '127.23.0.1';
-const AUTH_DNS = '127.25.0.1';
-const CENSOR_DNS = '127.25.0.2';
-const TH_HOST = '127.26.0.1';
+
+/**
+ * Where one lab instance listens: all of it inside 127.<slot>.0.0/16, so several labs (parallel test files) can
+ * run side by side. Sites at 127.<slot>.1-100.x, their middleboxes at 127.<slot>.101-200.x, the rest at .201.x.
+ */
+export function labLayout(slot: number) {
+  const p = `127.${slot}`;
+  const at = (base: number, i: number) => `${p}.${base + Math.floor(i / 250)}.${1 + (i % 250)}`;
+  return {
+    origin: (i: number) => at(1, i),
+    middlebox: (i: number) => at(101, i),
+    blockServer: `${p}.201.1`,
+    labBlockpage: `${p}.201.2`,
+    blackhole: `${p}.201.3`,
+    refused: { host: `${p}.201.4`, port: 9 },
+    authDns: `${p}.201.5`,
+    censorDns: `${p}.201.6`,
+    th: `${p}.201.7`,
+    maxSites: 100 * 250,
+  };
+}
+type Layout = ReturnType<typeof labLayout>;
 
 /** DNS answers the censor injects. */
 const DNS_INJECT: Record<string, string | null> = {
@@ -211,17 +226,29 @@ function rawResponse(status: number, reason: string, headers: Record<string, str
   return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n'), b]);
 }
 
-/** Start everything for a scenario. Call `close()` to stop it all. */
-export async function startLab(scenario: Scenario, opts: { silentDropChildren?: boolean } = {}): Promise<Lab> {
-  void opts;
+/** Start everything for a scenario (in a free 127.<slot>.0.0/16). Call `close()` to stop it all. */
+export async function startLab(scenario: Scenario, opts: { slot?: number } = {}): Promise<Lab> {
+  for (let attempt = 0; ; attempt++) {
+    const slot = opts.slot ?? 20 + Math.floor(Math.random() * 230);
+    try {
+      return await startLabAt(scenario, labLayout(slot));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || opts.slot !== undefined || attempt >= 8) throw e;
+    }
+  }
+}
+
+async function startLabAt(scenario: Scenario, L: Layout): Promise<Lab> {
+  if (scenario.sites.length > L.maxSites) throw new Error(`the lab holds at most ${L.maxSites} sites`);
+  const REFUSED = L.refused;
   const closers: Closer[] = [];
   const stalled = new Set<net.Socket>();
   const sites: LabSite[] = scenario.sites.map((site, i) => ({
     site,
     host: siteHost(site),
     publicIp: siteAddr(i, '45.20'),
-    originIp: siteAddr(i, '127.20'),
-    middleboxIp: siteAddr(i, '127.21'),
+    originIp: L.origin(i),
+    middleboxIp: L.middlebox(i),
     deadIps: Array.from({ length: site.origin.dead_extra_addrs }, (_, k) => siteAddr(i, `45.${22 + k}`)),
   }));
   const byHost = new Map(sites.map((s) => [s.host, s]));
@@ -231,7 +258,7 @@ export async function startLab(scenario: Scenario, opts: { silentDropChildren?: 
 
   try {
     // ---- black hole for silent drops: a stopped child process whose full accept queue drops every SYN ----
-    const bh = await startBlackhole();
+    const bh = await startBlackhole(L.blackhole);
     closers.push(bh);
 
     // ---- origin servers: one shared HTTP and HTTPS handler, a listener per site address ----
@@ -268,16 +295,16 @@ export async function startLab(scenario: Scenario, opts: { silentDropChildren?: 
     // ---- the censor's block server (where injected DNS answers lead) and the lab blockpage host ----
     const blockApp = http.createServer((req, res) => {
       const bp = BLOCKPAGES['id-trustpositif']!;
-      if (req.socket.localAddress === LAB_BLOCKPAGE_PHYS) res.writeHead(bp.status, bp.headers).end(bp.body);
+      if (req.socket.localAddress === L.labBlockpage) res.writeHead(bp.status, bp.headers).end(bp.body);
       else res.writeHead(200, { 'Content-Type': 'text/html' }).end(GENERIC_BLOCKPAGE);
     });
     closers.push({ close: () => blockApp.closeAllConnections() });
     const rogueTls = tls.createServer({ key: pem('rogue-key.pem'), cert: pem('rogue-cert.pem') }, (s) => s.end());
     const wrongTls = tls.createServer({ key: pem('wrongname-key.pem'), cert: pem('wrongname-cert.pem') }, (s) => s.end());
     for (const t of [rogueTls, wrongTls]) t.on('tlsClientError', () => undefined);
-    await addListener(BLOCK_SERVER, PHYS[80]!, (s) => blockApp.emit('connection', s));
-    await addListener(BLOCK_SERVER, PHYS[443]!, (s) => rogueTls.emit('connection', s));
-    await addListener(LAB_BLOCKPAGE_PHYS, PHYS[80]!, (s) => blockApp.emit('connection', s));
+    await addListener(L.blockServer, PHYS[80]!, (s) => blockApp.emit('connection', s));
+    await addListener(L.blockServer, PHYS[443]!, (s) => rogueTls.emit('connection', s));
+    await addListener(L.labBlockpage, PHYS[80]!, (s) => blockApp.emit('connection', s));
 
     // ---- middleboxes, one listener per censored site and port ----
     const mbox = new Map<string, { host: string; port: number }>(); // "publicIp:port" -> where the probe's path goes
@@ -329,10 +356,10 @@ export async function startLab(scenario: Scenario, opts: { silentDropChildren?: 
       if (qtype !== QTYPE.A) return { rcode: 0, answers: [] };
       return { rcode: 0, answers: [ls.publicIp, ...ls.deadIps].map((data) => ({ name, type: QTYPE.A, ttl: 60, data })) };
     };
-    const auth = await startDnsServer(AUTH_DNS, async (q) => zone(q.name, q.type));
+    const auth = await startDnsServer(L.authDns, async (q) => zone(q.name, q.type));
     closers.push(auth);
-    const upstream = new UdpResolver(AUTH_DNS, auth.port);
-    const censor = await startDnsServer(CENSOR_DNS, async (q) => {
+    const upstream = new UdpResolver(L.authDns, auth.port);
+    const censor = await startDnsServer(L.censorDns, async (q) => {
       const ls = byHost.get(q.name.toLowerCase().replace(/\.$/, ''));
       const rule = ls?.site.censor.dns;
       if (rule === 'nxdomain') return { rcode: RCODE.NXDOMAIN, answers: [] };
@@ -356,21 +383,21 @@ export async function startLab(scenario: Scenario, opts: { silentDropChildren?: 
     const cleanRoute: Route = (ip, port) => {
       const ls = byPublic.get(ip);
       if (ls) return originRoute(ls, port);
-      if (ip === LAB_BLOCKPAGE_PUBLIC && port === 80) return { host: LAB_BLOCKPAGE_PHYS, port: PHYS[80]! };
+      if (ip === LAB_BLOCKPAGE_PUBLIC && port === 80) return { host: L.labBlockpage, port: PHYS[80]! };
       if (deadPublic.has(ip)) return REFUSED;
       throw new Error(`no route to ${ip}`);
     };
     const probeRoute: Route = (ip, port) => {
       const m = mbox.get(`${ip}:${port}`);
       if (m) return m;
-      if (INJECTED_TO_BLOCK_SERVER.has(ip) && PHYS[port]) return { host: BLOCK_SERVER, port: PHYS[port]! };
+      if (INJECTED_TO_BLOCK_SERVER.has(ip) && PHYS[port]) return { host: L.blockServer, port: PHYS[port]! };
       if (ip === DNS_INJECT.localhost || ip === DNS_INJECT.bogon) return REFUSED;
       return cleanRoute(ip, port);
     };
 
     // ---- the lab's own test helper (clean vantage point) ----
     const th: RunningHelper = await startTestHelper({
-      host: TH_HOST,
+      host: L.th,
       resolver: upstream,
       route: cleanRoute,
       ca: LAB_CA(),
@@ -385,8 +412,8 @@ export async function startLab(scenario: Scenario, opts: { silentDropChildren?: 
 
     return {
       sites,
-      censorResolver: { host: CENSOR_DNS, port: censor.port },
-      authResolver: { host: AUTH_DNS, port: auth.port },
+      censorResolver: { host: L.censorDns, port: censor.port },
+      authResolver: { host: L.authDns, port: auth.port },
       thUrl: th.url,
       probeRoute,
       cleanRoute,
@@ -574,10 +601,10 @@ export async function startDnsServer(
  * A TCP endpoint that silently drops SYNs: a listener in a stopped child process (it never accepts), whose accept
  * queue we fill; the kernel then drops further SYNs and the client's connect times out.
  */
-async function startBlackhole(): Promise<{ endpoint: { host: string; port: number }; close(): Promise<void> }> {
+async function startBlackhole(host: string): Promise<{ endpoint: { host: string; port: number }; close(): Promise<void> }> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['-e', `const s=require('net').createServer(()=>{});s.listen({host:${JSON.stringify(BLACKHOLE_HOST)},port:0,backlog:1},()=>process.send(s.address().port));`],
+    ['-e', `const s=require('net').createServer(()=>{});s.listen({host:${JSON.stringify(host)},port:0,backlog:1},()=>process.send(s.address().port));`],
     { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
   );
   const port = await new Promise<number>((resolve, reject) => {
@@ -590,7 +617,7 @@ async function startBlackhole(): Promise<{ endpoint: { host: string; port: numbe
   const held: net.Socket[] = [];
   for (let i = 0; i < 8; i++) {
     const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, BLACKHOLE_HOST);
+      const s = net.connect(port, host);
       const t = setTimeout(() => {
         s.destroy();
         r(false);
@@ -608,7 +635,7 @@ async function startBlackhole(): Promise<{ endpoint: { host: string; port: numbe
     if (!ok) break;
   }
   return {
-    endpoint: { host: BLACKHOLE_HOST, port },
+    endpoint: { host, port },
     close: async () => {
       for (const s of held) s.destroy();
       child.kill('SIGKILL');
