@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, openSync, closeSync, writeSync, fsyncSync, fstatSync, readSync } from 'node:fs';
+import { createReadStream, existsSync, openSync, closeSync, writeSync, fsyncSync, fstatSync, readSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { table } from '../../core/cli-kit.js';
 import type { VerdictKind, WebConnectivityMeasurement } from '../ooni/model.js';
@@ -56,14 +56,25 @@ export async function runProbe(inputs: string[], opts: RunOptions): Promise<RunS
   const skipped = unique.length - queue.length;
   let fd: number | null = null;
   if (opts.out) {
-    fd = openSync(opts.out, 'a+');
-    // a previous run may have died mid-line: make sure we start on a fresh line
+    if (!existsSync(opts.out)) writeFileSync(opts.out, '');
+    fd = openSync(opts.out, 'r+');
+    // a previous run may have died mid-line: cut the half-written line off (its URL is measured again)
     const size = fstatSync(fd).size;
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      readSync(fd, last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) writeSync(fd, '\n');
+    let keep = size;
+    const chunk = Buffer.alloc(64 * 1024);
+    while (keep > 0) {
+      const from = Math.max(0, keep - chunk.length);
+      const n = readSync(fd, chunk, 0, keep - from, from);
+      const nl = chunk.subarray(0, n).lastIndexOf(0x0a);
+      if (nl >= 0) {
+        keep = from + nl + 1;
+        break;
+      }
+      keep = from;
     }
+    if (keep !== size) ftruncateSync(fd, keep);
+    closeSync(fd);
+    fd = openSync(opts.out, 'a');
   }
   const results: RunResult[] = [];
   const busyHosts = new Set<string>();
