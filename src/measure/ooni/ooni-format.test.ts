@@ -82,7 +82,7 @@ describe("OONI's own measurements", () => {
 
   it('reads base64 bodies and matches blockpages inside them', () => {
     const body = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<p>Access to this site has been blocked by an Order issued by the Federal Court of Canada</p>')]);
-    const ca = structuredClone(iran) as typeof iran & { test_keys: Record<string, unknown> };
+    const ca = structuredClone(iran) as unknown as Record<string, unknown> & { test_keys: Record<string, unknown> };
     Object.assign(ca, { input: 'http://streams.example/', probe_cc: 'CA', probe_asn: 'AS6327' });
     ca.test_keys.queries = [{ answers: [{ answer_type: 'A', ipv4: '151.101.0.81' }], engine: 'system', failure: null, hostname: 'streams.example', query_type: 'A', resolver_address: '', t: 0.1 }];
     ca.test_keys.tcp_connect = [{ ip: '151.101.0.81', port: 80, status: { failure: null, success: true }, t: 0.2 }];
