@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import https from 'node:https';
 import { promises as dnsp } from 'node:dns';
 import { isIPv4, isIPv6 } from 'node:net';
 import { randomInt } from 'node:crypto';
@@ -84,27 +85,71 @@ export class UdpResolver implements Resolver {
 /** DNS-over-HTTPS (RFC 8484, POST application/dns-message). */
 export class DohResolver implements Resolver {
   readonly engine = 'doh' as const;
-  constructor(readonly address: string) {
-    const u = new URL(address);
-    if (u.protocol !== 'https:') throw new Error(`DoH resolver must be an https:// URL, got ${address}`);
+  private readonly url: URL;
+  /**
+   * `opts.ca` replaces the system roots (tests and the lab only); `opts.connectTo` is the address to reach the DoH
+   * server at instead of resolving its name with the system resolver.
+   */
+  constructor(
+    readonly address: string,
+    private readonly opts: { ca?: string | Buffer; connectTo?: string } = {},
+  ) {
+    this.url = new URL(address);
+    if (this.url.protocol !== 'https:') throw new Error(`DoH resolver must be an https:// URL, got ${address}`);
   }
-  async lookup(name: string, qtype: 'A' | 'AAAA', timeoutMs: number): Promise<LookupResult> {
+  lookup(name: string, qtype: 'A' | 'AAAA', timeoutMs: number): Promise<LookupResult> {
     const type = QTYPE[qtype];
+    let query: Buffer;
     try {
-      const res = await fetch(this.address, {
-        method: 'POST',
-        headers: { 'content-type': 'application/dns-message', accept: 'application/dns-message' },
-        body: new Uint8Array(encodeQuery(0, name, type)),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      if (!res.ok) return { answers: [], failure: `unknown_failure: DoH HTTP ${res.status}`, rcode: -1, transactionId: 0 };
-      const m = decodeMessage(Buffer.from(await res.arrayBuffer()));
-      return result(m.answers, m.rcode, type, 0);
+      query = encodeQuery(0, name, type);
     } catch (e) {
-      const err = e as Error;
-      if (err.name === 'TimeoutError') return { answers: [], failure: 'generic_timeout_error', rcode: -1, transactionId: 0 };
-      return { answers: [], failure: `unknown_failure: ${err.message}`, rcode: -1, transactionId: 0 };
+      return Promise.resolve({ answers: [], failure: `unknown_failure: ${(e as Error).message}`, rcode: -1, transactionId: 0 });
     }
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (r: LookupResult) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        req.destroy();
+        resolve(r);
+      };
+      const fail = (failure: string) => finish({ answers: [], failure, rcode: -1, transactionId: 0 });
+      const timer = setTimeout(() => fail('generic_timeout_error'), timeoutMs);
+      const req = https.request(
+        {
+          method: 'POST',
+          host: this.opts.connectTo ?? this.url.hostname,
+          servername: this.url.hostname,
+          port: this.url.port || 443,
+          path: `${this.url.pathname}${this.url.search}`,
+          headers: { host: this.url.host, 'content-type': 'application/dns-message', accept: 'application/dns-message', 'content-length': query.length },
+          ca: this.opts.ca,
+          agent: false,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > 65535) fail('unknown_failure: DoH answer too large');
+            else chunks.push(c);
+          });
+          res.on('end', () => {
+            if (res.statusCode !== 200) return fail(`unknown_failure: DoH HTTP ${res.statusCode}`);
+            try {
+              const m = decodeMessage(Buffer.concat(chunks));
+              finish(result(m.answers, m.rcode, type, 0));
+            } catch (e) {
+              fail(`unknown_failure: ${(e as Error).message}`);
+            }
+          });
+          res.on('error', (e) => fail(`unknown_failure: ${e.message}`));
+        },
+      );
+      req.on('error', (e) => fail(`unknown_failure: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+      req.end(query);
+    });
   }
 }
 
