@@ -1,7 +1,8 @@
 import type { App } from './platform/http.js';
 import { outagesRoutes } from './outages/routes.js';
+import { measureRoutes } from './measure/routes.js';
 
 /** Routes of the wings beyond the registry, mounted under /api. */
 export function wingRoutes(): App[] {
-  return [outagesRoutes()];
+  return [measureRoutes(), outagesRoutes()];
 }
