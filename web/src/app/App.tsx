@@ -15,6 +15,8 @@ import { LawEdit } from '../laws/LawForm.js';
 import { UsersPage } from '../admin/UsersPage.js';
 import { TokensPage } from '../admin/TokensPage.js';
 import { AuditPage } from '../admin/AuditPage.js';
+import { OutagesList } from '../outages/OutagesList.js';
+import { OutageEventPage } from '../outages/OutageEventPage.js';
 
 export function App() {
   return (
@@ -55,6 +57,7 @@ function Shell() {
     ? [
         { to: '/', label: t('nav.overview'), show: true },
         { to: '/incidents', label: t('nav.incidents'), show: true },
+        { to: '/outages', label: t('nav.outages'), show: true },
         { to: '/laws', label: t('nav.laws'), show: true },
         { to: '/tokens', label: t('nav.tokens'), show: true },
         { to: '/admin/users', label: t('nav.users'), show: user.role === 'admin' },
@@ -129,6 +132,8 @@ function Routes({ path }: { path: string }) {
   if ((m = match('/incidents/:id/edit', path))) return <IncidentEdit id={m.id} key={m.id} />;
   if ((m = match('/incidents/:id', path))) return <IncidentPage id={m.id ?? ''} key={m.id} />;
   if ((m = match('/countries/:cc', path))) return <CountryPage cc={(m.cc ?? '').toUpperCase()} key={m.cc} />;
+  if (path === '/outages') return <OutagesList />;
+  if ((m = match('/outages/events/:id', path))) return <OutageEventPage id={m.id ?? ''} key={m.id} />;
   if (path === '/laws') return <LawList />;
   if (path === '/laws/new') return <LawEdit />;
   if ((m = match('/laws/:id/edit', path))) return <LawEdit id={m.id} key={m.id} />;

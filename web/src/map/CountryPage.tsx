@@ -6,6 +6,7 @@ import { IncidentTable } from '../incidents/IncidentTable.js';
 import { ErrorBox, Loading, Pager, Section, TlpBadge } from '../ui/components.js';
 import { useApi } from '../ui/useApi.js';
 import { MonthlyChart } from './MonthlyChart.js';
+import { ConnectivitySignals } from '../outages/CountrySignals.js';
 
 export function CountryPage({ cc }: { cc: string }) {
   const { t, label, country, num } = useI18n();
@@ -79,6 +80,8 @@ export function CountryPage({ cc }: { cc: string }) {
       <Section title={t('chart.monthly')}>
         {monthly.error ? <ErrorBox error={monthly.error} /> : !monthly.data ? <Loading /> : <MonthlyChart items={monthly.data.items} />}
       </Section>
+
+      <ConnectivitySignals cc={cc} />
 
       <Section
         title={t('country.incidents', { name })}
