@@ -3,7 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { testBackends } from '../platform/testing.js';
 import type { Db } from '../platform/db.js';
-import { parseWatchConfig, Watcher, type WebhookCall } from './watch.js';
+import { parseWatchConfig, pollThroughQueue, Watcher, type PollResult, type WebhookCall } from './watch.js';
+import { JobQueue } from '../platform/jobs.js';
+import { silentLogger } from '../platform/log.js';
 import { listEvents } from './link.js';
 import { listSeries } from './store.js';
 
@@ -107,6 +109,22 @@ describe.each(testBackends())('outages watch against a loopback source on %s', (
     expect(events[0]!.end).toBe(START + OUT_TO * STEP);
     const series = await listSeries(db, { entity: 'IR' });
     expect(series[0]!.days).toBe(21);
+  });
+
+  it('runs its polls through the job queue', async () => {
+    const { watch, detector } = parseWatchConfig({ interval: 1, sources: [{ name: 'ioda-ir', url: `${srcUrl}/signals`, format: 'ioda' }] });
+    const queue = new JobQueue(db, silentLogger);
+    await queue.start();
+    try {
+      src.setVisible(2 * DAY);
+      const results: PollResult[] = [];
+      await pollThroughQueue(queue, new Watcher(watch, detector), { polls: 2, intervalMs: 10, queueName: 'outages.watch.test', onResult: (_n, r) => results.push(r) });
+      expect(results.map((r) => r.newPoints)).toEqual([2 * DAY, 0]);
+      const jobs = await db.query<{ n: number }>("select count(*)::int n from pgboss.job where name = 'outages.watch.test'");
+      expect(jobs.rows[0]!.n).toBe(2);
+    } finally {
+      await queue.stop();
+    }
   });
 
   it('reports a broken source without stopping', async () => {

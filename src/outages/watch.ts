@@ -16,7 +16,8 @@ import { parseCommandArgs, UsageError, type CliContext } from '../core/cli-kit.j
 import { describeIssues } from '../core/errors.js';
 import { AppError } from '../core/errors.js';
 import type { Db } from '../platform/db.js';
-import type { JobQueue } from '../platform/jobs.js';
+import { JobQueue } from '../platform/jobs.js';
+import { silentLogger } from '../platform/log.js';
 import { configFrom, defaultConfig, paramsFor, type DetectorConfig } from './detect/config.js';
 import { SeriesDetector, type RawEvent } from './detect/detector.js';
 import { fuse } from './detect/fusion.js';
@@ -245,6 +246,36 @@ export async function scheduleWatch(queue: JobQueue, watcher: Watcher, queueName
   await queue.schedule(queueName, minutes === 1 ? '* * * * *' : `*/${Math.min(59, minutes)} * * * *`);
 }
 
+/**
+ * Runs polls through the job queue: each tick enqueues one job (a singleton, so two polls never overlap) and a worker
+ * runs it. The queue keeps a failed poll for retry and records every run in the database.
+ */
+export async function pollThroughQueue(
+  queue: JobQueue,
+  watcher: Watcher,
+  opts: { polls: number; intervalMs: number; onResult: (n: number, r: PollResult) => void; queueName?: string },
+): Promise<void> {
+  const name = opts.queueName ?? 'outages.watch';
+  const waiting = new Map<number, (r: PollResult | Error) => void>();
+  await queue.work<{ n: number }>(name, async ({ n }) => {
+    try {
+      const r = await watcher.pollOnce();
+      waiting.get(n)?.(r);
+    } catch (e) {
+      waiting.get(n)?.(e as Error);
+    }
+  });
+  for (let n = 0; n < opts.polls; n++) {
+    const result = new Promise<PollResult | Error>((res) => waiting.set(n, res));
+    await queue.send(name, { n }, { singletonKey: `${name}:${Date.now()}:${n}`, retryLimit: 0 });
+    const r = await result;
+    waiting.delete(n);
+    if (r instanceof Error) throw r;
+    opts.onResult(n, r);
+    if (n + 1 < opts.polls) await new Promise((res) => setTimeout(res, opts.intervalMs));
+  }
+}
+
 export const WATCH_USAGE = `stackwatch outages watch --config FILE [--once] [--polls N] [--no-store]
   FILE (YAML or JSON): interval (seconds, default 300), webhook (URL), sources: [{name, url, format, entity, country, signal}],
   detector (overrides, as --config of outages detect)
@@ -263,6 +294,19 @@ export async function runWatchCommand(argv: string[], ctx: CliContext, withDb: <
   const { watch, detector } = parseWatchConfig(obj);
   const polls = values.once ? 1 : values.polls ? Number(values.polls) : Infinity;
   if (!(polls >= 1)) throw new UsageError('--polls must be a positive number');
+  const report = (n: number, r: PollResult) =>
+    ctx.stdout.write(`poll ${n + 1}: ${r.newPoints} new points, ${r.opened.length} opened, ${r.closed.length} closed${r.errors.length ? `, ${r.errors.length} errors` : ''}\n`);
+  const viaQueue = async (db: Db) => {
+    const w = new Watcher(watch, detector, { db, log: (m) => ctx.stderr.write(`${new Date().toISOString()} ${m}\n`) });
+    const queue = new JobQueue(db, silentLogger);
+    await queue.start();
+    try {
+      await pollThroughQueue(queue, w, { polls, intervalMs: watch.interval * 1000, onResult: report });
+    } finally {
+      await queue.stop();
+    }
+    return 0;
+  };
   const loop = async (db?: Db) => {
     const w = new Watcher(watch, detector, { db, log: (m) => ctx.stderr.write(`${new Date().toISOString()} ${m}\n`) });
     for (let n = 0; n < polls; n++) {
@@ -272,5 +316,6 @@ export async function runWatchCommand(argv: string[], ctx: CliContext, withDb: <
     }
     return 0;
   };
-  return values['no-store'] ? loop() : withDb((db) => loop(db));
+  // With a database the polls run through the job queue; with --no-store there is no queue to keep them in.
+  return values['no-store'] ? loop() : withDb((db) => viaQueue(db));
 }
