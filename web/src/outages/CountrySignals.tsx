@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useQueryState } from '../app/router.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, Field, Loading, Section } from '../ui/components.js';
@@ -105,7 +105,7 @@ export function ConnectivitySignals({ cc }: { cc: string }) {
           !windowError && <Loading />
         ) : (
           <>
-            <OutageTimeline items={timeline.data.items} from={tw.from} to={tw.to} />
+            <OutageTimeline items={timeline.data.items} from={tw.from} to={tw.to} dataUntil={signals.data && signals.data.series.length ? dataSpan(signals.data).to : undefined} />
             <details className="subform">
               <summary>{t('outages.timeline.list')}</summary>
               <TimelineList items={timeline.data.items} from={tw.from} to={tw.to} />
@@ -125,15 +125,33 @@ function shift(w: { from: string; to: string }, dir: 1 | -1, set: (from: string,
   set(isoDay(f + dir * len), isoDay(to + dir * len));
 }
 
+/** The period shown: the asked period narrowed to the stored data in it. */
+export function dataSpan(data: SignalsResponse): { from: number; to: number } {
+  const askedFrom = toMs(data.from) ?? 0;
+  const askedTo = toMs(data.to) ?? 0;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const s of data.series) {
+    const a = toMs(s.t[0]);
+    const b = toMs(s.t[s.t.length - 1]);
+    if (a !== null) first = Math.min(first, a);
+    if (b !== null) last = Math.max(last, b + s.step * 1000);
+  }
+  if (!Number.isFinite(first) || !Number.isFinite(last)) return { from: askedFrom, to: askedTo };
+  return { from: Math.max(askedFrom, first), to: Math.min(askedTo, last) };
+}
+
 function shadesFor(events: DetectedEvent[], own: (e: DetectedEvent) => boolean, label: (e: DetectedEvent) => string): ShadedEvent[] {
   return events.map((e) => ({ start: toMs(e.start) ?? 0, end: toMs(e.end), kind: e.kind, label: label(e), own: own(e) }));
 }
 
 function SignalCharts({ data, selected, onSelect }: { data: SignalsResponse; selected: string | null; onSelect: (s: string) => void }) {
-  const { t, num, country } = useI18n();
+  const { t, tn, num, country } = useI18n();
+  // a chart per series is a wall on a phone: there the list starts folded
+  const [wide] = useState(() => globalThis.matchMedia?.('(min-width: 641px)').matches ?? true);
   const series = useMemo(() => sortSeries(data.series), [data.series]);
-  const from = toMs(data.from) ?? 0;
-  const to = toMs(data.to) ?? 0;
+  // the charts span the data inside the period asked for (a period reaching past the data would leave them half empty)
+  const { from, to } = useMemo(() => dataSpan(data), [data]);
   const bySignal = useMemo(() => {
     const m = new Map<string, SignalSeries[]>();
     for (const s of series) m.set(s.signal, [...(m.get(s.signal) ?? []), s]);
@@ -142,7 +160,7 @@ function SignalCharts({ data, selected, onSelect }: { data: SignalsResponse; sel
   const keyOf = (s: SignalSeries) => `${s.entity.code}|${s.signal}`;
   const choice = selected && (selected.startsWith('sum:') ? bySignal.has(selected.slice(4)) : series.some((s) => keyOf(s) === selected)) ? selected : defaultSelection(series);
   const seriesName = (s: SignalSeries) => (s.entity.scope === 'country' ? country(s.entity.code) : entityName({ entity: s.entity.code, scope: s.entity.scope, ...(s.entity.name ? { name: s.entity.name } : {}) }));
-  const kindLabel = (e: DetectedEvent) => (e.scope === 'country' ? t('outages.chart.nationalEvent', { kind: t(`outages.kind.${e.kind}`) }) : t(`outages.kind.${e.kind}`));
+  const kindLabel = (e: DetectedEvent) => (e.scope === 'country' ? t(`outages.chart.national.${e.kind}`) : t(`outages.kind.${e.kind}`));
 
   const main = useMemo(() => {
     if (!choice) return null;
@@ -195,7 +213,7 @@ function SignalCharts({ data, selected, onSelect }: { data: SignalsResponse; sel
       </div>
       {main && <SignalChart data={main.data} levels={main.levels} events={main.events} title={main.title} from={from} to={to} testId="country-signal-chart" />}
       {series.length > 1 && (
-        <details className="subform small-multiples" open>
+        <details className="subform small-multiples" open={wide || series.length <= 6}>
           <summary>{t('outages.signals.each', { count: num(series.length) })}</summary>
           <ul className="multiples" data-testid="signal-multiples">
             {series.map((s) => {
@@ -206,7 +224,7 @@ function SignalCharts({ data, selected, onSelect }: { data: SignalsResponse; sel
                   <button type="button" className={`multiple${k === choice ? ' selected' : ''}`} aria-pressed={k === choice} onClick={() => onSelect(k)}>
                     <span className="multiple-name">
                       {seriesName(s)}
-                      {own.length > 0 && <span className="multiple-events">{t('outages.signals.eventsShort', { count: num(own.length) })}</span>}
+                      {own.length > 0 && <span className="multiple-events">{tn('outages.signals.eventsShort', own.length, { count: num(own.length) })}</span>}
                     </span>
                     <SignalChart
                       data={chartData(s.t, s.value, s.baseline, s.step)}

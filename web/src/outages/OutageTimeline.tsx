@@ -20,7 +20,7 @@ export function itemHref(item: TimelineItem): string {
  * a lane per origin (colour and lane name both tell it). Each bar is a link (keyboard: Tab, Enter) to the event
  * or incident page; the list under the chart says the same in words.
  */
-export function OutageTimeline({ items, from, to }: { items: TimelineItem[]; from: number; to: number }) {
+export function OutageTimeline({ items, from, to, dataUntil }: { items: TimelineItem[]; from: number; to: number; dataUntil?: number | undefined }) {
   const { t, date } = useI18n();
   const fmtTick = useTickFormat();
   const model = useMemo(() => {
@@ -77,12 +77,15 @@ export function OutageTimeline({ items, from, to }: { items: TimelineItem[]; fro
               const href = itemHref(b.item);
               const x0 = model.x(b.start);
               const w = Math.max(3, model.x(b.end) - x0);
+              // a detected event still open when the signal data ends: solid as far as the data goes, faded after
+              const known = b.ongoing && dataUntil !== undefined && (b.lane === 'detected' || b.lane === 'draft') && dataUntil > b.start && dataUntil < b.end ? Math.max(3, model.x(dataUntil) - x0) : w;
               const name = `${t(`outages.lane.${b.lane}`)}: ${b.item.title}, ${range(b)}`;
               return (
                 <a key={`${b.lane}-${b.item.id}`} href={href} onClick={(e) => open(e, href)} aria-label={name} className="tl-bar" data-lane={b.lane}>
                   <title>{name}</title>
-                  <rect x={x0} y={l.y + LANE_PAD + b.row * ROW_H} width={w} height={ROW_H - 2} rx={2} fill={LANE_COLOURS[b.lane]} fillOpacity={b.item.decision === 'rejected' ? 0.35 : 0.9} />
-                  {b.ongoing && <path d={`M${x0 + w - 1},${l.y + LANE_PAD + b.row * ROW_H}l5,${(ROW_H - 2) / 2}l-5,${(ROW_H - 2) / 2}z`} fill={LANE_COLOURS[b.lane]} />}
+                  {known < w && <rect x={x0} y={l.y + LANE_PAD + b.row * ROW_H} width={w} height={ROW_H - 2} rx={2} fill={LANE_COLOURS[b.lane]} fillOpacity={0.22} />}
+                  <rect x={x0} y={l.y + LANE_PAD + b.row * ROW_H} width={known} height={ROW_H - 2} rx={2} fill={LANE_COLOURS[b.lane]} fillOpacity={b.item.decision === 'rejected' ? 0.35 : 0.9} />
+                  {b.ongoing && <path fillOpacity={known < w ? 0.4 : 1} d={`M${x0 + w - 1},${l.y + LANE_PAD + b.row * ROW_H}l5,${(ROW_H - 2) / 2}l-5,${(ROW_H - 2) / 2}z`} fill={LANE_COLOURS[b.lane]} />}
                 </a>
               );
             })}

@@ -107,8 +107,10 @@ export function SignalChart({ data, levels, events, title, from, to, compact = f
   }, [data, levels.warning, levels.critical, x0, x1, compact]);
 
   const clampX = (ms: number) => Math.min(Math.max(model.x(ms), M.left), W - M.right);
+  // an ongoing event is known to last until the data ends, not to the end of the period asked for
+  const dataEnd = data.times.length ? (data.times[data.times.length - 1] ?? x1) + data.stepMs : x1;
   const shaded = events
-    .map((e) => ({ e, a: clampX(e.start), b: clampX(e.end ?? x1) }))
+    .map((e) => ({ e, a: clampX(e.start), b: clampX(e.end ?? Math.min(x1, dataEnd)) }))
     .filter((s) => s.b > s.a || (s.e.end !== null && s.e.end >= x0 && s.e.start <= x1));
   const summary = [
     model.low ? t('outages.chart.lowest', { ratio: pct(model.low.ratio), when: date(new Date(model.low.at).toISOString(), true) }) : t('outages.chart.noBaseline'),
