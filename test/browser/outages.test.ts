@@ -261,7 +261,8 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
     expect(await timeline.locator('a.tl-bar[data-lane=detected]').count()).toBe(8);
     expect(await timeline.locator('a.tl-bar[data-lane=stop]').count()).toBeGreaterThan(0); // STOP's Iranian shutdowns of late 2019
     await shot('04-country-signals');
-    await section.screenshot({ path: join(SHOTS, 'outages-05-country-section.png') });
+    await section.locator('.signal-chart').screenshot({ path: join(SHOTS, 'outages-05-country-chart.png') });
+    await timeline.screenshot({ path: join(SHOTS, 'outages-05-country-timeline.png') });
 
     // Keyboard: the small chart of a county is a button; Enter selects it for the big chart.
     const ahvaz = section.locator('button.multiple', { hasText: 'Khuzestan / Ahvaz' });
@@ -273,7 +274,7 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
     // A timeline bar is a link to its page.
     const bar = timeline.locator('a.tl-bar[data-lane=detected]').first();
     expect(await bar.getAttribute('href')).toMatch(/^\/outages\/events\//);
-    await shot('06-country-region');
+    await section.locator('.signal-chart').screenshot({ path: join(SHOTS, 'outages-06-country-region-chart.png') });
   });
 
   it('hides the decision buttons from a viewer, and the server refuses their decision', async () => {

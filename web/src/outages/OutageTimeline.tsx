@@ -53,45 +53,48 @@ export function OutageTimeline({ items, from, to, dataUntil }: { items: Timeline
 
   return (
     <figure className="chart outage-timeline">
-      <svg viewBox={`0 0 ${W} ${model.height}`} direction="ltr" data-testid="outage-timeline" data-items={model.count} aria-label={t('outages.timeline.chart')} role="group">
-        {model.ticks.map((tk) => (
-          <g key={tk.at}>
-            <line x1={model.x(tk.at)} x2={model.x(tk.at)} y1={0} y2={model.height - AXIS_H + 4} stroke="#e2e6ec" />
-            <text x={model.x(tk.at)} y={model.height - 8} textAnchor="middle" className="axis">
-              {fmtTick(tk)}
-            </text>
-          </g>
-        ))}
-        {model.laid.map((l) => (
-          <g key={l.lane} data-lane={l.lane}>
-            <rect x={0} y={l.y} width={W} height={l.h} fill={LANE_COLOURS[l.lane]} fillOpacity={0.05} />
-            <text x={6} y={l.y + l.h / 2 + 4} className="lane-label" fill={LANE_COLOURS[l.lane]}>
-              {t(`outages.lane.${l.lane}`)}
-            </text>
-            {l.bars.length === 0 && (
-              <text x={LABEL_W + 6} y={l.y + l.h / 2 + 4} className="axis">
-                {t('outages.timeline.empty')}
+      {/* on a phone the chart keeps a readable size and scrolls sideways inside its box (Tab to it, then arrows) */}
+      <div className="tl-scroll" tabIndex={0} role="region" aria-label={t('outages.timeline.chart')}>
+        <svg viewBox={`0 0 ${W} ${model.height}`} direction="ltr" data-testid="outage-timeline" data-items={model.count} role="group" aria-label={t('outages.timeline.chart')}>
+          {model.ticks.map((tk) => (
+            <g key={tk.at}>
+              <line x1={model.x(tk.at)} x2={model.x(tk.at)} y1={0} y2={model.height - AXIS_H + 4} stroke="#e2e6ec" />
+              <text x={model.x(tk.at)} y={model.height - 8} textAnchor="middle" className="axis">
+                {fmtTick(tk)}
               </text>
-            )}
-            {l.bars.map((b) => {
-              const href = itemHref(b.item);
-              const x0 = model.x(b.start);
-              const w = Math.max(3, model.x(b.end) - x0);
-              // a detected event still open when the signal data ends: solid as far as the data goes, faded after
-              const known = b.ongoing && dataUntil !== undefined && (b.lane === 'detected' || b.lane === 'draft') && dataUntil > b.start && dataUntil < b.end ? Math.max(3, model.x(dataUntil) - x0) : w;
-              const name = `${t(`outages.lane.${b.lane}`)}: ${b.item.title}, ${range(b)}`;
-              return (
-                <a key={`${b.lane}-${b.item.id}`} href={href} onClick={(e) => open(e, href)} aria-label={name} className="tl-bar" data-lane={b.lane}>
-                  <title>{name}</title>
-                  {known < w && <rect x={x0} y={l.y + LANE_PAD + b.row * ROW_H} width={w} height={ROW_H - 2} rx={2} fill={LANE_COLOURS[b.lane]} fillOpacity={0.22} />}
-                  <rect x={x0} y={l.y + LANE_PAD + b.row * ROW_H} width={known} height={ROW_H - 2} rx={2} fill={LANE_COLOURS[b.lane]} fillOpacity={b.item.decision === 'rejected' ? 0.35 : 0.9} />
-                  {b.ongoing && <path fillOpacity={known < w ? 0.4 : 1} d={`M${x0 + w - 1},${l.y + LANE_PAD + b.row * ROW_H}l5,${(ROW_H - 2) / 2}l-5,${(ROW_H - 2) / 2}z`} fill={LANE_COLOURS[b.lane]} />}
-                </a>
-              );
-            })}
-          </g>
-        ))}
-      </svg>
+            </g>
+          ))}
+          {model.laid.map((l) => (
+            <g key={l.lane} data-lane={l.lane}>
+              <rect x={0} y={l.y} width={W} height={l.h} fill={LANE_COLOURS[l.lane]} fillOpacity={0.05} />
+              <text x={6} y={l.y + l.h / 2 + 4} className="lane-label" fill={LANE_COLOURS[l.lane]}>
+                {t(`outages.lane.${l.lane}`)}
+              </text>
+              {l.bars.length === 0 && (
+                <text x={LABEL_W + 6} y={l.y + l.h / 2 + 4} className="axis">
+                  {t('outages.timeline.empty')}
+                </text>
+              )}
+              {l.bars.map((b) => {
+                const href = itemHref(b.item);
+                const x0 = model.x(b.start);
+                const w = Math.max(3, model.x(b.end) - x0);
+                // a detected event still open when the signal data ends: solid as far as the data goes, faded after
+                const known = b.ongoing && dataUntil !== undefined && (b.lane === 'detected' || b.lane === 'draft') && dataUntil > b.start && dataUntil < b.end ? Math.max(3, model.x(dataUntil) - x0) : w;
+                const name = `${t(`outages.lane.${b.lane}`)}: ${b.item.title}, ${range(b)}`;
+                return (
+                  <a key={`${b.lane}-${b.item.id}`} href={href} onClick={(e) => open(e, href)} aria-label={name} className="tl-bar" data-lane={b.lane}>
+                    <title>{name}</title>
+                    {known < w && <rect x={x0} y={l.y + LANE_PAD + b.row * ROW_H} width={w} height={ROW_H - 2} rx={2} fill={LANE_COLOURS[b.lane]} fillOpacity={0.22} />}
+                    <rect x={x0} y={l.y + LANE_PAD + b.row * ROW_H} width={known} height={ROW_H - 2} rx={2} fill={LANE_COLOURS[b.lane]} fillOpacity={b.item.decision === 'rejected' ? 0.35 : 0.9} />
+                    {b.ongoing && <path fillOpacity={known < w ? 0.4 : 1} d={`M${x0 + w - 1},${l.y + LANE_PAD + b.row * ROW_H}l5,${(ROW_H - 2) / 2}l-5,${(ROW_H - 2) / 2}z`} fill={LANE_COLOURS[b.lane]} />}
+                  </a>
+                );
+              })}
+            </g>
+          ))}
+        </svg>
+      </div>
       <figcaption>
         <ul className="legend-list">
           {model.laid.map((l) => (
