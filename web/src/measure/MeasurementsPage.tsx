@@ -1,0 +1,274 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Link, useQueryState } from '../app/router.js';
+import { useSession } from '../auth/auth.js';
+import { useI18n } from '../i18n/index.js';
+import { ErrorBox, Field, Loading, Pager, Section } from '../ui/components.js';
+import { useApi, useDebounced } from '../ui/useApi.js';
+import { AttachToIncident, OpenIncidents, canAttach, canOpenIncidents } from './AnalystActions.js';
+import { BlockedDomainsChart } from './BlockedDomainsChart.js';
+import { useMeasureI18n } from './i18n.js';
+import { apiFilters, countVerdicts, MEASURE_FILTERS, normaliseDomain, parseAsn } from './logic.js';
+import type { AnomalyRow, BlockedDay, MeasurementList, MeasurementRow } from './types.js';
+import { isVerdict, VERDICTS } from './types.js';
+import { VerdictBadge, VerdictCounts } from './VerdictCounts.js';
+import './measure.css';
+
+const PAGE_SIZES = [25, 50, 100];
+
+function positiveInt(v: string | null, fallback: number, max: number): number {
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 1 ? Math.min(n, max) : fallback;
+}
+
+/** A text filter that reaches the address bar only when typing pauses and the value is valid. */
+function useTextFilter(value: string, parse: (s: string) => string | null, apply: (v: string | undefined) => void) {
+  const [text, setText] = useState(value);
+  const settled = useDebounced(text, 400);
+  useEffect(() => setText(value), [value]);
+  const parsed = settled.trim() ? parse(settled) : '';
+  useEffect(() => {
+    if (parsed === null) return; // invalid: the field says why, the list keeps its filter
+    if (parsed !== value) apply(parsed || undefined);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [settled]);
+  return { text, setText, invalid: parsed === null && settled === text };
+}
+
+export function MeasurementsPage() {
+  const { t, country: countryName, num } = useI18n();
+  const { mt, mtn } = useMeasureI18n();
+  const { user, meta } = useSession();
+  const [params, setParams] = useQueryState();
+  const filters = apiFilters(params);
+  const page = positiveInt(params.get('page'), 1, 100_000);
+  const pageSize = positiveInt(params.get('pageSize'), 50, 500);
+  const key = params.toString();
+
+  const setFilter = (k: string, v: string | undefined) => setParams({ [k]: v || undefined, page: undefined });
+  const asn = useTextFilter(params.get('asn') ?? '', (s) => (parseAsn(s) === null ? null : `AS${parseAsn(s)}`), (v) => setFilter('asn', v));
+  const domain = useTextFilter(params.get('domain') ?? '', normaliseDomain, (v) => setFilter('domain', v));
+
+  const listQuery = useMemo(() => ({ ...filters, limit: pageSize, offset: (page - 1) * pageSize }), [key]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Counts and chart ignore the verdict filter: they show every kind, the selected one highlighted.
+  const { verdict: _verdict, ...scope } = filters;
+  const scopeKey = JSON.stringify(scope);
+  const aggQuery = useMemo(() => ({ ...scope, by: 'country' }), [scopeKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const chartQuery = useMemo(() => scope, [scopeKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const list = useApi<MeasurementList>('/api/measure/measurements', listQuery);
+  const agg = useApi<{ items: AnomalyRow[] }>('/api/measure/aggregate', aggQuery);
+  const chart = useApi<{ items: BlockedDay[] }>('/api/measure/blocked-domains', chartQuery);
+  const counts = useMemo(() => countVerdicts(agg.data?.items ?? []), [agg.data]);
+
+  const [selected, setSelected] = useState<Set<string>>(() => new Set());
+  const toggle = (id: string, on: boolean) =>
+    setSelected((s) => {
+      const n = new Set(s);
+      if (on) n.add(id);
+      else n.delete(id);
+      return n;
+    });
+  const pageIds = list.data?.items.map((m) => m.id) ?? [];
+  const allOnPage = pageIds.length > 0 && pageIds.every((id) => selected.has(id));
+  const writer = canAttach(user);
+
+  const countries = useMemo(
+    () => [...meta.countries].map((c) => ({ code: c.code, name: countryName(c.code) })).sort((a, b) => a.name.localeCompare(b.name)),
+    [meta.countries, countryName],
+  );
+  const reloadAll = () => {
+    list.reload();
+    agg.reload();
+    chart.reload();
+  };
+
+  return (
+    <div className="page measure">
+      <div className="page-head">
+        <div>
+          <h1>{mt('measure.title')}</h1>
+          <p className="muted">{mt('measure.intro')}</p>
+        </div>
+      </div>
+
+      <form className="filters card" role="search" aria-label={mt('measure.filters')} onSubmit={(e) => e.preventDefault()}>
+        <Field label={t('common.country')}>
+          {(p) => (
+            <select {...p} name="country" value={filters.country ?? ''} onChange={(e) => setFilter('country', e.target.value)}>
+              <option value="">{t('common.all')}</option>
+              {countries.map((c) => (
+                <option key={c.code} value={c.code}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={mt('measure.asn')} hint={mt('measure.asnHint')} error={asn.invalid ? mt('measure.asnInvalid') : undefined}>
+          {(p) => <input {...p} name="asn" inputMode="text" dir="ltr" value={asn.text} onChange={(e) => asn.setText(e.target.value)} />}
+        </Field>
+        <Field label={mt('measure.domain')} hint={mt('measure.domainHint')} error={domain.invalid ? mt('measure.domainInvalid') : undefined}>
+          {(p) => <input {...p} name="domain" dir="ltr" value={domain.text} onChange={(e) => domain.setText(e.target.value)} />}
+        </Field>
+        <Field label={mt('measure.verdict')}>
+          {(p) => (
+            <select {...p} name="verdict" value={filters.verdict ?? ''} onChange={(e) => setFilter('verdict', e.target.value)}>
+              <option value="">{t('common.all')}</option>
+              {VERDICTS.map((v) => (
+                <option key={v} value={v}>
+                  {mt(`measure.verdict.${v}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={t('common.from')}>
+          {(p) => <input {...p} type="date" name="from" value={filters.from ?? ''} onChange={(e) => setFilter('from', e.target.value)} />}
+        </Field>
+        <Field label={t('common.to')}>
+          {(p) => <input {...p} type="date" name="to" value={filters.to ?? ''} onChange={(e) => setFilter('to', e.target.value)} />}
+        </Field>
+        <div className="filter-actions">
+          <button
+            type="button"
+            className="btn btn-quiet"
+            onClick={() => {
+              asn.setText('');
+              domain.setText('');
+              setParams(Object.fromEntries([...MEASURE_FILTERS, 'page'].map((k) => [k, undefined])));
+            }}
+          >
+            {t('common.clear')}
+          </button>
+        </div>
+      </form>
+
+      <div className="grid-2 m-top">
+        <Section title={mt('measure.counts')}>
+          {agg.error ? (
+            <ErrorBox error={agg.error} onRetry={agg.reload} />
+          ) : !agg.data ? (
+            <Loading />
+          ) : (
+            <VerdictCounts counts={counts} selected={isVerdict(filters.verdict) ? filters.verdict : undefined} onSelect={(v) => setFilter('verdict', v)} />
+          )}
+        </Section>
+        <Section title={mt('measure.chart')}>
+          {chart.error ? <ErrorBox error={chart.error} onRetry={chart.reload} /> : !chart.data ? <Loading /> : <BlockedDomainsChart items={chart.data.items} from={filters.from} to={filters.to} />}
+        </Section>
+      </div>
+
+      <div className="list-tools">
+        {writer ? (
+          <p className="m-selection" aria-live="polite">
+            {mtn('measure.selected', selected.size, { count: num(selected.size) })}{' '}
+            {selected.size > 0 && (
+              <button type="button" className="btn btn-small btn-quiet" onClick={() => setSelected(new Set())}>
+                {mt('measure.clearSelection')}
+              </button>
+            )}
+          </p>
+        ) : (
+          <span />
+        )}
+        <label className="inline-field">
+          {t('common.perPage')}{' '}
+          <select value={pageSize} onChange={(e) => setParams({ pageSize: e.target.value, page: undefined })}>
+            {PAGE_SIZES.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+
+      <div aria-busy={list.loading} className="results">
+        {list.error ? (
+          <ErrorBox error={list.error} onRetry={list.reload} />
+        ) : !list.data ? (
+          <Loading />
+        ) : list.data.items.length === 0 ? (
+          <p className="notice">{t('common.noResults')}</p>
+        ) : (
+          <>
+            <table className="table responsive m-table" data-testid="measurement-table">
+              <caption className="visually-hidden">{mt('measure.title')}</caption>
+              <thead>
+                <tr>
+                  {writer && (
+                    <th scope="col" className="m-check">
+                      <input
+                        type="checkbox"
+                        aria-label={mt('measure.selectPage')}
+                        checked={allOnPage}
+                        onChange={(e) => setSelected((s) => new Set(e.target.checked ? [...s, ...pageIds] : [...s].filter((id) => !pageIds.includes(id))))}
+                      />
+                    </th>
+                  )}
+                  <th scope="col">{mt('measure.url')}</th>
+                  <th scope="col">{mt('measure.time')}</th>
+                  <th scope="col">{mt('measure.probe')}</th>
+                  <th scope="col">{mt('measure.verdict')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.items.map((m) => (
+                  <MeasurementTableRow key={m.id} m={m} writer={writer} checked={selected.has(m.id)} onCheck={(on) => toggle(m.id, on)} />
+                ))}
+              </tbody>
+            </table>
+            <Pager page={page} pageSize={pageSize} total={list.data.total} onPage={(p) => setParams({ page: p > 1 ? String(p) : undefined })} />
+          </>
+        )}
+      </div>
+
+      {writer && (
+        <Section title={mt('measure.actions')}>
+          <div className={canOpenIncidents(user) ? 'grid-2' : ''}>
+            <AttachToIncident ids={[...selected]} />
+            {canOpenIncidents(user) && <OpenIncidents defaults={{ country: filters.country, domain: filters.domain, from: filters.from, to: filters.to }} onOpened={reloadAll} />}
+          </div>
+        </Section>
+      )}
+    </div>
+  );
+}
+
+function MeasurementTableRow({ m, writer, checked, onCheck }: { m: MeasurementRow; writer: boolean; checked: boolean; onCheck: (on: boolean) => void }) {
+  const { country, date } = useI18n();
+  const { mt } = useMeasureI18n();
+  const url = m.input ?? m.domain ?? m.id;
+  return (
+    <tr data-verdict={m.verdict} data-id={m.id} className={checked ? 'm-row-selected' : undefined}>
+      {writer && (
+        <td className="m-check" data-label="✓">
+          <input type="checkbox" checked={checked} onChange={(e) => onCheck(e.target.checked)} aria-label={mt('measure.select', { url })} />
+        </td>
+      )}
+      <td className="cell-title" data-label={mt('measure.url')}>
+        <Link to={`/measurements/${encodeURIComponent(m.id)}`} dir="ltr" className="m-url">
+          {url}
+        </Link>
+      </td>
+      <td data-label={mt('measure.time')}>
+        <time dateTime={m.start}>{date(m.start, true)}</time>
+      </td>
+      <td data-label={mt('measure.probe')}>
+        {country(m.probeCc)} <span className="muted m-asn">AS{m.probeAsn}</span>
+      </td>
+      <td data-label={mt('measure.verdict')}>
+        <VerdictBadge verdict={m.verdict} />
+        {m.fingerprint && (
+          <span className="m-fp" title={mt('measure.confirmedBy', { fp: m.fingerprint })}>
+            {m.fingerprint}
+          </span>
+        )}
+        {m.reasons[0] && (
+          <span className="cell-sub m-reason" dir="ltr">
+            {m.reasons[0]}
+          </span>
+        )}
+      </td>
+    </tr>
+  );
+}
