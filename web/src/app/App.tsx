@@ -17,6 +17,8 @@ import { TokensPage } from '../admin/TokensPage.js';
 import { AuditPage } from '../admin/AuditPage.js';
 import { OutagesList } from '../outages/OutagesList.js';
 import { OutageEventPage } from '../outages/OutageEventPage.js';
+import { MeasurementsPage } from '../measure/MeasurementsPage.js';
+import { MeasurementPage } from '../measure/MeasurementPage.js';
 
 export function App() {
   return (
@@ -58,6 +60,7 @@ function Shell() {
         { to: '/', label: t('nav.overview'), show: true },
         { to: '/incidents', label: t('nav.incidents'), show: true },
         { to: '/outages', label: t('nav.outages'), show: true },
+        { to: '/measurements', label: t('nav.measurements'), show: true },
         { to: '/laws', label: t('nav.laws'), show: true },
         { to: '/tokens', label: t('nav.tokens'), show: true },
         { to: '/admin/users', label: t('nav.users'), show: user.role === 'admin' },
@@ -134,6 +137,8 @@ function Routes({ path }: { path: string }) {
   if ((m = match('/countries/:cc', path))) return <CountryPage cc={(m.cc ?? '').toUpperCase()} key={m.cc} />;
   if (path === '/outages') return <OutagesList />;
   if ((m = match('/outages/events/:id', path))) return <OutageEventPage id={m.id ?? ''} key={m.id} />;
+  if (path === '/measurements') return <MeasurementsPage />;
+  if ((m = match('/measurements/:id', path))) return <MeasurementPage id={m.id ?? ''} key={m.id} />;
   if (path === '/laws') return <LawList />;
   if (path === '/laws/new') return <LawEdit />;
   if ((m = match('/laws/:id/edit', path))) return <LawEdit id={m.id} key={m.id} />;

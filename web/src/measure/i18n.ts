@@ -1,13 +1,12 @@
 /**
- * The measurements pages' strings: `mt` and `mtn` work like the console's `t` and `tn` (same placeholders, same
- * "one|other" plural forms), over the catalogue in strings.ts.
+ * The measurements pages' strings live in the console catalogues (web/src/i18n/*.ts) under "measure.*". `mt` and
+ * `mtn` are the console's `t` and `tn` narrowed to those keys, and `verdictLabel` names a verdict kind.
  */
 import { useMemo } from 'react';
-import { interpolate, pickForm, useI18n, type Lang } from '../i18n/index.js';
-import { measureAr, measureEn, measureEs, measureFr, type MeasureKey } from './strings.js';
+import { useI18n, type MessageKey } from '../i18n/index.js';
 import type { Verdict } from './types.js';
 
-const CATALOGUES: Record<Lang, Record<MeasureKey, string>> = { en: measureEn, fr: measureFr, es: measureEs, ar: measureAr };
+export type MeasureKey = Extract<MessageKey, `measure.${string}`>;
 
 export interface MeasureI18n {
   mt: (key: MeasureKey, vars?: Record<string, string | number>) => string;
@@ -16,19 +15,17 @@ export interface MeasureI18n {
 }
 
 export function useMeasureI18n(): MeasureI18n {
-  const { lang } = useI18n();
-  return useMemo(() => {
-    const cat = CATALOGUES[lang];
-    const plural = new Intl.PluralRules(lang);
-    const text = (key: MeasureKey) => cat[key] ?? measureEn[key] ?? key;
-    const mt = (key: MeasureKey, vars?: Record<string, string | number>) => interpolate(pickForm(text(key), null), vars);
-    return {
-      mt,
-      mtn: (key, n, vars) => interpolate(pickForm(text(key), plural.select(n)), vars),
+  const { t, tn, lang } = useI18n();
+  return useMemo(
+    () => ({
+      mt: (key, vars) => t(key, vars),
+      mtn: (key, n, vars) => tn(key, n, vars),
       verdictLabel: (v) => {
-        const key = `measure.verdict.${v}`;
-        return key in cat ? mt(key as MeasureKey) : v;
+        const key = `measure.verdict.${v}` as MeasureKey;
+        const text = t(key);
+        return text === key ? v : text;
       },
-    };
-  }, [lang]);
+    }),
+    [t, tn, lang], // eslint-disable-line react-hooks/exhaustive-deps
+  );
 }
