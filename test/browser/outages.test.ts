@@ -271,10 +271,17 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
     await expect.poll(() => section.locator('select[name=series]').inputValue()).toBe('IR/Khuzestan/Ahvaz|monash');
     expect(await ahvaz.getAttribute('aria-pressed')).toBe('true');
     expect(Number(await chart.getAttribute('data-events'))).toBeGreaterThanOrEqual(2); // two own events and the national one
-    // A timeline bar is a link to its page.
-    const bar = timeline.locator('a.tl-bar[data-lane=detected]').first();
-    expect(await bar.getAttribute('href')).toMatch(/^\/outages\/events\//);
     await section.locator('.signal-chart').screenshot({ path: join(SHOTS, 'outages-06-country-region-chart.png') });
+    // The timeline in words names the national event in the reader's language.
+    await section.locator('details', { hasText: 'The same as a list' }).locator('summary').click();
+    await expect.poll(() => section.locator('[data-testid=timeline-list]').textContent()).toContain('Outage: Iran (national)');
+    // A timeline bar is a link to its page: Tab to it, Enter opens the event.
+    const bar = timeline.locator(`a.tl-bar[href="/outages/events/${nationalId}"]`);
+    expect(await bar.getAttribute('aria-label')).toMatch(/^Detected: Outage: Iran \(national\), Nov 16, 2019 – ongoing$/);
+    await bar.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/outages/events/${nationalId}`);
+    await page.locator('[data-testid=event-chart]').waitFor();
   });
 
   it('hides the decision buttons from a viewer, and the server refuses their decision', async () => {

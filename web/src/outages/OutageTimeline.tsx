@@ -11,6 +11,18 @@ const ROW_H = 11;
 const LANE_PAD = 7;
 const AXIS_H = 26;
 
+/** A detected item's title in the reader's language ("Outage: Iran (national)"); registry titles stay as written. */
+export function useItemTitle(): (item: TimelineItem) => string {
+  const { t, country } = useI18n();
+  return (item) => {
+    if (item.lane !== 'detected' || !item.kind) return item.title;
+    // the server titles detected items "<entity> <kind>"
+    const code = item.title.endsWith(` ${item.kind}`) ? item.title.slice(0, -item.kind.length - 1) : item.title;
+    const where = item.scope === 'country' ? t('outages.national', { country: country(code) }) : item.scope === 'region' ? code.split('/').slice(1).join(' / ') || code : code;
+    return t('outages.eventTitle', { kind: t(`outages.kind.${item.kind}`), where });
+  };
+}
+
 export function itemHref(item: TimelineItem): string {
   return item.lane === 'detected' ? `/outages/events/${encodeURIComponent(item.id)}` : `/incidents/${encodeURIComponent(item.id)}`;
 }
@@ -23,6 +35,7 @@ export function itemHref(item: TimelineItem): string {
 export function OutageTimeline({ items, from, to, dataUntil }: { items: TimelineItem[]; from: number; to: number; dataUntil?: number | undefined }) {
   const { t, date } = useI18n();
   const fmtTick = useTickFormat();
+  const titleOf = useItemTitle();
   const model = useMemo(() => {
     const bars = timelineBars(items, from, to);
     const span = to - from;
@@ -81,7 +94,7 @@ export function OutageTimeline({ items, from, to, dataUntil }: { items: Timeline
                 const w = Math.max(3, model.x(b.end) - x0);
                 // a detected event still open when the signal data ends: solid as far as the data goes, faded after
                 const known = b.ongoing && dataUntil !== undefined && (b.lane === 'detected' || b.lane === 'draft') && dataUntil > b.start && dataUntil < b.end ? Math.max(3, model.x(dataUntil) - x0) : w;
-                const name = `${t(`outages.lane.${b.lane}`)}: ${b.item.title}, ${range(b)}`;
+                const name = `${t(`outages.lane.${b.lane}`)}: ${titleOf(b.item)}, ${range(b)}`;
                 return (
                   <a key={`${b.lane}-${b.item.id}`} href={href} onClick={(e) => open(e, href)} aria-label={name} className="tl-bar" data-lane={b.lane}>
                     <title>{name}</title>
@@ -112,6 +125,7 @@ export function OutageTimeline({ items, from, to, dataUntil }: { items: Timeline
 /** The timeline's items in words, in time order (read by screen readers, and easier on a phone). */
 export function TimelineList({ items, from, to }: { items: TimelineItem[]; from: number; to: number }) {
   const { t, date, label } = useI18n();
+  const titleOf = useItemTitle();
   const bars = timelineBars(items, from, to).sort((a, b) => a.start - b.start);
   if (!bars.length) return <p className="muted">{t('outages.timeline.none')}</p>;
   return (
@@ -130,7 +144,7 @@ export function TimelineList({ items, from, to }: { items: TimelineItem[]; from:
             }}
             dir="auto"
           >
-            {b.item.title}
+            {titleOf(b.item)}
           </a>{' '}
           <span className="muted">
             {date(b.item.start, b.lane === 'detected')} – {b.ongoing ? t('common.ongoing') : date(b.item.end, b.lane === 'detected')}
