@@ -235,6 +235,13 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
     await page.getByText('Decision saved.').waitFor();
     expect(await page.locator('[data-testid=decision-status]').textContent()).toContain('Confirmed');
     expect(await page.getByRole('button', { name: 'Confirm event' }).isDisabled()).toBe(true);
+    // Both buttons work: reject, then confirm again (the list shows the latest decision).
+    await page.getByRole('button', { name: 'Reject event' }).click();
+    await expect.poll(() => page.locator('[data-testid=decision-status]').textContent()).toContain('Rejected');
+    expect(await page.getByRole('button', { name: 'Reject event' }).isDisabled()).toBe(true);
+    await page.getByLabel('Note').fill('Matches the STOP record and press reports of a nationwide shutdown.');
+    await page.getByRole('button', { name: 'Confirm event' }).click();
+    await expect.poll(() => page.locator('[data-testid=decision-status]').textContent()).toContain('Confirmed');
     const stored = await page.evaluate(async (id) => (await (await fetch(`/api/outages/events/${id}`)).json()) as { decision: string; decidedBy: string; decisionNote: string }, nationalId);
     expect(stored.decision).toBe('confirmed');
     expect(stored.decisionNote).toContain('nationwide shutdown');
