@@ -235,6 +235,7 @@ export interface EventFilter {
   from?: number;
   to?: number;
   decision?: 'confirmed' | 'rejected' | 'pending';
+  scope?: 'country' | 'region' | 'network';
   limit?: number;
 }
 
@@ -243,6 +244,7 @@ export async function listEvents(db: Queryable, f: EventFilter = {}): Promise<St
   const w: string[] = [];
   if (f.country) w.push(`country = $${p.push(f.country)}`);
   if (f.entity) w.push(`entity = $${p.push(f.entity)}`);
+  if (f.scope) w.push(`scope = $${p.push(f.scope)}`);
   if (f.from !== undefined) w.push(`coalesce(end_at, 'infinity') >= $${p.push(isoUtc(f.from))}::timestamptz`);
   if (f.to !== undefined) w.push(`start_at <= $${p.push(isoUtc(f.to))}::timestamptz`);
   if (f.decision === 'pending') w.push('decision is null');

@@ -71,6 +71,10 @@ describe.each(testBackends())('outages routes on %s', (backend) => {
     const one = await viewer.json('GET', `/api/outages/events/${nationalId}`);
     expect(one.body).toMatchObject({ entity: 'IR', scope: 'country', start: '2019-11-16T14:30:00Z' });
     expect(one.body.evidence.svg).toMatch(/^<svg/);
+    const national = await viewer.json('GET', '/api/outages/events?country=IR&scope=country');
+    expect(national.body.items.map((e: { id: string }) => e.id)).toEqual([nationalId]);
+    const regional = await viewer.json('GET', '/api/outages/events?country=IR&scope=region');
+    expect(regional.body.items.every((e: { scope: string }) => e.scope === 'region')).toBe(true);
     expect((await viewer.json('GET', '/api/outages/events/nope')).status).toBe(404);
     expect((await viewer.json('GET', '/api/outages/events?country=XX')).status).toBe(400);
   });

@@ -37,6 +37,7 @@ const EventQuery = z
     from: Time.optional(),
     to: Time.optional(),
     decision: z.enum(['confirmed', 'rejected', 'pending']).optional(),
+    scope: z.enum(['country', 'region', 'network']).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
   .strict();
@@ -55,7 +56,7 @@ export function outagesRoutes(): App {
     async (c) => {
       requireActor(c, 'incidents:read');
       const q = c.req.valid('query');
-      const events = await listEvents(c.get('db'), { country: q.country, from: q.from, to: q.to, decision: q.decision, limit: q.limit });
+      const events = await listEvents(c.get('db'), { country: q.country, from: q.from, to: q.to, decision: q.decision, scope: q.scope, limit: q.limit });
       return c.json({ items: events.map(storedJson) }, 200);
     },
   );
