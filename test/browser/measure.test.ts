@@ -302,7 +302,7 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
     expect(Number(await today.getAttribute('data-blocked'))).toBe(expected.todayBlocked);
     expect(Number(await today.getAttribute('data-tested'))).toBe(expected.todayTested);
     expect(await page.locator('[data-testid=blocked-chart] g.m-day-gap').count()).toBeGreaterThan(0); // yesterday: no data
-    await shot('01-list');
+    await shot('01-list', false);
   });
 
   it('filters to one blocking kind, and refuses a malformed ASN', async () => {
@@ -330,7 +330,7 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
     await page.locator('input[name=asn]').fill('');
     await expect.poll(() => new URL(page.url()).searchParams.get('asn')).toBeNull();
     await expect.poll(() => page.locator('[data-testid=measurement-table] tbody tr').count()).toBe(expected.dns);
-    await shot('02-filtered-dns');
+    await shot('02-filtered-dns', false);
   });
 
   it('opens a DNS-tampered measurement: probe and control side by side, verdict, evidence and SHA-256', async () => {
@@ -390,7 +390,7 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
     const domains = await result.locator('li[data-domain]').evaluateAll((els) => els.map((e) => e.getAttribute('data-domain')));
     expect(domains).toEqual(expected.confirmedDomains);
     expect(await result.textContent()).toContain(`${expected.confirmedDomains.length} opened, 0 already open`);
-    await shot('06-opened-incidents');
+    await form.screenshot({ path: join(SHOTS, 'measure-06-opened-incidents.png') });
     await form.getByRole('button', { name: 'Open incidents' }).click();
     await expect.poll(() => result.textContent()).toContain(`0 opened, ${expected.confirmedDomains.length} already open`);
     // a selection from the list is attached in one go
@@ -410,7 +410,7 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
   });
 
   it('hides the analyst actions from a viewer; the pages fit a phone and read right to left in Arabic', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB', isMobile: true });
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
     const p = await ctx.newPage();
     try {
       await signIn(p, viewerEmail, viewerPassword);
@@ -420,21 +420,31 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
       expect(await p.locator('[data-testid=attach-form]').count()).toBe(0);
       expect(await p.locator('[data-testid=open-form]').count()).toBe(0);
       expect(await p.locator('[data-testid=measurement-table] input[type=checkbox]').count()).toBe(0);
-      const fits = () => p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
-      expect(await fits()).toBe(true);
-      await p.screenshot({ path: join(SHOTS, 'measure-07-phone-list.png'), fullPage: true });
+      // Nothing on the page may stick out sideways (the body clips overflow, so check every element's box).
+      const fits = () =>
+        p.evaluate(() =>
+          [...document.querySelectorAll('main *')]
+            .filter((e) => {
+              const r = e.getBoundingClientRect();
+              return r.width > 0 && r.height > 0 && (r.right > window.innerWidth + 1 || r.left < -1) && !e.closest('.visually-hidden, thead');
+            })
+            .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
+            .slice(0, 5),
+        );
+      expect(await fits()).toEqual([]);
+      await p.screenshot({ path: join(SHOTS, 'measure-07-phone-list.png') });
       await p.locator('[data-testid=measurement-table] tbody tr a', { hasText: 'dns-blockpage-ip-https' }).first().click();
       await p.locator('[data-testid=step-dns]').waitFor();
       expect(await p.locator('[data-testid=attach-form]').count()).toBe(0);
-      expect(await fits()).toBe(true);
+      expect(await fits()).toEqual([]);
       await p.screenshot({ path: join(SHOTS, 'measure-08-phone-detail.png'), fullPage: true });
       await p.goto(`${srv.url}/measurements?lang=ar`);
       await p.locator('[data-testid=verdict-counts]').waitFor();
       expect(await p.evaluate(() => document.documentElement.dir)).toBe('rtl');
       expect(await p.getByRole('heading', { name: 'القياسات', level: 1 }).count()).toBe(1);
       expect(await p.locator('[data-kind=dns]').textContent()).toContain('تلاعب بنظام DNS');
-      expect(await fits()).toBe(true);
-      await p.screenshot({ path: join(SHOTS, 'measure-09-phone-arabic.png'), fullPage: true });
+      expect(await fits()).toEqual([]);
+      await p.screenshot({ path: join(SHOTS, 'measure-09-phone-arabic.png') });
     } finally {
       await ctx.close();
     }

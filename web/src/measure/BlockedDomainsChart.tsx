@@ -4,7 +4,7 @@ import { chartGeometry, fillDays } from './logic.js';
 import { useMeasureI18n } from './i18n.js';
 import type { BlockedDay } from './types.js';
 
-const W = 820;
+const W = 640;
 const H = 240;
 const BLOCKED = '#b3261e';
 const TESTED = '#c9d6e6';
@@ -15,8 +15,9 @@ const TESTED = '#c9d6e6';
  * right in every language, as on the console's other charts.
  */
 export function BlockedDomainsChart({ items, from, to }: { items: BlockedDay[]; from?: string | undefined; to?: string | undefined }) {
-  const { num, date } = useI18n();
+  const { num, date, lang } = useI18n();
   const { mt } = useMeasureI18n();
+  const short = useMemo(() => new Intl.DateTimeFormat(lang === 'ar' ? 'ar-u-nu-latn' : lang, { day: 'numeric', month: 'short', timeZone: 'UTC' }), [lang]);
   const days = useMemo(() => fillDays(items, { from, to, minDays: 14 }), [items, from, to]);
   const g = useMemo(() => chartGeometry(days, W, H), [days]);
   if (!days.length) return <p className="muted">{mt('measure.chartEmpty')}</p>;
@@ -46,7 +47,7 @@ export function BlockedDomainsChart({ items, from, to }: { items: BlockedDay[]; 
             )}
             {g.labelled.has(b.day) && (
               <text x={b.x + b.width / 2} y={H - 8} textAnchor="middle" className="axis">
-                {b.day.slice(5)}
+                {short.format(new Date(`${b.day}T00:00:00Z`))}
               </text>
             )}
           </g>

@@ -149,10 +149,10 @@ function TcpStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
               <code dir="ltr">{r.endpoint}</code>
               {r.differs && <span className="cell-sub m-fail">{mt('measure.differs')}</span>}
             </th>
-            <td>
+            <td data-label={mt('measure.probeSide')}>
               <Outcome o={r.probe} okKey="measure.ok.tcp" />
             </td>
-            <td>
+            <td data-label={mt('measure.controlSide')}>
               <Outcome o={r.control} okKey="measure.ok.tcp" />
             </td>
           </tr>
@@ -219,7 +219,7 @@ function TlsStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
               <code dir="ltr">{r.address}</code>
               {r.differs && <span className="cell-sub m-fail">{mt('measure.differs')}</span>}
             </th>
-            <td>
+            <td data-label={mt('measure.probeSide')}>
               <Outcome o={r.probe} okKey="measure.ok.tls" />
               {r.probe && (
                 <dl className="facts m-small">
@@ -259,7 +259,7 @@ function TlsStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
                 </details>
               )}
             </td>
-            <td>
+            <td data-label={mt('measure.controlSide')}>
               <Outcome o={r.control} okKey="measure.ok.tls" />
               {r.control?.serverName && (
                 <dl className="facts m-small">
@@ -305,7 +305,7 @@ function HttpStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
       differs: !!p && !!c && p.bodyLength !== c.bodyLength,
     },
     { key: 'title', label: mt('measure.pageTitle'), probe: <span dir="auto">{p?.title ?? '—'}</span>, control: <span dir="auto">{c?.title ?? '—'}</span>, differs: !!p && !!c && (p.title ?? '') !== (c.title ?? '') },
-    { key: 'transfer', label: mt('measure.transfer'), probe: ms(p?.transferMs), control: ms(c?.transferMs), differs: false },
+    { key: 'transfer', label: mt('measure.transfer'), probe: ms(p?.failure ? null : p?.transferMs), control: ms(c?.failure ? null : c?.transferMs), differs: false },
   ];
   return (
     <>
@@ -322,8 +322,8 @@ function HttpStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
           {rows.map((r) => (
             <tr key={r.key} className={r.differs ? 'm-row-diff' : undefined} data-field={r.key}>
               <th scope="row">{r.label}</th>
-              <td>{r.probe}</td>
-              <td>{r.control}</td>
+              <td data-label={mt('measure.probeSide')}>{r.probe}</td>
+              <td data-label={mt('measure.controlSide')}>{r.control}</td>
             </tr>
           ))}
         </tbody>
@@ -396,8 +396,12 @@ function HttpStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
                   <th scope="row">
                     <code dir="ltr">{r.name}</code>
                   </th>
-                  <td dir="ltr">{r.probe ?? '—'}</td>
-                  <td dir="ltr">{r.control ?? '—'}</td>
+                  <td dir="ltr" data-label={mt('measure.probeSide')}>
+                    {r.probe ?? '—'}
+                  </td>
+                  <td dir="ltr" data-label={mt('measure.controlSide')}>
+                    {r.control ?? '—'}
+                  </td>
                 </tr>
               ))}
             </tbody>

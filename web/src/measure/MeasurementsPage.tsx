@@ -103,11 +103,11 @@ export function MeasurementsPage() {
             </select>
           )}
         </Field>
-        <Field label={mt('measure.asn')} hint={mt('measure.asnHint')} error={asn.invalid ? mt('measure.asnInvalid') : undefined}>
-          {(p) => <input {...p} name="asn" inputMode="text" dir="ltr" value={asn.text} onChange={(e) => asn.setText(e.target.value)} />}
+        <Field label={mt('measure.asn')} error={asn.invalid ? mt('measure.asnInvalid') : undefined}>
+          {(p) => <input {...p} name="asn" dir="ltr" placeholder="AS30986" value={asn.text} onChange={(e) => asn.setText(e.target.value)} />}
         </Field>
-        <Field label={mt('measure.domain')} hint={mt('measure.domainHint')} error={domain.invalid ? mt('measure.domainInvalid') : undefined}>
-          {(p) => <input {...p} name="domain" dir="ltr" value={domain.text} onChange={(e) => domain.setText(e.target.value)} />}
+        <Field label={mt('measure.domain')} error={domain.invalid ? mt('measure.domainInvalid') : undefined}>
+          {(p) => <input {...p} name="domain" dir="ltr" placeholder="www.bbc.com" value={domain.text} onChange={(e) => domain.setText(e.target.value)} />}
         </Field>
         <Field label={mt('measure.verdict')}>
           {(p) => (
