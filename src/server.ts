@@ -1,6 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { resolve } from 'node:path';
-import { openDb, type Db } from './platform/db.js';
+import { enableRegistryCache, openDb, type Db } from './platform/db.js';
 import { migrate } from './platform/migrate.js';
 import { bootstrapAdmin } from './platform/auth.js';
 import { createLogger, silentLogger, type Logger } from './platform/log.js';
@@ -38,6 +38,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let jobs: JobQueue | null = null;
   try {
     await migrate(db);
+    await enableRegistryCache(db);
     const admin = await bootstrapAdmin(db, { email: cfg.adminEmail, password: cfg.adminPassword });
     const t0 = performance.now();
     const history = cfg.loadHistory ? await loadHistoryOnce(db, admin.orgId, cfg.seedDir, log) : { loaded: false };

@@ -18,7 +18,7 @@ export interface Db extends Queryable {
   /**
    * For the embedded database only (one process owns it, see DataDirLock): a counter that moves on every write to the
    * registry's tables, so that read caches keyed on it can never serve stale results. Null on PostgreSQL, where other
-   * processes may write too.
+   * processes may write too — unless the Db listens for the registry's change notifications (migration 0003).
    */
   readonly registryGeneration: number | null;
   /** Runs several statements (no parameters). */
@@ -91,16 +91,49 @@ class PgliteDb implements Db {
 
 class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
-  readonly registryGeneration = null;
-  constructor(readonly pool: pg.Pool) {}
+  /** Null (no caching) until a listener for registry changes is connected, and again if it is lost. */
+  registryGeneration: number | null = null;
+  private listener: pg.Client | null = null;
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly connectionString: string,
+  ) {}
+
+  /**
+   * Listens for the registry's change notifications (sent by triggers, whichever process writes) and moves the
+   * generation on each, so cached reads are dropped within milliseconds of another process's commit. Our own writes
+   * move it at once, before the notification arrives.
+   */
+  async listenForRegistryChanges(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.connectionString });
+    const lost = () => {
+      this.registryGeneration = null;
+      this.listener = null;
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', () => {
+      if (this.registryGeneration !== null) this.registryGeneration++;
+    });
+    await client.connect();
+    await client.query('listen stackwatch_registry');
+    this.listener = client;
+    this.registryGeneration = 0;
+  }
+  private noteWrite(text: string) {
+    if (this.registryGeneration !== null && WRITE_RE.test(text) && REGISTRY_RE.test(text)) this.registryGeneration++;
+  }
   async query<T>(text: string, params?: unknown[]) {
+    this.noteWrite(text);
     const r = await this.pool.query(text, params);
     return { rows: r.rows as T[] };
   }
   async exec(text: string) {
+    this.noteWrite(text);
     await this.pool.query(text);
   }
   async execRows<T>(text: string) {
+    this.noteWrite(text);
     const r = (await this.pool.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
     const last = Array.isArray(r) ? r[r.length - 1] : r;
     return { rows: (last?.rows ?? []) as T[] };
@@ -109,8 +142,14 @@ class PostgresDb implements Db {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const result = await fn({ query: async <R>(t: string, p?: unknown[]) => ({ rows: (await client.query(t, p)).rows as R[] }) });
+      const result = await fn({
+        query: async <R>(t: string, p?: unknown[]) => {
+          this.noteWrite(t);
+          return { rows: (await client.query(t, p)).rows as R[] };
+        },
+      });
       await client.query('COMMIT');
+      if (this.registryGeneration !== null) this.registryGeneration++;
       return result;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -120,6 +159,13 @@ class PostgresDb implements Db {
     }
   }
   async close() {
+    const l = this.listener;
+    this.registryGeneration = null;
+    this.listener = null;
+    if (l) {
+      l.removeAllListeners('end');
+      await l.end().catch(() => undefined);
+    }
     await this.pool.end();
   }
 }
@@ -173,6 +219,11 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Starts listening for registry changes on PostgreSQL (after migrations created the triggers); no-op on PGlite. */
+export async function enableRegistryCache(db: Db): Promise<void> {
+  if (db instanceof PostgresDb) await db.listenForRegistryChanges();
+}
+
 export interface OpenOptions {
   /** postgres://… for a real server; otherwise the embedded database. */
   databaseUrl?: string;
@@ -184,7 +235,7 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 20 });
     await pool.query('select 1');
-    return new PostgresDb(pool);
+    return new PostgresDb(pool, opts.databaseUrl);
   }
   if (!opts.dataDir || opts.dataDir === 'memory://') {
     return new PgliteDb(await PGlite.create());

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { openDb, type Db } from './db.js';
+import { enableRegistryCache, openDb, type Db } from './db.js';
 import { migrate } from './migrate.js';
 
 /**
@@ -11,13 +11,25 @@ import { migrate } from './migrate.js';
 export interface TestBackend {
   name: 'pglite' | 'postgres';
   open(): Promise<Db>;
+  /** A second handle on the same database (PostgreSQL only: another process, as far as caching goes). */
+  openAnother?(db: Db): Promise<Db>;
   toString(): string;
 }
 
 export function testBackends(): TestBackend[] {
   const list: TestBackend[] = [{ name: 'pglite', open: () => freshPglite(), toString: () => 'pglite' }];
   const url = process.env.TEST_DATABASE_URL;
-  if (url) list.push({ name: 'postgres', open: () => freshPostgres(url), toString: () => 'postgres' });
+  if (url)
+    list.push({
+      name: 'postgres',
+      open: () => freshPostgres(url),
+      openAnother: async (db) => {
+        const other = await openDb({ databaseUrl: (db as Db & { connectionUrl?: string }).connectionUrl });
+        await enableRegistryCache(other);
+        return other;
+      },
+      toString: () => 'postgres',
+    });
   return list;
 }
 
@@ -38,6 +50,8 @@ async function freshPostgres(serverUrl: string): Promise<Db> {
   u.pathname = `/${name}`;
   const db = await openDb({ databaseUrl: u.toString() });
   await migrate(db);
+  await enableRegistryCache(db);
+  (db as Db & { connectionUrl?: string }).connectionUrl = u.toString();
   const close = db.close.bind(db);
   db.close = async () => {
     await close();
