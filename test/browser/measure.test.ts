@@ -379,6 +379,32 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
     await shot('05-incident-evidence');
   });
 
+  it('filters by domain and shows a blockpage beside the page the control got', async () => {
+    await page.getByRole('link', { name: 'Measurements', exact: true }).click();
+    await page.locator('input[name=domain]').fill('HTTP://http-blockpage-ca.lab.test/any/path');
+    await expect.poll(() => new URL(page.url()).searchParams.get('domain')).toBe('http-blockpage-ca.lab.test');
+    await expect
+      .poll(async () => {
+        const urls = await page.locator('[data-testid=measurement-table] tbody tr .m-url').allTextContents();
+        return urls.length > 0 && urls.every((u) => u === 'http://http-blockpage-ca.lab.test/');
+      })
+      .toBe(true);
+    await page.locator('[data-testid=measurement-table] tbody tr a').first().click();
+    await page.locator('[data-testid=step-http]').waitFor();
+    expect(await page.locator('article.m-detail').getAttribute('data-verdict')).toBe('http-blockpage');
+    const title = page.locator('[data-testid=step-http] tr[data-field=title]');
+    expect(await title.locator('td').nth(0).textContent()).toBe('Site blocked');
+    expect(await title.locator('td').nth(1).textContent()).toContain('http-blockpage-ca | Lab site');
+    expect(await title.getAttribute('class')).toContain('m-row-diff');
+    expect(await page.locator('[data-testid=step-http] tr[data-field=status] td').allTextContents()).toEqual(['200', '200']);
+    expect(await page.locator('[data-testid=verdict-evidence]').textContent()).toContain('ooni.ca_1');
+    await page.locator('[data-testid=probe-body] summary').click();
+    expect(await page.locator('[data-testid=probe-body] pre').textContent()).toContain('blocked by an Order issued by the Federal Court of Canada');
+    // the DNS step agrees with the control here: the interference is in HTTP only
+    expect(await page.locator('[data-testid=dns-compare]').textContent()).toContain('Both got the same addresses.');
+    await shot('05b-measurement-blockpage');
+  });
+
   it('opens website-blocking incidents from the confirmed blocks in Cameroon, once', async () => {
     await page.goto(`${srv.url}/measurements?country=CM`);
     const form = page.locator('[data-testid=open-form]');

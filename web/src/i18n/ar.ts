@@ -533,6 +533,7 @@ export const ar: Record<MessageKey, string> = {
   'measure.headers': 'ترويسات الاستجابة',
   'measure.header': 'الترويسة',
   'measure.redirects': 'سلسلة إعادة التوجيه',
+  'measure.body': 'المحتوى الذي تلقّاه المسبار (أول {n} حرف)',
   'measure.noRequest': 'لم يُرسل المسبار أي طلب HTTP.',
   'measure.matches': 'مقارنات OONI',
   'measure.match.status': 'رمز الحالة',

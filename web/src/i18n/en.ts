@@ -531,6 +531,7 @@ export const en = {
   'measure.headers': 'Response headers',
   'measure.header': 'Header',
   'measure.redirects': 'Redirect chain',
+  'measure.body': 'Body the probe received (first {n} characters)',
   'measure.noRequest': 'The probe made no HTTP request.',
   'measure.matches': 'OONI comparisons',
   'measure.match.status': 'Status code',

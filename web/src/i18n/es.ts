@@ -533,6 +533,7 @@ export const es: Record<MessageKey, string> = {
   'measure.headers': 'Cabeceras de la respuesta',
   'measure.header': 'Cabecera',
   'measure.redirects': 'Cadena de redirecciones',
+  'measure.body': 'Cuerpo que recibió la sonda (primeros {n} caracteres)',
   'measure.noRequest': 'La sonda no hizo ninguna petición HTTP.',
   'measure.matches': 'Comparaciones de OONI',
   'measure.match.status': 'Código de estado',

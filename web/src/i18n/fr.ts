@@ -533,6 +533,7 @@ export const fr: Record<MessageKey, string> = {
   'measure.headers': 'En-têtes de la réponse',
   'measure.header': 'En-tête',
   'measure.redirects': 'Chaîne de redirections',
+  'measure.body': 'Corps reçu par la sonde ({n} premiers caractères)',
   'measure.noRequest': 'La sonde n’a fait aucune requête HTTP.',
   'measure.matches': 'Comparaisons OONI',
   'measure.match.status': 'Code de statut',

@@ -275,6 +275,9 @@ function TlsStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
   );
 }
 
+/** How much of the probe's response body the page shows (the raw measurement has all of it). */
+const BODY_EXCERPT = 4000;
+
 function HttpStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
   const { num } = useI18n();
   const { mt, mtn } = useMeasureI18n();
@@ -377,6 +380,15 @@ function HttpStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
             ))}
           </ol>
         </>
+      )}
+
+      {p?.body && (
+        <details className="m-headers" data-testid="probe-body">
+          <summary>{mt('measure.body', { n: num(Math.min(p.body.length, BODY_EXCERPT)) })}</summary>
+          <pre className="m-body" dir="ltr">
+            {p.body.slice(0, BODY_EXCERPT)}
+          </pre>
+        </details>
       )}
 
       {h.headers.length > 0 && (

@@ -367,7 +367,7 @@ export interface HttpHop {
 }
 
 export interface HttpComparison {
-  probe: { status: number | null; bodyLength: number | null; title: string | null; failure: string | null; failedOperation: string | null; truncated: boolean; transferMs: number | null } | null;
+  probe: { status: number | null; bodyLength: number | null; title: string | null; body: string | null; failure: string | null; failedOperation: string | null; truncated: boolean; transferMs: number | null } | null;
   control: { status: number | null; bodyLength: number | null; title: string | null; failure: string | null; transferMs: number | null; finalUrl: string | null } | null;
   headers: HeaderRow[];
   /** Oldest first: the URL asked for, then every redirect the probe followed. */
@@ -387,6 +387,7 @@ export function compareHttp(tk: RawTestKeys): HttpComparison {
       status: typeof code === 'number' && code > 0 ? code : null,
       bodyLength: typeof final.x_body_bytes === 'number' ? final.x_body_bytes : body !== null ? byteLength(body) : null,
       title: titleOf(body),
+      body,
       failure: final.failure ?? null,
       failedOperation: final.x_failed_operation ?? null,
       truncated: final.response?.body_is_truncated === true,
