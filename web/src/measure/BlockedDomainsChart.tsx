@@ -9,6 +9,14 @@ const H = 240;
 const BLOCKED = '#b3261e';
 const TESTED = '#c9d6e6';
 
+/** A day's label: centred under its bar, but kept inside the plot at both ends. */
+function labelAt(x: number, width: number, plot: { left: number; right: number }): { x: number; textAnchor: 'start' | 'middle' | 'end' } {
+  const mid = x + width / 2;
+  if (mid > plot.right - 24) return { x: Math.max(x + width, mid), textAnchor: 'end' };
+  if (mid < plot.left + 24) return { x: Math.min(x, mid), textAnchor: 'start' };
+  return { x: mid, textAnchor: 'middle' };
+}
+
 /**
  * Distinct domains tested (pale) and blocked (red, drawn over them) per day. Days in the range with no measurement
  * are left empty and marked on the axis, so a gap in the data never reads as "nothing blocked". Time runs left to
@@ -46,7 +54,7 @@ export function BlockedDomainsChart({ items, from, to }: { items: BlockedDay[]; 
               <line x1={b.x + b.width / 2} x2={b.x + b.width / 2} y1={g.plot.bottom - 3} y2={g.plot.bottom} stroke="#9aa1ab" />
             )}
             {g.labelled.has(b.day) && (
-              <text x={b.x + b.width / 2} y={H - 8} textAnchor="middle" className="axis">
+              <text {...labelAt(b.x, b.width, g.plot)} y={H - 8} className="axis">
                 {short.format(new Date(`${b.day}T00:00:00Z`))}
               </text>
             )}
