@@ -12,7 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import pg from 'pg';
-import { startServer, type RunningServer } from '../src/server.js';
+import { openDb, type Db } from '../src/platform/db.js';
+import { migrate } from '../src/platform/migrate.js';
+import { bootstrapAdmin } from '../src/platform/auth.js';
+
+interface Target {
+  url: string;
+}
 import { REPO_ROOT } from '../src/platform/config.js';
 
 const N = Number(process.env.INCIDENTS ?? 100_000);
@@ -26,7 +32,7 @@ const WORDS = ['election', 'protest', 'exam', 'curfew', 'journalist', 'broadband
 const TLPS = ['TLP:CLEAR', 'TLP:CLEAR', 'TLP:CLEAR', 'TLP:GREEN', 'TLP:AMBER', 'TLP:AMBER+STRICT'];
 
 /** Bulk-generates N incidents in the database with one INSERT … SELECT over generate_series (fast on both drivers). */
-export async function seed(srv: RunningServer) {
+export async function seed(srv: { db: Db }) {
   const org = (await srv.db.query<{ id: string }>('select id from orgs limit 1')).rows[0]!.id;
   const arr = (a: string[]) => `array[${a.map((s) => `'${s}'`).join(',')}]`;
   const batch = 20_000;
@@ -95,7 +101,7 @@ function distinctQuery(): string {
   return kinds[n % kinds.length]! + `&pageSize=${20 + (n % 31)}`;
 }
 
-async function loadTest(srv: RunningServer, cookie: string, clients: number, total: number, distinct = false) {
+async function loadTest(srv: Target, cookie: string, clients: number, total: number, distinct = false) {
   const lat: number[] = [];
   let next = 0;
   let errors = 0;
@@ -114,7 +120,7 @@ async function loadTest(srv: RunningServer, cookie: string, clients: number, tot
   return { p50: pct(lat, 50), p95: pct(lat, 95), p99: pct(lat, 99), rps: total / secs, errors };
 }
 
-async function login(srv: RunningServer): Promise<string> {
+async function login(srv: Target): Promise<string> {
   const res = await fetch(`${srv.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench@example.org', password: PW }) });
   if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
   return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
@@ -131,12 +137,32 @@ async function freshPostgres(url: string): Promise<string> {
   return u.toString();
 }
 
+/**
+ * Seeds the database, then serves it from the real `stackwatch serve` in a child process, so that the server has a
+ * core of its own and the load generator (this process) does not steal its event loop — as with real clients.
+ */
 async function searchBench(label: string, opts: { dataDir?: string; databaseUrl?: string }) {
-  const srv = await startServer({ ...opts, port: 0, quiet: true, loadHistory: false, jobs: false, adminEmail: 'bench@example.org', adminPassword: PW });
+  const db = await openDb(opts);
+  const t0 = performance.now();
   try {
-    const t0 = performance.now();
-    await seed(srv);
-    const seedS = (performance.now() - t0) / 1000;
+    await migrate(db);
+    await bootstrapAdmin(db, { email: 'bench@example.org', password: PW });
+    await seed({ db });
+  } finally {
+    await db.close();
+  }
+  const seedS = (performance.now() - t0) / 1000;
+  const port = 19000 + Math.floor(Math.random() * 1000);
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/stackwatch.js'), 'serve', '--no-history'], {
+    env: {
+      ...process.env, PORT: String(port), STACKWATCH_LOG_LEVEL: 'warn', STACKWATCH_ADMIN_PASSWORD: PW,
+      ...(opts.dataDir ? { STACKWATCH_DATA_DIR: opts.dataDir, DATABASE_URL: '' } : { DATABASE_URL: opts.databaseUrl }),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const srv = { url: `http://127.0.0.1:${port}` };
+  try {
+    await waitHealthy(srv.url, 120_000);
     const cookie = await login(srv);
     await loadTest(srv, cookie, 5, 100); // warm-up
     const f = (x: number) => x.toFixed(1).padStart(7);
@@ -149,10 +175,13 @@ async function searchBench(label: string, opts: { dataDir?: string; databaseUrl?
     line('distinct queries, baseline 1 client', await loadTest(srv, cookie, 1, 200, true));
     const cold = await loadTest(srv, cookie, CLIENTS, Math.min(REQUESTS, 1000), true);
     line(`distinct queries, ${CLIENTS} concurrent clients`, cold);
+    const hwm = readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1];
+    console.log(`  server peak RSS ${(Number(hwm ?? 0) / 1024).toFixed(0)} MiB`);
     console.log(`  goal p99 < 100 ms at ${CLIENTS} clients: shared views ${load.p99 < 100 ? 'met' : 'NOT met'}, distinct queries ${cold.p99 < 100 ? 'met' : 'NOT met'}`);
     return load;
   } finally {
-    await srv.close();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
   }
 }
 

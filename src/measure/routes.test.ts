@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends, TestClient } from '../platform/testing.js';
 import { authMiddleware, errorResponse, limitBody, newRouter, type App } from '../platform/http.js';
@@ -67,6 +68,11 @@ describe.each(testBackends())('measure routes on %s', (backend) => {
     expect(court).toMatchObject({ verdict: 'http-blockpage', fingerprint: 'ooni.ca_1' });
     const one = await viewer.json('GET', `/api/measure/measurements/${court.id}`);
     expect(one.body.measurement.test_keys.blocking).toBe('http-diff');
+    const raw = await viewer.call('GET', `/api/measure/measurements/${court.id}/raw`);
+    const bytes = Buffer.from(await raw.arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(raw.headers.get('x-content-sha256'));
+    expect(raw.headers.get('x-content-sha256')).toBe(court.sha256);
+    expect(jsonl.split('\n')).toContain(bytes.toString('utf8'));
     expect((await viewer.json('GET', '/api/measure/measurements/00000000-0000-0000-0000-000000000000')).status).toBe(404);
     const agg = await viewer.json('GET', '/api/measure/aggregate?by=country,asn');
     expect(agg.body.items[0]).toMatchObject({ country: 'TR', asn: 9121, measurements: 3, anomalies: 1, confirmed: 1, down: 1, ok: 1 });

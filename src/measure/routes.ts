@@ -68,6 +68,20 @@ export function measureRoutes(): App {
   );
 
   r.openapi(
+    createRoute({ method: 'get', path: '/measure/measurements/{id}/raw', tags: ['measure'], summary: 'The stored measurement, byte for byte (its SHA-256 in X-Content-SHA256)', request: { params: z.object({ id: z.string() }) }, responses: { 200: { description: 'The raw OONI JSON line' }, ...errorResponses } }),
+    async (c) => {
+      requireActor(c, 'incidents:read');
+      const m = await getMeasurement(c.get('db'), c.req.valid('param').id);
+      if (!m) throw notFound('Measurement');
+      return c.body(m.raw, 200, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Disposition': `attachment; filename="measurement-${m.sha256.slice(0, 16)}.json"`,
+        'X-Content-SHA256': m.sha256,
+      }) as never;
+    },
+  );
+
+  r.openapi(
     createRoute({ method: 'get', path: '/measure/aggregate', tags: ['measure'], summary: 'Anomalies by country, ASN, domain and day', request: { query: AggQuery }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => {
       requireActor(c, 'incidents:read');

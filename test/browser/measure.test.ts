@@ -377,6 +377,12 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
     await expect.poll(() => evidence.textContent()).toContain(`measurement:${targetSha}`);
     expect(await evidence.textContent()).toContain('dns-blockpage-ip-https.lab.test');
     await shot('05-incident-evidence');
+    // the evidence links back to the measurement's own page
+    await evidence.getByRole('link', { name: `measurement:${targetSha}` }).click();
+    await page.locator('[data-testid=sha256]').waitFor();
+    expect(await page.locator('[data-testid=sha256]').textContent()).toBe(targetSha);
+    await page.goBack();
+    await page.locator('article.incident h1').waitFor();
   });
 
   it('filters by domain and shows a blockpage beside the page the control got', async () => {

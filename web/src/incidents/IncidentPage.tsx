@@ -228,7 +228,14 @@ export function IncidentPage({ id }: { id: string }) {
           <ul className="plain-list">
             {inc.evidence.map((e) => (
               <li key={e.id}>
-                <strong>{label('evidenceKind', e.kind)}</strong> <code>{e.ref}</code>
+                <strong>{label('evidenceKind', e.kind)}</strong>{' '}
+                {evidenceHref(e) ? (
+                  <a href={evidenceHref(e)!}>
+                    <code>{e.ref}</code>
+                  </a>
+                ) : (
+                  <code>{e.ref}</code>
+                )}
                 {e.summary && <span> — {e.summary}</span>}
                 <span className="muted"> · {date(e.addedAt)}</span>
               </li>
@@ -406,4 +413,12 @@ function AddEvidence({ incidentId, kinds, onAdded }: { incidentId: string; kinds
       </form>
     </details>
   );
+}
+
+/** Where an evidence item can be looked at in the console: the owning wing's page for it. */
+function evidenceHref(e: { kind: string; ref: string; data?: unknown }): string | null {
+  const data = (e.data ?? {}) as Record<string, unknown>;
+  if (e.kind === 'measurement' && typeof data.measurementId === 'string') return `/measurements/${encodeURIComponent(data.measurementId)}`;
+  if (e.kind === 'outage_event' && typeof data.eventId === 'string') return `/outages/events/${encodeURIComponent(data.eventId)}`;
+  return null;
 }

@@ -426,15 +426,27 @@ function HttpStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
 
 function RawDownload({ detail }: { detail: MeasurementDetail }) {
   const { mt } = useMeasureI18n();
-  const text = useMemo(() => `${JSON.stringify(detail.measurement)}\n`, [detail.measurement]);
-  const bare = useMemo(() => text.slice(0, -1), [text]);
-  const sha = useSha256(bare);
+  // The stored bytes themselves, so the download is the proof: its SHA-256 must equal the one recorded at import.
+  const [bytes, setBytes] = useState<Uint8Array | null>(null);
+  useEffect(() => {
+    let live = true;
+    setBytes(null);
+    fetch(`/api/measure/measurements/${encodeURIComponent(detail.id)}/raw`, { credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(String(r.status)))))
+      .then((b) => live && setBytes(new Uint8Array(b)))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [detail.id]);
+  const sha = useSha256(bytes);
   const [href, setHref] = useState<string | null>(null);
   useEffect(() => {
-    const url = URL.createObjectURL(new Blob([bare], { type: 'application/json' }));
+    if (!bytes) return;
+    const url = URL.createObjectURL(new Blob([bytes.slice().buffer], { type: 'application/json' }));
     setHref(url);
     return () => URL.revokeObjectURL(url);
-  }, [bare]);
+  }, [bytes]);
   return (
     <dl className="facts">
       <dt>{mt('measure.sha256')}</dt>
