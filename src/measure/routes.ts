@@ -24,10 +24,15 @@ const Country = z
   .string()
   .transform((s) => s.trim().toUpperCase())
   .refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code such as CM' });
+/** Measurements may say ZZ: OONI's code for a probe whose country is unknown (and the lab's). */
+const ProbeCountry = z
+  .string()
+  .transform((s) => s.trim().toUpperCase())
+  .refine((s) => s === 'ZZ' || isCountryCode(s), { message: 'must be an ISO 3166-1 alpha-2 country code such as CM, or ZZ (unknown)' });
 
 const Filter = z
   .object({
-    country: Country.optional(),
+    country: ProbeCountry.optional(),
     asn: z.coerce.number().int().min(0).max(4294967295).optional(),
     domain: z.string().min(1).max(253).optional(),
     verdict: z.enum(VERDICT_KINDS).optional(),
