@@ -234,6 +234,9 @@ export interface OpenOptions {
 export async function openDb(opts: OpenOptions): Promise<Db> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 20 });
+    // An idle connection that the server drops (restart, admin command) must not crash the process: the pool
+    // replaces it on the next query.
+    pool.on('error', () => undefined);
     await pool.query('select 1');
     return new PostgresDb(pool, opts.databaseUrl);
   }

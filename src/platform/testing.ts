@@ -55,6 +55,7 @@ async function freshPostgres(serverUrl: string): Promise<Db> {
   const close = db.close.bind(db);
   db.close = async () => {
     await close();
+    await new Promise((r) => setTimeout(r, 50)); // let the closed connections finish leaving the server
     const a = new pg.Client({ connectionString: serverUrl });
     await a.connect();
     await a.query(`drop database if exists ${name} with (force)`);
