@@ -103,6 +103,7 @@ function distinctQuery(): string {
 
 async function loadTest(srv: Target, cookie: string, clients: number, total: number, distinct = false) {
   const lat: number[] = [];
+  const slow: [number, string][] = [];
   let next = 0;
   let errors = 0;
   const t0 = performance.now();
@@ -110,13 +111,16 @@ async function loadTest(srv: Target, cookie: string, clients: number, total: num
     Array.from({ length: clients }, async () => {
       while (next < total) {
         const i = next++;
-        const r = await get(srv.url + (distinct ? distinctQuery() : QUERIES[i % QUERIES.length]!), cookie);
+        const path = distinct ? distinctQuery() : QUERIES[i % QUERIES.length]!;
+        const r = await get(srv.url + path, cookie);
+        if (process.env.BENCH_SLOW && clients === 1 && r.ms > 30) slow.push([r.ms, path]);
         if (r.status !== 200) errors++;
         lat.push(r.ms);
       }
     }),
   );
   const secs = (performance.now() - t0) / 1000;
+  for (const [ms, path] of slow.sort((a, b) => b[0] - a[0]).slice(0, 8)) console.log(`    slow: ${ms.toFixed(0)} ms ${path}`);
   return { p50: pct(lat, 50), p95: pct(lat, 95), p99: pct(lat, 99), rps: total / secs, errors };
 }
 

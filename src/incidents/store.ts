@@ -100,6 +100,8 @@ export function filterClause(actor: Actor, f: Partial<IncidentFilter>, params: u
   if (f.from || f.to) {
     params.push(f.from ?? null, f.to ?? null);
     where.push(`i.start_at is not null and tstzrange(i.start_at, coalesce(i.end_at, i.start_at), '[]') && tstzrange($${params.length - 1}::timestamptz, $${params.length}::timestamptz, '[]')`);
+    // Implied by the overlap, but lets a scan in start order begin at the period's end instead of at the newest row.
+    if (f.to) where.push(`i.start_at <= $${params.length}::timestamptz`);
   }
   if (f.q && f.q.trim()) add((p) => `to_tsvector('simple', i.search_text) @@ websearch_to_tsquery('simple', ${p})`, f.q.trim());
   return where.join(' and ');
