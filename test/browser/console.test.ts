@@ -3,73 +3,42 @@
  * real server started in-process on a loopback port with an in-memory database and the real shutdown history.
  * Screenshots of every step land in test-artifacts/screenshots/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'vite';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startServer } from '../../src/server.js';
+import type { Page } from 'playwright-core';
+import { PHONE, chromiumOrWarn, pageWidth, shooter, startHarness, submitSignIn, type ConsoleHarness } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
-const WEB_DIR = join(ROOT, 'test-artifacts', 'web-dist');
 const adminEmail = 'admin@console-test.example';
 const adminPassword = 'a long and proper test password 42';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[console.test] skipped: ${CHROMIUM} does not exist (install Debian's chromium package to run the browser test)`);
+const hasChromium = chromiumOrWarn('console.test', 'skipped', "install Debian's chromium package to run the browser test");
 
 /** A title no historical record has, so finding it proves the console shows what we created. */
 const NEW_TITLE = `Nationwide mobile data cut during protests ${Date.now().toString(36)}`;
 
 describe.skipIf(!hasChromium)('web console in a browser', () => {
-  let srv: Awaited<ReturnType<typeof startServer>>;
-  let browser: Browser;
-  let context: BrowserContext;
+  let h: ConsoleHarness;
+  let srv: ConsoleHarness['srv'];
   let page: Page;
   let openedIncidentUrl = '';
   let createdUrl = '';
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
 
-  const shot = async (name: string, fullPage = true) => {
-    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-  };
-  const noHorizontalScroll = (p: Page) =>
-    p.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+  const shot = shooter(() => page);
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    // Test the console as it is now: build it first (a few seconds) into a folder of its own. Under Vitest the
-    // bundle keeps React's development checks (duplicate keys, bad props), which the console-error step catches.
-    await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'error', build: { outDir: WEB_DIR, emptyOutDir: true } });
-    srv = await startServer({ port: 0, dataDir: 'memory://', adminEmail, adminPassword, loadHistory: true, quiet: true, webDir: WEB_DIR });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    h = await startHarness({ webDir: 'web-dist', server: { adminEmail, adminPassword, loadHistory: true } });
+    ({ srv, page, consoleErrors } = h);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await srv?.close();
+    await h?.close();
   });
 
   it('signs in, with a skip link as the first tab stop', async () => {
     await page.goto(srv.url + '/');
-    await page.getByLabel('E-mail').fill(adminEmail);
-    await page.getByLabel('Password').fill('wrong password entirely');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitSignIn(page, adminEmail, 'wrong password entirely');
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('not correct');
     await shot('01-sign-in-refused');
-    await page.getByLabel('Password').fill(adminPassword);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitSignIn(page, adminEmail, adminPassword);
     await page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
     await page.locator('[data-testid=world-map]').waitFor();
     await shot('02-overview');
@@ -248,7 +217,7 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
   });
 
   it('has no horizontal scroll at 390×844, left-to-right and right-to-left', async () => {
-    await page.setViewportSize({ width: 390, height: 844 });
+    await page.setViewportSize(PHONE.viewport);
     for (const lang of ['ar', 'en'] as const) {
       await page.locator('select[name=lang]').selectOption(lang);
       for (const [name, url] of [
@@ -264,7 +233,7 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
         await page.goto(url.startsWith('http') ? url : srv.url + url);
         await page.locator('main h1').first().waitFor();
         await page.waitForFunction(() => !document.querySelector('.loading') && !document.querySelector('[aria-busy=true]'));
-        const m = await noHorizontalScroll(page);
+        const m = await pageWidth(page);
         expect(m.scrollWidth, `${lang} ${name}: page is ${m.scrollWidth}px wide in a ${m.innerWidth}px viewport`).toBeLessThanOrEqual(m.innerWidth);
         if (name === 'list' || name === 'incident' || name === 'overview') await shot(`11-phone-${lang}-${name}`, false);
       }

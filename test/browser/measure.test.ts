@@ -7,13 +7,8 @@
  * test-artifacts/screenshots/measure-*.png. The first block tests the pages' pure logic on the same measurements.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'vite';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startServer } from '../../src/server.js';
+import type { Browser, Page } from 'playwright-core';
 import { createUser } from '../../src/platform/auth.js';
 import { createIncident } from '../../src/incidents/service.js';
 import { importJsonl } from '../../src/measure/analysis/store.js';
@@ -38,17 +33,13 @@ import {
   verdictSegments,
 } from '../../web/src/measure/logic.js';
 import type { RawMeasurement } from '../../web/src/measure/types.js';
+import { PHONE, chromiumOrWarn, shooter, shotPath, signIn as openAndSignIn, startHarness, type ConsoleHarness } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
-const WEB_DIR = join(ROOT, 'test-artifacts', 'web-dist-measure');
 const adminEmail = 'admin@measure-test.example';
 const adminPassword = 'a long and proper test password 42';
 const viewerEmail = 'viewer@measure-test.example';
 const viewerPassword = 'another long viewer password 7';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[measure.test] browser part skipped: ${CHROMIUM} does not exist (install Debian's chromium package)`);
+const hasChromium = chromiumOrWarn('measure.test');
 
 /** The shipped lab's measurements, probed once for the whole file. */
 let measurements: WebConnectivityMeasurement[] = [];
@@ -182,18 +173,18 @@ describe('measurements pages: logic', () => {
 });
 
 describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
-  let srv: Awaited<ReturnType<typeof startServer>>;
+  let h: ConsoleHarness;
+  let srv: ConsoleHarness['srv'];
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
   const failedRequests: string[] = [];
   const expected = { total: 0, dns: 0, confirmedDomains: [] as string[], todayBlocked: 0, todayTested: 0, days: 0 };
   let targetSha = '';
   let incidentId = '';
   const INCIDENT_TITLE = 'Blocking of news sites on MTN Cameroon (lab evidence)';
 
-  const shot = async (name: string, fullPage = true) => page.screenshot({ path: join(SHOTS, `measure-${name}.png`), fullPage });
+  const shot = shooter(() => page, 'measure-');
   const asCameroon = (m: WebConnectivityMeasurement, daysBack: number): string => {
     const c = structuredClone(m) as WebConnectivityMeasurement & Record<string, unknown>;
     c.probe_cc = 'CM';
@@ -208,11 +199,8 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
     return JSON.stringify(c);
   };
 
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'error', build: { outDir: WEB_DIR, emptyOutDir: true } });
-    srv = await startServer({ port: 0, dataDir: 'memory://', adminEmail, adminPassword, loadHistory: false, quiet: true, webDir: WEB_DIR, jobs: false });
-
+  /** Imports the lab's measurements as from Cameroon, and makes an incident and a viewer. */
+  const prepare = async (srv: ConsoleHarness['srv']) => {
     // Today: every site. Two and three days ago: every second and every third site (yesterday: nothing, a gap).
     const lines = [
       ...measurements.map((m) => asCameroon(m, 0)),
@@ -256,32 +244,22 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
     });
     incidentId = inc.id;
     await createUser(srv.db, actor, { email: viewerEmail, name: 'Viewer', role: 'viewer', password: viewerPassword });
+  };
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', acceptDownloads: true });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  beforeAll(async () => {
+    h = await startHarness({ webDir: 'web-dist-measure', server: { adminEmail, adminPassword, loadHistory: false, jobs: false }, prepare, context: { acceptDownloads: true } });
+    ({ srv, browser, page, consoleErrors } = h);
     page.on('response', (r) => {
       if (r.status() >= 400) failedRequests.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
     });
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await srv?.close();
+    await h?.close();
   });
 
   const signIn = async (p: Page, email: string, password: string) => {
-    await p.goto(srv.url + '/');
-    await p.getByLabel('E-mail').fill(email);
-    await p.getByLabel('Password').fill(password);
-    await p.getByRole('button', { name: 'Sign in' }).click();
+    await openAndSignIn(p, srv.url + '/', email, password);
     await p.getByRole('button', { name: 'Sign out' }).waitFor(); // on a phone the menu is folded, this button is not
   };
 
@@ -422,7 +400,7 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
     const domains = await result.locator('li[data-domain]').evaluateAll((els) => els.map((e) => e.getAttribute('data-domain')));
     expect(domains).toEqual(expected.confirmedDomains);
     expect(await result.textContent()).toContain(`${expected.confirmedDomains.length} opened, 0 already open`);
-    await form.screenshot({ path: join(SHOTS, 'measure-06-opened-incidents.png') });
+    await form.screenshot({ path: shotPath('measure-06-opened-incidents') });
     await form.getByRole('button', { name: 'Open incidents' }).click();
     await expect.poll(() => result.textContent()).toContain(`0 opened, ${expected.confirmedDomains.length} already open`);
     // a selection from the list is attached in one go
@@ -442,7 +420,7 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
   });
 
   it('hides the analyst actions from a viewer; the pages fit a phone and read right to left in Arabic', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    const ctx = await browser.newContext(PHONE);
     const p = await ctx.newPage();
     try {
       await signIn(p, viewerEmail, viewerPassword);
@@ -464,19 +442,19 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
             .slice(0, 5),
         );
       expect(await fits()).toEqual([]);
-      await p.screenshot({ path: join(SHOTS, 'measure-07-phone-list.png') });
+      await p.screenshot({ path: shotPath('measure-07-phone-list') });
       await p.locator('[data-testid=measurement-table] tbody tr a', { hasText: 'dns-blockpage-ip-https' }).first().click();
       await p.locator('[data-testid=step-dns]').waitFor();
       expect(await p.locator('[data-testid=attach-form]').count()).toBe(0);
       expect(await fits()).toEqual([]);
-      await p.screenshot({ path: join(SHOTS, 'measure-08-phone-detail.png'), fullPage: true });
+      await p.screenshot({ path: shotPath('measure-08-phone-detail'), fullPage: true });
       await p.goto(`${srv.url}/measurements?lang=ar`);
       await p.locator('[data-testid=verdict-counts]').waitFor();
       expect(await p.evaluate(() => document.documentElement.dir)).toBe('rtl');
       expect(await p.getByRole('heading', { name: 'القياسات', level: 1 }).count()).toBe(1);
       expect(await p.locator('[data-kind=dns]').textContent()).toContain('تلاعب بنظام DNS');
       expect(await fits()).toEqual([]);
-      await p.screenshot({ path: join(SHOTS, 'measure-09-phone-arabic.png') });
+      await p.screenshot({ path: shotPath('measure-09-phone-arabic') });
     } finally {
       await ctx.close();
     }

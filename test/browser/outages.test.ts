@@ -4,13 +4,9 @@
  * (73 counties, hourly), imported, detected and linked through the outages service functions. Screenshots land in
  * test-artifacts/screenshots/outages-*.png. The first block tests the pages' pure logic without a browser.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'vite';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startServer } from '../../src/server.js';
+import type { Browser, Page } from 'playwright-core';
 import { readSignalFile } from '../../src/outages/signals/index.js';
 import { importSeries, loadSeries } from '../../src/outages/store.js';
 import { detect } from '../../src/outages/detect/index.js';
@@ -33,18 +29,14 @@ import {
   timelineWindow,
 } from '../../web/src/outages/logic.js';
 import type { SignalSeries, TimelineItem } from '../../web/src/outages/types.js';
+import { PHONE, ROOT, chromiumOrWarn, pageWidth, shooter, shotPath, signIn, startHarness, type ConsoleHarness } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
-const WEB_DIR = join(ROOT, 'test-artifacts', 'web-dist-outages');
 const IRAN = join(ROOT, '..', 'shared', 'data', 'signals', 'monash-irn-2019-11-11.csv');
 const adminEmail = 'admin@outages-test.example';
 const adminPassword = 'a long and proper test password 42';
 const viewerEmail = 'viewer@outages-test.example';
 const viewerPassword = 'another long viewer password 7';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[outages.test] browser part skipped: ${CHROMIUM} does not exist (install Debian's chromium package)`);
+const hasChromium = chromiumOrWarn('outages.test');
 
 const series = (code: string, t: string[], value: (number | null)[], baseline: (number | null)[], scope: 'country' | 'region' = 'region'): SignalSeries => ({
   entity: { scope, code, country: 'IR' },
@@ -135,51 +127,40 @@ describe('outages pages: logic', () => {
 });
 
 describe.skipIf(!hasChromium)('outages pages in a browser', () => {
-  let srv: Awaited<ReturnType<typeof startServer>>;
+  let h: ConsoleHarness;
+  let srv: ConsoleHarness['srv'];
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let nationalId = '';
-  const consoleErrors: string[] = [];
-  const shot = (name: string, fullPage = true) => page.screenshot({ path: join(SHOTS, `outages-${name}.png`), fullPage });
+  let consoleErrors: string[] = [];
+  const shot = shooter(() => page, 'outages-');
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const built = build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'error', build: { outDir: WEB_DIR, emptyOutDir: true } });
-    srv = await startServer({ port: 0, dataDir: 'memory://', adminEmail, adminPassword, loadHistory: true, quiet: true, webDir: WEB_DIR, jobs: false });
-    // The shipped Iran series, stored, detected and linked to the registry as `outages import` + `outages link --stored` do.
-    const parsed = readSignalFile(IRAN, { format: 'monash' });
-    await importSeries(srv.db, parsed.series, { fileName: 'monash-irn-2019-11-11.csv', sha256: 'test', format: parsed.format });
-    const stored = await loadSeries(srv.db, { country: 'IR' });
-    const d = detect(stored, defaultConfig(), { trace: true });
-    const saved = await saveEvents(srv.db, d.events, { source: 'store', perSeries: d.perSeries });
-    await linkEvents(srv.db, saved.map((s) => s.event));
-    const national = saved.find((s) => s.event.entity === 'IR' && s.event.scope === 'country');
-    expect(national?.event.start).toBe(Date.parse('2019-11-16T14:30:00Z') / 1000);
-    nationalId = national!.event.id;
-    await built;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    h = await startHarness({
+      webDir: 'web-dist-outages',
+      server: { adminEmail, adminPassword, loadHistory: true, jobs: false },
+      prepare: async (srv) => {
+        // The shipped Iran series, stored, detected and linked to the registry as `outages import` + `outages link --stored` do.
+        const parsed = readSignalFile(IRAN, { format: 'monash' });
+        await importSeries(srv.db, parsed.series, { fileName: 'monash-irn-2019-11-11.csv', sha256: 'test', format: parsed.format });
+        const stored = await loadSeries(srv.db, { country: 'IR' });
+        const d = detect(stored, defaultConfig(), { trace: true });
+        const saved = await saveEvents(srv.db, d.events, { source: 'store', perSeries: d.perSeries });
+        await linkEvents(srv.db, saved.map((s) => s.event));
+        const national = saved.find((s) => s.event.entity === 'IR' && s.event.scope === 'country');
+        expect(national?.event.start).toBe(Date.parse('2019-11-16T14:30:00Z') / 1000);
+        nationalId = national!.event.id;
+      },
     });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    ({ srv, browser, page, consoleErrors } = h);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await srv?.close();
+    await h?.close();
   });
 
   it('lists detected events with the national Iranian outage of 16 November 2019, filtered by country and scope', async () => {
-    await page.goto(srv.url + '/');
-    await page.getByLabel('E-mail').fill(adminEmail);
-    await page.getByLabel('Password').fill(adminPassword);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, srv.url + '/', adminEmail, adminPassword);
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Outages' }).click();
     const rows = page.locator('[data-testid=outage-table] tbody tr');
     await rows.first().waitFor();
@@ -268,8 +249,8 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
     expect(await timeline.locator('a.tl-bar[data-lane=detected]').count()).toBe(8);
     expect(await timeline.locator('a.tl-bar[data-lane=stop]').count()).toBeGreaterThan(0); // STOP's Iranian shutdowns of late 2019
     await shot('04-country-signals');
-    await section.locator('.signal-chart').screenshot({ path: join(SHOTS, 'outages-05-country-chart.png') });
-    await timeline.screenshot({ path: join(SHOTS, 'outages-05-country-timeline.png') });
+    await section.locator('.signal-chart').screenshot({ path: shotPath('outages-05-country-chart') });
+    await timeline.screenshot({ path: shotPath('outages-05-country-timeline') });
 
     // Keyboard: the small chart of a county is a button; Enter selects it for the big chart.
     const ahvaz = section.locator('button.multiple', { hasText: 'Khuzestan / Ahvaz' });
@@ -278,7 +259,7 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
     await expect.poll(() => section.locator('select[name=series]').inputValue()).toBe('IR/Khuzestan/Ahvaz|monash');
     expect(await ahvaz.getAttribute('aria-pressed')).toBe('true');
     expect(Number(await chart.getAttribute('data-events'))).toBeGreaterThanOrEqual(2); // two own events and the national one
-    await section.locator('.signal-chart').screenshot({ path: join(SHOTS, 'outages-06-country-region-chart.png') });
+    await section.locator('.signal-chart').screenshot({ path: shotPath('outages-06-country-region-chart') });
     // The timeline in words names the national event in the reader's language.
     await section.locator('details', { hasText: 'The same as a list' }).locator('summary').click();
     await expect.poll(() => section.locator('[data-testid=timeline-list]').textContent()).toContain('Outage: Iran (national)');
@@ -305,13 +286,10 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
       { email: viewerEmail, password: viewerPassword },
     );
     expect(created).toBe(201);
-    const viewer = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    const viewer = await browser.newContext(PHONE);
     const vp = await viewer.newPage();
     vp.on('pageerror', (e) => consoleErrors.push(String(e)));
-    await vp.goto(`${srv.url}/outages/events/${nationalId}`);
-    await vp.getByLabel('E-mail').fill(viewerEmail);
-    await vp.getByLabel('Password').fill(viewerPassword);
-    await vp.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(vp, `${srv.url}/outages/events/${nationalId}`, viewerEmail, viewerPassword);
     await vp.locator('[data-testid=event-chart]').waitFor();
     expect(await vp.getByRole('button', { name: 'Confirm event' }).count()).toBe(0);
     expect(await vp.getByRole('button', { name: 'Reject event' }).count()).toBe(0);
@@ -321,14 +299,14 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
       return (await fetch(`/api/outages/events/${id}/decision`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrfToken }, body: JSON.stringify({ decision: 'rejected' }) })).status;
     }, nationalId);
     expect(status).toBe(403);
-    const m = await vp.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+    const m = await pageWidth(vp);
     expect(m.scrollWidth).toBeLessThanOrEqual(m.innerWidth);
-    await vp.screenshot({ path: join(SHOTS, 'outages-07-viewer-phone.png'), fullPage: true });
+    await vp.screenshot({ path: shotPath('outages-07-viewer-phone'), fullPage: true });
     await viewer.close();
   });
 
   it('reads right to left in Arabic and fits a 390 px phone', async () => {
-    await page.setViewportSize({ width: 390, height: 844 });
+    await page.setViewportSize(PHONE.viewport);
     await page.locator('select[name=lang]').selectOption('ar');
     await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
     for (const [name, url] of [
@@ -340,15 +318,15 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
       await page.locator('main h1').first().waitFor();
       await page.waitForFunction(() => !document.querySelector('.loading') && !document.querySelector('[aria-busy=true]'));
       if (name === 'country') await page.locator('[data-testid=outage-timeline]').waitFor();
-      const m = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+      const m = await pageWidth(page);
       expect(m.scrollWidth, `${name}: page is ${m.scrollWidth}px wide in a ${m.innerWidth}px viewport`).toBeLessThanOrEqual(m.innerWidth);
       expect((await page.locator('main').textContent()) ?? '').toMatch(/[\u0600-\u06FF]/);
       await shot(`08-phone-ar-${name}`, name !== 'country');
     }
     // On a phone the 73 small charts start folded; the big chart and the timeline stay readable.
     expect(await page.locator('details.small-multiples').getAttribute('open')).toBeNull();
-    await page.locator('[data-testid=connectivity-signals] .signal-chart').screenshot({ path: join(SHOTS, 'outages-09-phone-ar-chart.png') });
-    await page.locator('.outage-timeline').screenshot({ path: join(SHOTS, 'outages-10-phone-ar-timeline.png') });
+    await page.locator('[data-testid=connectivity-signals] .signal-chart').screenshot({ path: shotPath('outages-09-phone-ar-chart') });
+    await page.locator('.outage-timeline').screenshot({ path: shotPath('outages-10-phone-ar-timeline') });
     await page.locator('select[name=lang]').selectOption('en');
   });
 
