@@ -1,33 +1,12 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBackends, TestClient } from '../platform/testing.js';
-import { authMiddleware, errorResponse, limitBody, newRouter, type App } from '../platform/http.js';
-import { platformRoutes } from '../platform/routes.js';
-import { silentLogger } from '../platform/log.js';
-import { bootstrapAdmin, createUser, systemActor } from '../platform/auth.js';
+import { testBackends } from '../platform/testing.js';
+import type { App } from '../platform/http.js';
+import { routeTestApp, signInTestUsers, testClients } from '../platform/test-users.js';
 import type { Db } from '../platform/db.js';
 import { measureRoutes } from './routes.js';
 import { parseScenario } from './lab/scenario.js';
 import { runLab } from './lab/run.js';
-
-const PW = 'correct horse battery staple';
-
-function testApp(db: Db): App {
-  const app = newRouter();
-  app.onError((err, c) => errorResponse(err, c, silentLogger));
-  app.use('*', async (c, next) => {
-    c.set('db', db);
-    c.set('log', silentLogger);
-    await next();
-  });
-  app.use('/api/*', limitBody());
-  app.use('/api/*', authMiddleware());
-  const api = newRouter();
-  api.route('/', platformRoutes({ secureCookies: false }));
-  api.route('/', measureRoutes());
-  app.route('/api', api);
-  return app;
-}
 
 let jsonl = '';
 beforeAll(async () => {
@@ -40,19 +19,12 @@ beforeAll(async () => {
 describe.each(testBackends())('measure routes on %s', (backend) => {
   let db: Db;
   let app: App;
-  const analyst = new TestClient({ request: (p, i) => app.request(p, i) });
-  const viewer = new TestClient({ request: (p, i) => app.request(p, i) });
-  const anon = new TestClient({ request: (p, i) => app.request(p, i) });
+  const { analyst, viewer, anon } = testClients(() => app);
 
   beforeAll(async () => {
     db = await backend.open();
-    app = testApp(db);
-    await bootstrapAdmin(db, { email: 'admin@example.org', password: PW, orgName: 'Lab' });
-    const sys = await systemActor(db);
-    await createUser(db, sys, { email: 'analyst@example.org', name: 'Ana', role: 'analyst', password: PW });
-    await createUser(db, sys, { email: 'viewer@example.org', name: 'Vi', role: 'viewer', password: PW });
-    expect((await analyst.login('analyst@example.org', PW)).status).toBe(200);
-    expect((await viewer.login('viewer@example.org', PW)).status).toBe(200);
+    app = routeTestApp(db, measureRoutes());
+    await signInTestUsers(db, { analyst, viewer });
   });
   afterAll(async () => db?.close());
 

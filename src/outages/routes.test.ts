@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { testBackends, TestClient } from '../platform/testing.js';
-import { authMiddleware, errorResponse, limitBody, newRouter, type App } from '../platform/http.js';
-import { platformRoutes } from '../platform/routes.js';
-import { silentLogger } from '../platform/log.js';
-import { bootstrapAdmin, createUser, systemActor } from '../platform/auth.js';
+import { testBackends } from '../platform/testing.js';
+import type { App } from '../platform/http.js';
+import { routeTestApp, signInTestUsers, testClients } from '../platform/test-users.js';
 import { createIncident } from '../incidents/service.js';
 import type { Db } from '../platform/db.js';
 import { outagesRoutes } from './routes.js';
@@ -14,44 +12,18 @@ import { importSeries } from './store.js';
 import { detect } from './detect/index.js';
 import { linkEvents, saveEvents } from './link.js';
 
-const PW = 'correct horse battery staple';
 const IRAN = join(__dirname, '..', '..', '..', 'shared', 'data', 'signals', 'monash-irn-2019-11-11.csv');
-
-/** The same composition as src/app.ts, with only the platform and outages routes. */
-function testApp(db: Db): App {
-  const app = newRouter();
-  app.onError((err, c) => errorResponse(err, c, silentLogger));
-  app.use('*', async (c, next) => {
-    c.set('db', db);
-    c.set('log', silentLogger);
-    await next();
-  });
-  app.use('/api/*', limitBody());
-  app.use('/api/*', authMiddleware());
-  const api = newRouter();
-  api.route('/', platformRoutes({ secureCookies: false }));
-  api.route('/', outagesRoutes());
-  app.route('/api', api);
-  return app;
-}
 
 describe.each(testBackends())('outages routes on %s', (backend) => {
   let db: Db;
   let app: App;
-  const analyst = new TestClient({ request: (p, i) => app.request(p, i) });
-  const viewer = new TestClient({ request: (p, i) => app.request(p, i) });
-  const anon = new TestClient({ request: (p, i) => app.request(p, i) });
+  const { analyst, viewer, anon } = testClients(() => app);
   let nationalId = '';
 
   beforeAll(async () => {
     db = await backend.open();
-    app = testApp(db);
-    await bootstrapAdmin(db, { email: 'admin@example.org', password: PW, orgName: 'Lab' });
-    const sys = await systemActor(db);
-    await createUser(db, sys, { email: 'analyst@example.org', name: 'Ana', role: 'analyst', password: PW });
-    await createUser(db, sys, { email: 'viewer@example.org', name: 'Vi', role: 'viewer', password: PW });
-    expect((await analyst.login('analyst@example.org', PW)).status).toBe(200);
-    expect((await viewer.login('viewer@example.org', PW)).status).toBe(200);
+    app = routeTestApp(db, outagesRoutes());
+    const sys = await signInTestUsers(db, { analyst, viewer });
     const series = parseMonash(readFileSync(IRAN, 'utf8'));
     await importSeries(db, series, { fileName: 'iran.csv', sha256: 'x', format: 'monash' });
     await createIncident(db, sys, { type: 'shutdown.full', title: 'Iran shutdown (STOP)', country: 'IR', startAt: '2019-11-16', endAt: '2019-11-23', tlp: 'TLP:CLEAR', status: 'verified', origin: 'stop', originKey: 'stop-ir' });
