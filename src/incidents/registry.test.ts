@@ -205,6 +205,22 @@ describe.each(testBackends())('incident registry on %s', (backend) => {
     expect(audit.body.items.map((a: { action: string }) => a.action)).toEqual(expect.arrayContaining(['user.create', 'user.update']));
   });
 
+  it('lets a user change their own password, which ends their other sessions', async () => {
+    await admin.json('POST', '/api/admin/users', { email: 'pw@example.org', role: 'viewer', password: PW });
+    const a = new TestClient({ request: (p, i) => app.request(p, i) });
+    const b = new TestClient({ request: (p, i) => app.request(p, i) });
+    await a.login('pw@example.org', PW);
+    await b.login('pw@example.org', PW);
+    const wrong = await a.json('POST', '/api/auth/password', { currentPassword: 'not it at all', newPassword: 'a brand new long password' });
+    expect(wrong.body.error.field).toBe('currentPassword');
+    expect((await a.json('POST', '/api/auth/password', { currentPassword: PW, newPassword: 'short' })).body.error.field).toBe('newPassword');
+    expect((await a.json('POST', '/api/auth/password', { currentPassword: PW, newPassword: 'a brand new long password' })).status).toBe(200);
+    expect((await a.json('GET', '/api/auth/me')).status).toBe(200);
+    expect((await b.json('GET', '/api/auth/me')).status).toBe(401);
+    expect((await new TestClient({ request: (p, i) => app.request(p, i) }).login('pw@example.org', PW)).status).toBe(401);
+    expect((await new TestClient({ request: (p, i) => app.request(p, i) }).login('pw@example.org', 'a brand new long password')).status).toBe(200);
+  });
+
   it('asks for a TOTP code once a second factor is enabled', async () => {
     const setup = await viewer.json('POST', '/api/auth/totp/setup');
     expect(setup.body.otpauthUrl).toMatch(/^otpauth:\/\/totp\//);

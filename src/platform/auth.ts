@@ -367,6 +367,23 @@ export async function revokeToken(db: Db, actor: Actor, id: string): Promise<Api
   });
 }
 
+/** A signed-in user changes their own password: the current one is required, and every other session ends. */
+export async function changeOwnPassword(db: Db, actor: Actor, current: string, next: string, keepSessionToken?: string): Promise<void> {
+  if (!actor.userId || actor.scopes) throw forbidden('Sign in to the console to change your password.');
+  const u = (await db.query<{ password_hash: string }>('select password_hash from users where id = $1', [actor.userId])).rows[0];
+  if (!u || !(await verify(u.password_hash, current).catch(() => false))) throw badRequest('The current password is wrong.', 'currentPassword');
+  const parsed = PasswordSchema.safeParse(next);
+  if (!parsed.success) throw badRequest(parsed.error.issues[0]?.message ?? 'invalid password', 'newPassword');
+  if (next === current) throw badRequest('must differ from the current password', 'newPassword');
+  const hashNext = await hashPassword(next);
+  await db.transaction(async (tx) => {
+    await tx.query('update users set password_hash = $2 where id = $1', [actor.userId, hashNext]);
+    await tx.query('delete from sessions where user_id = $1 and id <> $2', [actor.userId, keepSessionToken ? sha256(keepSessionToken) : '']);
+    await audit(tx, actor, 'user.password_change', 'user', actor.userId, null, { passwordChanged: true });
+  });
+  forgetSessions(db);
+}
+
 export async function setupTotp(db: Db, actor: Actor): Promise<{ secret: string; otpauthUrl: string }> {
   const secret = newTotpSecret();
   await db.transaction(async (tx) => {

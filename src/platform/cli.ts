@@ -4,7 +4,7 @@ import { parseCommandArgs, UsageError, type CliCommand, type CliContext } from '
 import { loadConfig } from './config.js';
 import { openDb, type Db } from './db.js';
 import { migrate } from './migrate.js';
-import { createToken, createUser, ensureOrg, NewTokenSchema, NewUserSchema, systemActor, TOKEN_SCOPES } from './auth.js';
+import { createToken, createUser, ensureOrg, NewTokenSchema, NewUserSchema, systemActor, TOKEN_SCOPES, updateUser, UserPatchSchema } from './auth.js';
 import { describeIssues } from '../core/errors.js';
 import { ROLES } from '../core/taxonomy.js';
 
@@ -42,7 +42,7 @@ const serve: CliCommand = {
       out.write(`\nFirst login:  ${srv.admin.email}\n`);
       if (srv.admin.generatedPassword) {
         out.write(`Password:     ${srv.admin.generatedPassword}\n`);
-        out.write('This password is shown once. Sign in and change it, or set STACKWATCH_ADMIN_PASSWORD before the first start.\n');
+        out.write(`This password is shown once: keep it safe. To choose another, stop the server and run\n  npx stackwatch user password --email ${srv.admin.email}\n(or set STACKWATCH_ADMIN_PASSWORD before the first start).\n`);
       } else out.write('Password:     the one in STACKWATCH_ADMIN_PASSWORD\n');
     } else out.write(`Sign in as ${srv.admin.email} (or any user an admin created).\n`);
     out.write(`API docs:     ${srv.url}/api/docs\n\n`);
@@ -95,6 +95,28 @@ const userAdd: CliCommand = {
       const actor = { ...(await systemActor(db)), orgId, label: 'cli' };
       const u = await createUser(db, actor, parsed.data);
       ctx.stdout.write(`Added ${u.email} (${u.role}) in ${u.orgName}.\n`);
+    } finally {
+      await db.close();
+    }
+    return 0;
+  },
+};
+
+const userPassword: CliCommand = {
+  path: ['user', 'password'],
+  summary: 'Set a user\'s password (from --password or STACKWATCH_NEW_PASSWORD); ends their sessions',
+  usage: 'stackwatch user password --email E [--password P]',
+  async run(argv, ctx) {
+    const { values } = parseCommandArgs(argv, { email: { type: 'string' }, password: { type: 'string' }, 'data-dir': { type: 'string' } }, false);
+    if (!values.email) throw new UsageError('--email is required');
+    const parsed = UserPatchSchema.safeParse({ password: values.password ?? ctx.env.STACKWATCH_NEW_PASSWORD });
+    if (!parsed.success || !parsed.data.password) throw new UsageError(`password: ${parsed.success ? 'is required (--password or STACKWATCH_NEW_PASSWORD)' : describeIssues(parsed.error.issues).message}`);
+    const db = await openFromEnv(ctx.env, values['data-dir']);
+    try {
+      const u = (await db.query<{ id: string }>('select id from users where lower(email) = lower($1)', [values.email])).rows[0];
+      if (!u) throw new UsageError(`No user with e-mail ${values.email}.`);
+      await updateUser(db, { ...(await systemActor(db)), label: 'cli' }, u.id, { password: parsed.data.password });
+      ctx.stdout.write(`New password set for ${values.email}; their sessions were ended.\n`);
     } finally {
       await db.close();
     }
@@ -181,5 +203,5 @@ const exportIncidents: CliCommand = {
   },
 };
 
-export const commands: CliCommand[] = [serve, migrateCmd, userAdd, tokenCreate, exportIncidents];
+export const commands: CliCommand[] = [serve, migrateCmd, userAdd, userPassword, tokenCreate, exportIncidents];
 export type { CliContext };

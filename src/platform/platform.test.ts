@@ -115,6 +115,10 @@ describe('stackwatch CLI', () => {
       const bad = await run(['user', 'add', '--email', 'not-an-email', '--role', 'analyst', '--password', 'a good long password'], env);
       expect(bad.code).toBe(2);
       expect(bad.err).toContain('email');
+      const pw = await run(['user', 'password', '--email', 'ana@example.org', '--password', 'another long password'], env);
+      expect(pw.code).toBe(0);
+      expect((await run(['user', 'password', '--email', 'ana@example.org', '--password', 'short'], env)).err).toContain('at least 12');
+      expect((await run(['user', 'password', '--email', 'nobody@example.org', '--password', 'another long password'], env)).code).toBe(2);
       const tok = await run(['token', 'create', '--user', 'ana@example.org', '--name', 'probe', '--scopes', 'incidents:read,measure:write'], env);
       expect(tok.code).toBe(0);
       expect(tok.out).toMatch(/sw_[A-Za-z0-9_-]{20,}/);

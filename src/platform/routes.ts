@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { actorOf, errorResponses, newRouter, requireAdmin, type App } from './http.js';
 import {
+  changeOwnPassword,
   createToken, createUser, enableTotp, listTokens, listUsers, login, logout, LoginThrottle, NewTokenSchema, NewUserSchema, revokeToken, SESSION_COOKIE,
   SESSION_TTL_MS, setupTotp, TOKEN_SCOPES, updateUser, UserPatchSchema,
 } from './auth.js';
@@ -60,6 +61,15 @@ export function platformRoutes(opts: { secureCookies: boolean }): App {
       const auth = c.get('auth');
       if (!auth) throw unauthorized();
       return c.json({ user: auth.user, csrfToken: auth.csrfToken, via: auth.via, scopes: auth.actor.scopes ?? null }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({ method: 'post', path: '/auth/password', tags: ['auth'], summary: 'Change my password (ends my other sessions)', request: { body: body(z.object({ currentPassword: z.string().min(1, 'is required').max(256), newPassword: z.string().max(256) }).strict()) }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => {
+      const b = c.req.valid('json');
+      await changeOwnPassword(c.get('db'), actorOf(c), b.currentPassword, b.newPassword, getCookie(c, SESSION_COOKIE));
+      return c.json({ ok: true }, 200);
     },
   );
 
