@@ -1,7 +1,7 @@
 import type { AuditEntry, Page } from '../api/types.js';
-import { useQueryState } from '../app/router.js';
 import { useI18n } from '../i18n/index.js';
-import { ErrorBox, Field, Loading, Pager } from '../ui/components.js';
+import { Field, Loaded, Pager } from '../ui/components.js';
+import { useListParams } from '../ui/list.js';
 import { useApi } from '../ui/useApi.js';
 
 function json(v: unknown): string {
@@ -10,7 +10,7 @@ function json(v: unknown): string {
 
 export function AuditPage() {
   const { t, date } = useI18n();
-  const [params, setParams] = useQueryState();
+  const { params, setFilter, setPage } = useListParams();
   const page = Math.max(1, Number(params.get('page')) || 1);
   const entityType = params.get('entityType') ?? '';
   const action = params.get('action') ?? '';
@@ -23,69 +23,65 @@ export function AuditPage() {
       </div>
       <form className="filters card" onSubmit={(e) => e.preventDefault()}>
         <Field label={t('admin.auditEntityType')}>
-          {(p) => <input {...p} name="entityType" defaultValue={entityType} onBlur={(e) => setParams({ entityType: e.target.value.trim() || undefined, page: undefined })} onKeyDown={(e) => e.key === 'Enter' && setParams({ entityType: e.currentTarget.value.trim() || undefined, page: undefined })} />}
+          {(p) => <input {...p} name="entityType" defaultValue={entityType} onBlur={(e) => setFilter('entityType', e.target.value.trim())} onKeyDown={(e) => e.key === 'Enter' && setFilter('entityType', e.currentTarget.value.trim())} />}
         </Field>
         <Field label={t('admin.auditAction')}>
-          {(p) => <input {...p} name="action" defaultValue={action} onBlur={(e) => setParams({ action: e.target.value.trim() || undefined, page: undefined })} onKeyDown={(e) => e.key === 'Enter' && setParams({ action: e.currentTarget.value.trim() || undefined, page: undefined })} />}
+          {(p) => <input {...p} name="action" defaultValue={action} onBlur={(e) => setFilter('action', e.target.value.trim())} onKeyDown={(e) => e.key === 'Enter' && setFilter('action', e.currentTarget.value.trim())} />}
         </Field>
       </form>
-      {res.error ? (
-        <ErrorBox error={res.error} onRetry={res.reload} />
-      ) : !res.data ? (
-        <Loading />
-      ) : res.data.items.length === 0 ? (
-        <p className="notice">{t('common.noResults')}</p>
-      ) : (
-        <>
-          <table className="table responsive audit">
-            <thead>
-              <tr>
-                <th scope="col">{t('admin.auditWhen')}</th>
-                <th scope="col">{t('admin.auditWho')}</th>
-                <th scope="col">{t('admin.auditAction')}</th>
-                <th scope="col">{t('admin.auditEntity')}</th>
-                <th scope="col">{t('common.details')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {res.data.items.map((a) => (
-                <tr key={a.id}>
-                  <td data-label={t('admin.auditWhen')}>
-                    <time dateTime={a.at}>{date(a.at, true)}</time>
-                  </td>
-                  <td data-label={t('admin.auditWho')}>{a.actorLabel}</td>
-                  <td data-label={t('admin.auditAction')}>
-                    <code>{a.action}</code>
-                  </td>
-                  <td data-label={t('admin.auditEntity')}>
-                    {a.entityType} <code>{a.entityId ?? ''}</code>
-                  </td>
-                  <td data-label={t('common.details')}>
-                    {(a.before !== null && a.before !== undefined) || (a.after !== null && a.after !== undefined) ? (
-                      <details>
-                        <summary>{t('common.details')}</summary>
-                        <div className="diff">
-                          <div>
-                            <h3>{t('admin.auditBefore')}</h3>
-                            <pre>{json(a.before)}</pre>
-                          </div>
-                          <div>
-                            <h3>{t('admin.auditAfter')}</h3>
-                            <pre>{json(a.after)}</pre>
-                          </div>
-                        </div>
-                      </details>
-                    ) : (
-                      '—'
-                    )}
-                  </td>
+      <Loaded state={res} isEmpty={(d) => d.items.length === 0}>
+        {(d) => (
+          <>
+            <table className="table responsive audit">
+              <thead>
+                <tr>
+                  <th scope="col">{t('admin.auditWhen')}</th>
+                  <th scope="col">{t('admin.auditWho')}</th>
+                  <th scope="col">{t('admin.auditAction')}</th>
+                  <th scope="col">{t('admin.auditEntity')}</th>
+                  <th scope="col">{t('common.details')}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager page={res.data.page} pageSize={res.data.pageSize} total={res.data.total} onPage={(n) => setParams({ page: n > 1 ? String(n) : undefined })} />
-        </>
-      )}
+              </thead>
+              <tbody>
+                {d.items.map((a) => (
+                  <tr key={a.id}>
+                    <td data-label={t('admin.auditWhen')}>
+                      <time dateTime={a.at}>{date(a.at, true)}</time>
+                    </td>
+                    <td data-label={t('admin.auditWho')}>{a.actorLabel}</td>
+                    <td data-label={t('admin.auditAction')}>
+                      <code>{a.action}</code>
+                    </td>
+                    <td data-label={t('admin.auditEntity')}>
+                      {a.entityType} <code>{a.entityId ?? ''}</code>
+                    </td>
+                    <td data-label={t('common.details')}>
+                      {(a.before !== null && a.before !== undefined) || (a.after !== null && a.after !== undefined) ? (
+                        <details>
+                          <summary>{t('common.details')}</summary>
+                          <div className="diff">
+                            <div>
+                              <h3>{t('admin.auditBefore')}</h3>
+                              <pre>{json(a.before)}</pre>
+                            </div>
+                            <div>
+                              <h3>{t('admin.auditAfter')}</h3>
+                              <pre>{json(a.after)}</pre>
+                            </div>
+                          </div>
+                        </details>
+                      ) : (
+                        '—'
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <Pager page={d.page} pageSize={d.pageSize} total={d.total} onPage={setPage} />
+          </>
+        )}
+      </Loaded>
     </div>
   );
 }

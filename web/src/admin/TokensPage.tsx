@@ -3,7 +3,7 @@ import { api, ApiError } from '../api/client.js';
 import type { ApiToken } from '../api/types.js';
 import { useSession } from '../auth/auth.js';
 import { useI18n } from '../i18n/index.js';
-import { ErrorBox, Field, Loading, Section } from '../ui/components.js';
+import { ErrorBox, Field, Loaded, Section } from '../ui/components.js';
 import { useApi } from '../ui/useApi.js';
 
 /** Scopes offered when the server's /api/meta does not list its own. */
@@ -94,50 +94,46 @@ export function TokensPage() {
         </div>
       )}
       <Section title={t('tokens.title')}>
-        {res.error ? (
-          <ErrorBox error={res.error} onRetry={res.reload} />
-        ) : !res.data ? (
-          <Loading />
-        ) : res.data.items.length === 0 ? (
-          <p className="muted">{t('tokens.none')}</p>
-        ) : (
-          <table className="table responsive">
-            <thead>
-              <tr>
-                <th scope="col">{t('tokens.name')}</th>
-                <th scope="col">{t('tokens.prefix')}</th>
-                <th scope="col">{t('tokens.scopes')}</th>
-                <th scope="col">{t('common.created')}</th>
-                <th scope="col">{t('tokens.lastUsed')}</th>
-                <th scope="col">{t('tokens.expiresAt')}</th>
-                <th scope="col">{t('common.status')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {res.data.items.map((tok) => (
-                <tr key={tok.id} className={tok.revokedAt ? 'row-disabled' : undefined}>
-                  <td data-label={t('tokens.name')}>{tok.name}</td>
-                  <td data-label={t('tokens.prefix')}>
-                    <code>{tok.prefix}…</code>
-                  </td>
-                  <td data-label={t('tokens.scopes')}>{tok.scopes.map((s) => label('scope', s)).join(', ')}</td>
-                  <td data-label={t('common.created')}>{date(tok.createdAt)}</td>
-                  <td data-label={t('tokens.lastUsed')}>{tok.lastUsedAt ? date(tok.lastUsedAt, true) : t('admin.never')}</td>
-                  <td data-label={t('tokens.expiresAt')}>{tok.expiresAt ? date(tok.expiresAt) : '—'}</td>
-                  <td data-label={t('common.status')}>
-                    {tok.revokedAt ? (
-                      <span className="muted">{t('tokens.revoked', { date: date(tok.revokedAt) })}</span>
-                    ) : (
-                      <button type="button" className="btn btn-small btn-danger" onClick={() => void revoke(tok)}>
-                        {t('tokens.revoke')}
-                      </button>
-                    )}
-                  </td>
+        <Loaded state={res} isEmpty={(d) => d.items.length === 0} empty={<p className="muted">{t('tokens.none')}</p>}>
+          {(d) => (
+            <table className="table responsive">
+              <thead>
+                <tr>
+                  <th scope="col">{t('tokens.name')}</th>
+                  <th scope="col">{t('tokens.prefix')}</th>
+                  <th scope="col">{t('tokens.scopes')}</th>
+                  <th scope="col">{t('common.created')}</th>
+                  <th scope="col">{t('tokens.lastUsed')}</th>
+                  <th scope="col">{t('tokens.expiresAt')}</th>
+                  <th scope="col">{t('common.status')}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {d.items.map((tok) => (
+                  <tr key={tok.id} className={tok.revokedAt ? 'row-disabled' : undefined}>
+                    <td data-label={t('tokens.name')}>{tok.name}</td>
+                    <td data-label={t('tokens.prefix')}>
+                      <code>{tok.prefix}…</code>
+                    </td>
+                    <td data-label={t('tokens.scopes')}>{tok.scopes.map((s) => label('scope', s)).join(', ')}</td>
+                    <td data-label={t('common.created')}>{date(tok.createdAt)}</td>
+                    <td data-label={t('tokens.lastUsed')}>{tok.lastUsedAt ? date(tok.lastUsedAt, true) : t('admin.never')}</td>
+                    <td data-label={t('tokens.expiresAt')}>{tok.expiresAt ? date(tok.expiresAt) : '—'}</td>
+                    <td data-label={t('common.status')}>
+                      {tok.revokedAt ? (
+                        <span className="muted">{t('tokens.revoked', { date: date(tok.revokedAt) })}</span>
+                      ) : (
+                        <button type="button" className="btn btn-small btn-danger" onClick={() => void revoke(tok)}>
+                          {t('tokens.revoke')}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Loaded>
       </Section>
       <Section title={t('tokens.create')}>
         <form className="form-grid" onSubmit={create} noValidate>

@@ -3,7 +3,8 @@ import { api, ApiError } from '../api/client.js';
 import type { AdminUser } from '../api/types.js';
 import { useSession } from '../auth/auth.js';
 import { useI18n } from '../i18n/index.js';
-import { ErrorBox, Field, Loading, Section } from '../ui/components.js';
+import { ErrorBox, Field, Loaded, Section } from '../ui/components.js';
+import { choicesOf, SelectField } from '../ui/fields.js';
 import { useApi } from '../ui/useApi.js';
 
 export function UsersPage() {
@@ -32,60 +33,58 @@ export function UsersPage() {
       </div>
       {failure && <ErrorBox error={failure} />}
       <Section title={t('admin.users')}>
-        {res.error ? (
-          <ErrorBox error={res.error} onRetry={res.reload} />
-        ) : !res.data ? (
-          <Loading />
-        ) : (
-          <table className="table responsive">
-            <thead>
-              <tr>
-                <th scope="col">{t('admin.name')}</th>
-                <th scope="col">{t('admin.org')}</th>
-                <th scope="col">{t('admin.role')}</th>
-                <th scope="col">{t('admin.totp')}</th>
-                <th scope="col">{t('admin.lastLogin')}</th>
-                <th scope="col">{t('common.status')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {res.data.items.map((u) => (
-                <tr key={u.id} className={u.disabled ? 'row-disabled' : undefined} data-email={u.email}>
-                  <td data-label={t('admin.name')}>
-                    <strong>{u.name}</strong>
-                    <br />
-                    <span className="muted">{u.email}</span>
-                  </td>
-                  <td data-label={t('admin.org')}>{u.orgName}</td>
-                  <td data-label={t('admin.role')}>
-                    <select
-                      value={u.role}
-                      aria-label={t('admin.changeRole', { name: u.name || u.email })}
-                      disabled={u.id === me.id}
-                      onChange={(e) => void update(u, { role: e.target.value })}
-                    >
-                      {meta.roles.map((r) => (
-                        <option key={r} value={r}>
-                          {label('role', r)}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td data-label={t('admin.totp')}>{u.totpEnabled ? t('common.yes') : t('common.no')}</td>
-                  <td data-label={t('admin.lastLogin')}>{u.lastLoginAt ? date(u.lastLoginAt, true) : t('admin.never')}</td>
-                  <td data-label={t('common.status')}>
-                    <span className="muted">{u.disabled ? t('admin.disabled') : t('admin.active')}</span>{' '}
-                    {u.id !== me.id && (
-                      <button type="button" className="btn btn-small" onClick={() => void update(u, { disabled: !u.disabled })}>
-                        {u.disabled ? t('admin.enable') : t('admin.disable')}
-                      </button>
-                    )}
-                  </td>
+        <Loaded state={res}>
+          {(d) => (
+            <table className="table responsive">
+              <thead>
+                <tr>
+                  <th scope="col">{t('admin.name')}</th>
+                  <th scope="col">{t('admin.org')}</th>
+                  <th scope="col">{t('admin.role')}</th>
+                  <th scope="col">{t('admin.totp')}</th>
+                  <th scope="col">{t('admin.lastLogin')}</th>
+                  <th scope="col">{t('common.status')}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {d.items.map((u) => (
+                  <tr key={u.id} className={u.disabled ? 'row-disabled' : undefined} data-email={u.email}>
+                    <td data-label={t('admin.name')}>
+                      <strong>{u.name}</strong>
+                      <br />
+                      <span className="muted">{u.email}</span>
+                    </td>
+                    <td data-label={t('admin.org')}>{u.orgName}</td>
+                    <td data-label={t('admin.role')}>
+                      <select
+                        value={u.role}
+                        aria-label={t('admin.changeRole', { name: u.name || u.email })}
+                        disabled={u.id === me.id}
+                        onChange={(e) => void update(u, { role: e.target.value })}
+                      >
+                        {meta.roles.map((r) => (
+                          <option key={r} value={r}>
+                            {label('role', r)}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                    <td data-label={t('admin.totp')}>{u.totpEnabled ? t('common.yes') : t('common.no')}</td>
+                    <td data-label={t('admin.lastLogin')}>{u.lastLoginAt ? date(u.lastLoginAt, true) : t('admin.never')}</td>
+                    <td data-label={t('common.status')}>
+                      <span className="muted">{u.disabled ? t('admin.disabled') : t('admin.active')}</span>{' '}
+                      {u.id !== me.id && (
+                        <button type="button" className="btn btn-small" onClick={() => void update(u, { disabled: !u.disabled })}>
+                          {u.disabled ? t('admin.enable') : t('admin.disable')}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Loaded>
       </Section>
       <AddUser roles={meta.roles} onAdded={res.reload} />
     </div>
@@ -146,17 +145,7 @@ function AddUser({ roles, onAdded }: { roles: string[]; onAdded: () => void }) {
         <Field label={t('admin.name')} error={errors.name} required>
           {(p) => <input {...p} name="name" value={name} onChange={(e) => setName(e.target.value)} />}
         </Field>
-        <Field label={t('admin.role')} error={errors.role}>
-          {(p) => (
-            <select {...p} name="role" value={role} onChange={(e) => setRole(e.target.value)}>
-              {roles.map((r) => (
-                <option key={r} value={r}>
-                  {label('role', r)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField label={t('admin.role')} error={errors.role} name="role" value={role} onChange={setRole} choices={choicesOf(roles, (r) => label('role', r))} />
         <Field label={t('admin.password')} error={errors.password} hint={t('form.err.password')} required>
           {(p) => <input {...p} type="password" name="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
         </Field>

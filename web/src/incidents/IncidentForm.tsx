@@ -1,10 +1,11 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.js';
 import type { Incident, Precision } from '../api/types.js';
 import { Link, navigate } from '../app/router.js';
 import { useSession } from '../auth/auth.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, Field, Loading, splitList } from '../ui/components.js';
+import { choicesOf, CountryField, SelectField } from '../ui/fields.js';
 import { useApi } from '../ui/useApi.js';
 
 /** Actor roles used when the server's /api/meta does not list them. */
@@ -151,7 +152,7 @@ export function IncidentEdit({ id }: { id?: string | undefined }) {
 }
 
 function IncidentForm({ incident }: { incident?: Incident | undefined }) {
-  const { t, label, country: countryName } = useI18n();
+  const { t, label } = useI18n();
   const { meta } = useSession();
   const defaults = { type: '', tlp: meta.tlpLabels.includes('TLP:AMBER') ? 'TLP:AMBER' : (meta.tlpLabels[0] ?? 'TLP:CLEAR'), status: meta.statuses[0] ?? 'draft' };
   const [d, setD] = useState<IncidentDraft>(() => draftFrom(incident, defaults));
@@ -159,10 +160,6 @@ function IncidentForm({ incident }: { incident?: Incident | undefined }) {
   const [failure, setFailure] = useState<ApiError | string | null>(null);
   const [busy, setBusy] = useState(false);
   const topRef = useRef<HTMLDivElement>(null);
-  const countries = useMemo(
-    () => meta.countries.map((c) => ({ code: c.code, name: countryName(c.code) })).sort((a, b) => a.name.localeCompare(b.name)),
-    [meta.countries, countryName],
-  );
 
   const set = <K extends keyof IncidentDraft>(k: K, v: IncidentDraft[K]) => setD((prev) => ({ ...prev, [k]: v }));
 
@@ -243,30 +240,8 @@ function IncidentForm({ incident }: { incident?: Incident | undefined }) {
         {!failure && Object.keys(errors).length > 0 && <ErrorBox error={t('common.formErrors')} />}
       </div>
       <form className="card form-grid" onSubmit={submit} noValidate data-testid="incident-form">
-        <Field label={t('form.type')} error={errors.type} required>
-          {(p) => (
-            <select {...p} name="type" value={d.type} onChange={(e) => set('type', e.target.value)}>
-              <option value="">{t('form.chooseType')}</option>
-              {meta.incidentTypes.map((ty) => (
-                <option key={ty} value={ty}>
-                  {label('type', ty)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label={t('form.country')} error={errors.country} required>
-          {(p) => (
-            <select {...p} name="country" value={d.country} onChange={(e) => set('country', e.target.value)}>
-              <option value="">{t('form.chooseCountry')}</option>
-              {countries.map((c) => (
-                <option key={c.code} value={c.code}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField label={t('form.type')} error={errors.type} required name="type" value={d.type} onChange={(v) => set('type', v)} empty={t('form.chooseType')} choices={choicesOf(meta.incidentTypes, (ty) => label('type', ty))} />
+        <CountryField label={t('form.country')} error={errors.country} required name="country" value={d.country} onChange={(v) => set('country', v)} empty={t('form.chooseCountry')} />
         <Field label={t('form.title')} hint={t('form.titleHint')} error={errors.title} required className="field-wide">
           {(p) => <input {...p} name="title" value={d.title} maxLength={300} onChange={(e) => set('title', e.target.value)} />}
         </Field>
@@ -282,40 +257,9 @@ function IncidentForm({ incident }: { incident?: Incident | undefined }) {
         <Field label={t('form.precision')} error={errors.endPrecision}>
           {precisionSelect('endPrecision', 'endAt')}
         </Field>
-        <Field label={t('common.status')} error={errors.status}>
-          {(p) => (
-            <select {...p} name="status" value={d.status} onChange={(e) => set('status', e.target.value)}>
-              {meta.statuses.map((s) => (
-                <option key={s} value={s}>
-                  {label('status', s)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label={t('incidents.severity')} error={errors.severity}>
-          {(p) => (
-            <select {...p} name="severity" value={d.severity} onChange={(e) => set('severity', e.target.value)}>
-              <option value="">{t('common.none')}</option>
-              {meta.severities.map((s) => (
-                <option key={s} value={s}>
-                  {label('severity', s)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label={t('common.tlp')} error={errors.tlp} required>
-          {(p) => (
-            <select {...p} name="tlp" value={d.tlp} onChange={(e) => set('tlp', e.target.value)}>
-              {meta.tlpLabels.map((l) => (
-                <option key={l} value={l}>
-                  {l}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField label={t('common.status')} error={errors.status} name="status" value={d.status} onChange={(v) => set('status', v)} choices={choicesOf(meta.statuses, (s) => label('status', s))} />
+        <SelectField label={t('incidents.severity')} error={errors.severity} name="severity" value={d.severity} onChange={(v) => set('severity', v)} empty={t('common.none')} choices={choicesOf(meta.severities, (s) => label('severity', s))} />
+        <SelectField label={t('common.tlp')} error={errors.tlp} required name="tlp" value={d.tlp} onChange={(v) => set('tlp', v)} choices={choicesOf(meta.tlpLabels)} />
         <Field label={t('incidents.area')} error={errors.area}>
           {(p) => <input {...p} name="area" value={d.area} onChange={(e) => set('area', e.target.value)} />}
         </Field>

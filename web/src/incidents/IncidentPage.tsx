@@ -5,6 +5,7 @@ import { Link } from '../app/router.js';
 import { canWrite, useSession } from '../auth/auth.js';
 import { interpolateNodes, useI18n, type I18n } from '../i18n/index.js';
 import { ErrorBox, Field, Loading, Section, StatusBadge, TlpBadge, isHttpUrl } from '../ui/components.js';
+import { choicesOf, SelectField } from '../ui/fields.js';
 import { useApi } from '../ui/useApi.js';
 
 interface TimelineEvent {
@@ -388,17 +389,7 @@ function AddEvidence({ incidentId, kinds, onAdded }: { incidentId: string; kinds
       <summary>{t('incidents.addEvidence')}</summary>
       <form onSubmit={submit} noValidate className="form-grid">
         {failure && <ErrorBox error={failure} />}
-        <Field label={t('incidents.evidenceKind')} error={errors.kind}>
-          {(p) => (
-            <select {...p} name="kind" value={kind} onChange={(e) => setKind(e.target.value)}>
-              {kinds.map((k) => (
-                <option key={k} value={k}>
-                  {label('evidenceKind', k)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField label={t('incidents.evidenceKind')} error={errors.kind} name="kind" value={kind} onChange={setKind} choices={choicesOf(kinds, (k) => label('evidenceKind', k))} />
         <Field label={t('incidents.evidenceRef')} hint={t('incidents.evidenceRefHint')} error={errors.ref} required>
           {(p) => <input {...p} name="ref" value={ref} onChange={(e) => setRef(e.target.value)} />}
         </Field>

@@ -1,10 +1,11 @@
-import { useMemo, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.js';
 import type { Law } from '../api/types.js';
 import { Link, navigate } from '../app/router.js';
 import { useSession } from '../auth/auth.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, Field, Loading, isHttpUrl } from '../ui/components.js';
+import { choicesOf, CountryField, SelectField } from '../ui/fields.js';
 import { useApi } from '../ui/useApi.js';
 
 interface Step {
@@ -26,7 +27,7 @@ export function LawEdit({ id }: { id?: string | undefined }) {
 }
 
 function LawForm({ law }: { law?: Law | undefined }) {
-  const { t, label, country: countryName } = useI18n();
+  const { t, label } = useI18n();
   const { meta } = useSession();
   const [country, setCountry] = useState(law?.country ?? '');
   const [title, setTitle] = useState(law?.title ?? '');
@@ -40,10 +41,6 @@ function LawForm({ law }: { law?: Law | undefined }) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<ApiError | string | null>(null);
   const [busy, setBusy] = useState(false);
-  const countries = useMemo(
-    () => meta.countries.map((c) => ({ code: c.code, name: countryName(c.code) })).sort((a, b) => a.name.localeCompare(b.name)),
-    [meta.countries, countryName],
-  );
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -95,29 +92,8 @@ function LawForm({ law }: { law?: Law | undefined }) {
       </div>
       {failure && <ErrorBox error={failure} />}
       <form className="card form-grid" onSubmit={submit} noValidate>
-        <Field label={t('common.country')} error={errors.country} required>
-          {(p) => (
-            <select {...p} name="country" value={country} onChange={(e) => setCountry(e.target.value)}>
-              <option value="">{t('form.chooseCountry')}</option>
-              {countries.map((c) => (
-                <option key={c.code} value={c.code}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label={t('common.status')} error={errors.status}>
-          {(p) => (
-            <select {...p} name="status" value={status} onChange={(e) => setStatus(e.target.value)}>
-              {meta.lawStatuses.map((s) => (
-                <option key={s} value={s}>
-                  {label('lawStatus', s)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <CountryField label={t('common.country')} error={errors.country} required name="country" value={country} onChange={setCountry} empty={t('form.chooseCountry')} />
+        <SelectField label={t('common.status')} error={errors.status} name="status" value={status} onChange={setStatus} choices={choicesOf(meta.lawStatuses, (s) => label('lawStatus', s))} />
         <Field label={t('common.title')} error={errors.title} required className="field-wide">
           {(p) => <input {...p} name="title" value={title} onChange={(e) => setTitle(e.target.value)} />}
         </Field>
@@ -127,17 +103,7 @@ function LawForm({ law }: { law?: Law | undefined }) {
         <Field label={t('laws.text')} error={errors.url}>
           {(p) => <input {...p} type="url" name="url" value={url} onChange={(e) => setUrl(e.target.value)} />}
         </Field>
-        <Field label={t('common.tlp')} error={errors.tlp}>
-          {(p) => (
-            <select {...p} name="tlp" value={tlp} onChange={(e) => setTlp(e.target.value)}>
-              {meta.tlpLabels.map((l) => (
-                <option key={l} value={l}>
-                  {l}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField label={t('common.tlp')} error={errors.tlp} name="tlp" value={tlp} onChange={setTlp} choices={choicesOf(meta.tlpLabels)} />
         <fieldset className="field-wide checks">
           <legend>{t('laws.rights')}</legend>
           {meta.rights.map((r) => (

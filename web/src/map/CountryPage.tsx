@@ -1,16 +1,16 @@
 import type { CountryProfile, Incident, MonthlyStat, Page } from '../api/types.js';
-import { Link, useQueryState } from '../app/router.js';
+import { Link } from '../app/router.js';
 import { useI18n } from '../i18n/index.js';
-import { ExportLinks } from '../incidents/IncidentList.js';
+import { ExportLinks, useListParams } from '../ui/list.js';
 import { IncidentTable } from '../incidents/IncidentTable.js';
-import { ErrorBox, Loading, Pager, Section, TlpBadge } from '../ui/components.js';
+import { ErrorBox, Loaded, Loading, Pager, Section, TlpBadge } from '../ui/components.js';
 import { useApi } from '../ui/useApi.js';
 import { MonthlyChart } from './MonthlyChart.js';
 import { ConnectivitySignals } from '../outages/CountrySignals.js';
 
 export function CountryPage({ cc }: { cc: string }) {
   const { t, label, country, num } = useI18n();
-  const [params, setParams] = useQueryState();
+  const { params, setPage } = useListParams();
   const page = Math.max(1, Number(params.get('page')) || 1);
   const profile = useApi<CountryProfile>(`/api/countries/${encodeURIComponent(cc)}`);
   const incidents = useApi<Page<Incident>>('/api/incidents', { country: cc, page, pageSize: 25 });
@@ -92,18 +92,14 @@ export function CountryPage({ cc }: { cc: string }) {
         }
       >
         <ExportLinks path="/api/incidents/export" filters={{ country: cc }} />
-        {incidents.error ? (
-          <ErrorBox error={incidents.error} onRetry={incidents.reload} />
-        ) : !incidents.data ? (
-          <Loading />
-        ) : incidents.data.items.length === 0 ? (
-          <p className="muted">{t('common.noResults')}</p>
-        ) : (
-          <>
-            <IncidentTable items={incidents.data.items} hideCountry />
-            <Pager page={incidents.data.page} pageSize={incidents.data.pageSize} total={incidents.data.total} onPage={(n) => setParams({ page: n > 1 ? String(n) : undefined })} />
-          </>
-        )}
+        <Loaded state={incidents} isEmpty={(d) => d.items.length === 0} empty={<p className="muted">{t('common.noResults')}</p>}>
+          {(d) => (
+            <>
+              <IncidentTable items={d.items} hideCountry />
+              <Pager page={d.page} pageSize={d.pageSize} total={d.total} onPage={setPage} />
+            </>
+          )}
+        </Loaded>
       </Section>
     </div>
   );

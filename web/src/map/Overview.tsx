@@ -3,7 +3,8 @@ import type { CountryStat, MonthlyStat } from '../api/types.js';
 import { Link, useQueryState } from '../app/router.js';
 import { useSession } from '../auth/auth.js';
 import { useI18n } from '../i18n/index.js';
-import { ErrorBox, Field, Loading, Section } from '../ui/components.js';
+import { Field, Loaded, Section } from '../ui/components.js';
+import { choicesOf, SelectField } from '../ui/fields.js';
 import { useApi } from '../ui/useApi.js';
 import { MonthlyChart } from './MonthlyChart.js';
 import { WorldMap } from './WorldMap.js';
@@ -46,18 +47,7 @@ export function PeriodPicker({ withType = false }: { withType?: boolean }) {
       <Field label={t('common.from')}>{(p) => <input {...p} type="date" name="from" value={from} onChange={(e) => setParams({ from: e.target.value || undefined })} />}</Field>
       <Field label={t('common.to')}>{(p) => <input {...p} type="date" name="to" value={to} onChange={(e) => setParams({ to: e.target.value || undefined })} />}</Field>
       {withType && (
-        <Field label={t('common.type')}>
-          {(p) => (
-            <select {...p} name="type" value={params.get('type') ?? ''} onChange={(e) => setParams({ type: e.target.value || undefined })}>
-              <option value="">{t('common.all')}</option>
-              {meta.incidentTypes.map((ty) => (
-                <option key={ty} value={ty}>
-                  {label('type', ty)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField label={t('common.type')} name="type" value={params.get('type') ?? ''} onChange={(v) => setParams({ type: v || undefined })} empty={t('common.all')} choices={choicesOf(meta.incidentTypes, (ty) => label('type', ty))} />
       )}
     </form>
   );
@@ -82,7 +72,7 @@ export function Overview() {
       <PeriodPicker withType />
       <div className="grid-map">
         <Section title={t('map.title')}>
-          {countries.error ? <ErrorBox error={countries.error} onRetry={countries.reload} /> : !countries.data ? <Loading /> : <WorldMap stats={countries.data.items} />}
+          <Loaded state={countries}>{(d) => <WorldMap stats={d.items} />}</Loaded>
         </Section>
         <Section title={t('map.topCountries')}>
           {countries.data && (
@@ -116,7 +106,7 @@ export function Overview() {
         </Section>
       </div>
       <Section title={t('chart.monthly')}>
-        {monthly.error ? <ErrorBox error={monthly.error} onRetry={monthly.reload} /> : !monthly.data ? <Loading /> : <MonthlyChart items={monthly.data.items} />}
+        <Loaded state={monthly}>{(d) => <MonthlyChart items={d.items} />}</Loaded>
       </Section>
     </div>
   );

@@ -3,13 +3,14 @@
  * incidents from the blocks a fingerprint confirms. Shown only to roles that may write incidents (the server checks
  * again: these forms are a convenience, not the guard).
  */
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.js';
 import type { Incident, Page, User } from '../api/types.js';
 import { Link } from '../app/router.js';
-import { canWrite, useSession } from '../auth/auth.js';
+import { canWrite } from '../auth/auth.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, Field } from '../ui/components.js';
+import { choicesOf, CountryField, SelectField } from '../ui/fields.js';
 import { useDebounced } from '../ui/useApi.js';
 import { useMeasureI18n } from './i18n.js';
 import { normaliseDomain } from './logic.js';
@@ -151,9 +152,8 @@ const TLPS = ['TLP:CLEAR', 'TLP:GREEN', 'TLP:AMBER', 'TLP:AMBER+STRICT'] as cons
 
 /** Opens (or reuses) one draft website-blocking incident per domain with confirmed blocks in a country. */
 export function OpenIncidents({ defaults, onOpened }: { defaults: { country?: string | undefined; domain?: string | undefined; from?: string | undefined; to?: string | undefined }; onOpened?: () => void }) {
-  const { t, num, country: countryName } = useI18n();
+  const { t, num } = useI18n();
   const { mt, mtn } = useMeasureI18n();
-  const { meta } = useSession();
   const [cc, setCc] = useState(defaults.country ?? '');
   const [domain, setDomain] = useState(defaults.domain ?? '');
   const [from, setFrom] = useState(defaults.from ?? '');
@@ -168,10 +168,6 @@ export function OpenIncidents({ defaults, onOpened }: { defaults: { country?: st
   useEffect(() => setDomain(defaults.domain ?? ''), [defaults.domain]);
   useEffect(() => setFrom(defaults.from ?? ''), [defaults.from]);
   useEffect(() => setTo(defaults.to ?? ''), [defaults.to]);
-  const countries = useMemo(
-    () => [...meta.countries].map((c) => ({ code: c.code, name: countryName(c.code) })).sort((a, b) => a.name.localeCompare(b.name)),
-    [meta.countries, countryName],
-  );
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -209,18 +205,7 @@ export function OpenIncidents({ defaults, onOpened }: { defaults: { country?: st
       <h3>{mt('measure.open.title')}</h3>
       <p className="hint muted">{mt('measure.open.hint')}</p>
       <div className="form-grid">
-        <Field label={t('common.country')} error={errors.country} required>
-          {(p) => (
-            <select {...p} name="openCountry" value={cc} onChange={(e) => setCc(e.target.value)}>
-              <option value="">—</option>
-              {countries.map((c) => (
-                <option key={c.code} value={c.code}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <CountryField label={t('common.country')} error={errors.country} required name="openCountry" value={cc} onChange={setCc} empty="—" />
         <Field label={mt('measure.domain')} hint={t('common.optional')} error={errors.domain}>
           {(p) => <input {...p} name="openDomain" value={domain} onChange={(e) => setDomain(e.target.value)} dir="ltr" />}
         </Field>
@@ -230,17 +215,7 @@ export function OpenIncidents({ defaults, onOpened }: { defaults: { country?: st
         <Field label={t('common.to')} error={errors.to}>
           {(p) => <input {...p} type="date" name="openTo" value={to} onChange={(e) => setTo(e.target.value)} />}
         </Field>
-        <Field label={t('common.tlp')} error={errors.tlp}>
-          {(p) => (
-            <select {...p} name="openTlp" value={tlp} onChange={(e) => setTlp(e.target.value as (typeof TLPS)[number])}>
-              {TLPS.map((l) => (
-                <option key={l} value={l}>
-                  {l}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField label={t('common.tlp')} error={errors.tlp} name="openTlp" value={tlp} onChange={(v) => setTlp(v as (typeof TLPS)[number])} choices={choicesOf(TLPS)} />
       </div>
       {failure && <ErrorBox error={failure} />}
       <div className="form-actions">

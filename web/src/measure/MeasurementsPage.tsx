@@ -1,9 +1,11 @@
-import { useEffect, useMemo, useState } from 'react';
-import { Link, useQueryState } from '../app/router.js';
+import { useMemo, useState } from 'react';
+import { Link } from '../app/router.js';
 import { useSession } from '../auth/auth.js';
 import { useI18n } from '../i18n/index.js';
-import { ErrorBox, Field, Loading, Pager, Section } from '../ui/components.js';
-import { useApi, useDebounced } from '../ui/useApi.js';
+import { Field, Loaded, Pager, Section } from '../ui/components.js';
+import { CountryField, SelectField } from '../ui/fields.js';
+import { PageSizeSelect, positiveInt, useListParams, useTextFilter } from '../ui/list.js';
+import { useApi } from '../ui/useApi.js';
 import { AttachToIncident, OpenIncidents, canAttach, canOpenIncidents } from './AnalystActions.js';
 import { BlockedDomainsChart } from './BlockedDomainsChart.js';
 import { useMeasureI18n } from './i18n.js';
@@ -13,40 +15,18 @@ import { isVerdict, VERDICTS } from './types.js';
 import { VerdictBadge, VerdictCounts } from './VerdictCounts.js';
 import './measure.css';
 
-const PAGE_SIZES = [25, 50, 100];
-
-function positiveInt(v: string | null, fallback: number, max: number): number {
-  const n = Number(v);
-  return Number.isInteger(n) && n >= 1 ? Math.min(n, max) : fallback;
-}
-
-/** A text filter that reaches the address bar only when typing pauses and the value is valid. */
-function useTextFilter(value: string, parse: (s: string) => string | null, apply: (v: string | undefined) => void) {
-  const [text, setText] = useState(value);
-  const settled = useDebounced(text, 400);
-  useEffect(() => setText(value), [value]);
-  const parsed = settled.trim() ? parse(settled) : '';
-  useEffect(() => {
-    if (parsed === null) return; // invalid: the field says why, the list keeps its filter
-    if (parsed !== value) apply(parsed || undefined);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [settled]);
-  return { text, setText, invalid: parsed === null && settled === text };
-}
-
 export function MeasurementsPage() {
-  const { t, country: countryName, num } = useI18n();
+  const { t, num } = useI18n();
   const { mt, mtn } = useMeasureI18n();
-  const { user, meta } = useSession();
-  const [params, setParams] = useQueryState();
+  const { user } = useSession();
+  const { params, setParams, setFilter, setPage, clear } = useListParams();
   const filters = apiFilters(params);
   const page = positiveInt(params.get('page'), 1, 100_000);
   const pageSize = positiveInt(params.get('pageSize'), 50, 500);
   const key = params.toString();
 
-  const setFilter = (k: string, v: string | undefined) => setParams({ [k]: v || undefined, page: undefined });
-  const asn = useTextFilter(params.get('asn') ?? '', (s) => (parseAsn(s) === null ? null : `AS${parseAsn(s)}`), (v) => setFilter('asn', v));
-  const domain = useTextFilter(params.get('domain') ?? '', normaliseDomain, (v) => setFilter('domain', v));
+  const asn = useTextFilter(params.get('asn') ?? '', (v) => setFilter('asn', v), { ms: 400, parse: (s) => (parseAsn(s) === null ? null : `AS${parseAsn(s)}`) });
+  const domain = useTextFilter(params.get('domain') ?? '', (v) => setFilter('domain', v), { ms: 400, parse: normaliseDomain });
 
   const listQuery = useMemo(() => ({ ...filters, limit: pageSize, offset: (page - 1) * pageSize }), [key]); // eslint-disable-line react-hooks/exhaustive-deps
   // Counts and chart ignore the verdict filter: they show every kind, the selected one highlighted.
@@ -71,10 +51,6 @@ export function MeasurementsPage() {
   const allOnPage = pageIds.length > 0 && pageIds.every((id) => selected.has(id));
   const writer = canAttach(user);
 
-  const countries = useMemo(
-    () => [...meta.countries].map((c) => ({ code: c.code, name: countryName(c.code) })).sort((a, b) => a.name.localeCompare(b.name)),
-    [meta.countries, countryName],
-  );
   const reloadAll = () => {
     list.reload();
     agg.reload();
@@ -91,36 +67,14 @@ export function MeasurementsPage() {
       </div>
 
       <form className="filters card" role="search" aria-label={mt('measure.filters')} onSubmit={(e) => e.preventDefault()}>
-        <Field label={t('common.country')}>
-          {(p) => (
-            <select {...p} name="country" value={filters.country ?? ''} onChange={(e) => setFilter('country', e.target.value)}>
-              <option value="">{t('common.all')}</option>
-              {countries.map((c) => (
-                <option key={c.code} value={c.code}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <CountryField label={t('common.country')} name="country" value={filters.country ?? ''} onChange={(v) => setFilter('country', v)} empty={t('common.all')} />
         <Field label={mt('measure.asn')} error={asn.invalid ? mt('measure.asnInvalid') : undefined}>
           {(p) => <input {...p} name="asn" dir="ltr" placeholder="AS30986" value={asn.text} onChange={(e) => asn.setText(e.target.value)} />}
         </Field>
         <Field label={mt('measure.domain')} error={domain.invalid ? mt('measure.domainInvalid') : undefined}>
           {(p) => <input {...p} name="domain" dir="ltr" placeholder="www.bbc.com" value={domain.text} onChange={(e) => domain.setText(e.target.value)} />}
         </Field>
-        <Field label={mt('measure.verdict')}>
-          {(p) => (
-            <select {...p} name="verdict" value={filters.verdict ?? ''} onChange={(e) => setFilter('verdict', e.target.value)}>
-              <option value="">{t('common.all')}</option>
-              {VERDICTS.map((v) => (
-                <option key={v} value={v}>
-                  {mt(`measure.verdict.${v}`)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField label={mt('measure.verdict')} name="verdict" value={filters.verdict ?? ''} onChange={(v) => setFilter('verdict', v)} empty={t('common.all')} choices={VERDICTS.map((v) => ({ value: v, label: mt(`measure.verdict.${v}`) }))} />
         <Field label={t('common.from')}>
           {(p) => <input {...p} type="date" name="from" value={filters.from ?? ''} onChange={(e) => setFilter('from', e.target.value)} />}
         </Field>
@@ -134,7 +88,7 @@ export function MeasurementsPage() {
             onClick={() => {
               asn.setText('');
               domain.setText('');
-              setParams(Object.fromEntries([...MEASURE_FILTERS, 'page'].map((k) => [k, undefined])));
+              clear(MEASURE_FILTERS);
             }}
           >
             {t('common.clear')}
@@ -144,16 +98,10 @@ export function MeasurementsPage() {
 
       <div className="grid-2 m-top">
         <Section title={mt('measure.counts')}>
-          {agg.error ? (
-            <ErrorBox error={agg.error} onRetry={agg.reload} />
-          ) : !agg.data ? (
-            <Loading />
-          ) : (
-            <VerdictCounts counts={counts} selected={isVerdict(filters.verdict) ? filters.verdict : undefined} onSelect={(v) => setFilter('verdict', v)} />
-          )}
+          <Loaded state={agg}>{() => <VerdictCounts counts={counts} selected={isVerdict(filters.verdict) ? filters.verdict : undefined} onSelect={(v) => setFilter('verdict', v)} />}</Loaded>
         </Section>
         <Section title={mt('measure.chart')}>
-          {chart.error ? <ErrorBox error={chart.error} onRetry={chart.reload} /> : !chart.data ? <Loading /> : <BlockedDomainsChart items={chart.data.items} from={filters.from} to={filters.to} />}
+          <Loaded state={chart}>{(d) => <BlockedDomainsChart items={d.items} from={filters.from} to={filters.to} />}</Loaded>
         </Section>
       </div>
 
@@ -170,56 +118,43 @@ export function MeasurementsPage() {
         ) : (
           <span />
         )}
-        <label className="inline-field">
-          {t('common.perPage')}{' '}
-          <select value={pageSize} onChange={(e) => setParams({ pageSize: e.target.value, page: undefined })}>
-            {PAGE_SIZES.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
+        <PageSizeSelect value={pageSize} onChange={(v) => setParams({ pageSize: v, page: undefined })} />
       </div>
 
       <div aria-busy={list.loading} className="results">
-        {list.error ? (
-          <ErrorBox error={list.error} onRetry={list.reload} />
-        ) : !list.data ? (
-          <Loading />
-        ) : list.data.items.length === 0 ? (
-          <p className="notice">{t('common.noResults')}</p>
-        ) : (
-          <>
-            <table className="table responsive m-table" data-testid="measurement-table">
-              <caption className="visually-hidden">{mt('measure.title')}</caption>
-              <thead>
-                <tr>
-                  {writer && (
-                    <th scope="col" className="m-check">
-                      <input
-                        type="checkbox"
-                        aria-label={mt('measure.selectPage')}
-                        checked={allOnPage}
-                        onChange={(e) => setSelected((s) => new Set(e.target.checked ? [...s, ...pageIds] : [...s].filter((id) => !pageIds.includes(id))))}
-                      />
-                    </th>
-                  )}
-                  <th scope="col">{mt('measure.url')}</th>
-                  <th scope="col">{mt('measure.time')}</th>
-                  <th scope="col">{mt('measure.probe')}</th>
-                  <th scope="col">{mt('measure.verdict')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((m) => (
-                  <MeasurementTableRow key={m.id} m={m} writer={writer} checked={selected.has(m.id)} onCheck={(on) => toggle(m.id, on)} />
-                ))}
-              </tbody>
-            </table>
-            <Pager page={page} pageSize={pageSize} total={list.data.total} onPage={(p) => setParams({ page: p > 1 ? String(p) : undefined })} />
-          </>
-        )}
+        <Loaded state={list} isEmpty={(d) => d.items.length === 0}>
+          {(d) => (
+            <>
+              <table className="table responsive m-table" data-testid="measurement-table">
+                <caption className="visually-hidden">{mt('measure.title')}</caption>
+                <thead>
+                  <tr>
+                    {writer && (
+                      <th scope="col" className="m-check">
+                        <input
+                          type="checkbox"
+                          aria-label={mt('measure.selectPage')}
+                          checked={allOnPage}
+                          onChange={(e) => setSelected((s) => new Set(e.target.checked ? [...s, ...pageIds] : [...s].filter((id) => !pageIds.includes(id))))}
+                        />
+                      </th>
+                    )}
+                    <th scope="col">{mt('measure.url')}</th>
+                    <th scope="col">{mt('measure.time')}</th>
+                    <th scope="col">{mt('measure.probe')}</th>
+                    <th scope="col">{mt('measure.verdict')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {d.items.map((m) => (
+                    <MeasurementTableRow key={m.id} m={m} writer={writer} checked={selected.has(m.id)} onCheck={(on) => toggle(m.id, on)} />
+                  ))}
+                </tbody>
+              </table>
+              <Pager page={page} pageSize={pageSize} total={d.total} onPage={setPage} />
+            </>
+          )}
+        </Loaded>
       </div>
 
       {writer && (

@@ -41,6 +41,33 @@ export function ErrorBox({ error, onRetry }: { error: ApiError | Error | string;
   );
 }
 
+/**
+ * What a loading request shows: the error with a retry button, "Loading…", `empty` when `isEmpty` says there is
+ * nothing to show, or else what `children` makes of the data.
+ */
+export function Loaded<T>({
+  state,
+  isEmpty,
+  empty,
+  children,
+}: {
+  state: { data: T | undefined; error: ApiError | undefined; reload: () => void };
+  isEmpty?: (data: T) => boolean;
+  empty?: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  if (state.error) return <ErrorBox error={state.error} onRetry={state.reload} />;
+  if (!state.data) return <Loading />;
+  if (isEmpty?.(state.data)) return <>{empty ?? <NoResults />}</>;
+  return <>{children(state.data)}</>;
+}
+
+/** The notice of a list with nothing in it. */
+export function NoResults({ text }: { text?: string }) {
+  const { t } = useI18n();
+  return <p className="notice">{text ?? t('common.noResults')}</p>;
+}
+
 interface FieldProps {
   label: string;
   error?: string | undefined;
