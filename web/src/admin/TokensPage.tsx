@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api/client.js';
+import { api } from '../api/client.js';
 import type { ApiToken } from '../api/types.js';
 import { useSession } from '../auth/auth.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, Field, Loaded, Section } from '../ui/components.js';
+import { SubmitButton, useFormState } from '../ui/form.js';
 import { useApi } from '../ui/useApi.js';
 
 /** Scopes offered when the server's /api/meta does not list its own. */
@@ -17,11 +18,9 @@ export function TokensPage() {
   const [name, setName] = useState('');
   const [chosen, setChosen] = useState<string[]>(scopes.filter((s) => s.endsWith(':read')));
   const [expires, setExpires] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string | null>(null);
+  const { errors, setErrors, failure, setFailure, busy, save } = useFormState();
   const [secret, setSecret] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
-  const [busy, setBusy] = useState(false);
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
@@ -33,20 +32,14 @@ export function TokensPage() {
     if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3650)) errs.expiresInDays = t('form.err.required');
     setErrors(errs);
     if (Object.keys(errs).length) return;
-    setBusy(true);
-    try {
+    await save(async () => {
       const out = await api.post<{ token: ApiToken; secret: string }>('/api/tokens', { name: name.trim(), scopes: chosen, ...(days ? { expiresInDays: days } : {}) });
       setSecret(out.secret);
       setCopied(false);
       setName('');
       setExpires('');
       res.reload();
-    } catch (err) {
-      if (err instanceof ApiError && Object.keys(err.fieldErrors()).length) setErrors(err.fieldErrors());
-      else setFailure(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const revoke = async (tok: ApiToken) => {
@@ -157,11 +150,7 @@ export function TokensPage() {
               </p>
             )}
           </fieldset>
-          <div className="form-actions field-wide">
-            <button type="submit" className="btn btn-primary" disabled={busy}>
-              {busy ? t('common.saving') : t('tokens.create')}
-            </button>
-          </div>
+          <SubmitButton busy={busy} className="form-actions field-wide">{t('tokens.create')}</SubmitButton>
         </form>
       </Section>
     </div>

@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api/client.js';
+import { api } from '../api/client.js';
 import type { AdminUser } from '../api/types.js';
 import { useSession } from '../auth/auth.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, Field, Loaded, Section } from '../ui/components.js';
+import { SubmitButton, useFormState } from '../ui/form.js';
 import { choicesOf, SelectField } from '../ui/fields.js';
 import { useApi } from '../ui/useApi.js';
 
@@ -98,10 +99,8 @@ function AddUser({ roles, onAdded }: { roles: string[]; onAdded: () => void }) {
   const [role, setRole] = useState(roles.includes('analyst') ? 'analyst' : (roles[0] ?? ''));
   const [password, setPassword] = useState('');
   const [orgName, setOrgName] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string | null>(null);
+  const { errors, setErrors, failure, setFailure, busy, save } = useFormState();
   const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -113,8 +112,7 @@ function AddUser({ roles, onAdded }: { roles: string[]; onAdded: () => void }) {
     if (password.length < 12) errs.password = t('form.err.password');
     setErrors(errs);
     if (Object.keys(errs).length) return;
-    setBusy(true);
-    try {
+    await save(async () => {
       await api.post('/api/admin/users', { email: email.trim(), name: name.trim(), role, password, ...(orgName.trim() ? { orgName: orgName.trim() } : {}) });
       setDone(t('admin.userAdded', { email: email.trim() }));
       setEmail('');
@@ -122,12 +120,7 @@ function AddUser({ roles, onAdded }: { roles: string[]; onAdded: () => void }) {
       setPassword('');
       setOrgName('');
       onAdded();
-    } catch (err) {
-      if (err instanceof ApiError && Object.keys(err.fieldErrors()).length) setErrors(err.fieldErrors());
-      else setFailure(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -152,11 +145,7 @@ function AddUser({ roles, onAdded }: { roles: string[]; onAdded: () => void }) {
         <Field label={t('admin.org')} hint={t('admin.orgHint')} error={errors.orgName}>
           {(p) => <input {...p} name="orgName" value={orgName} onChange={(e) => setOrgName(e.target.value)} />}
         </Field>
-        <div className="form-actions field-wide">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? t('common.saving') : t('admin.addUser')}
-          </button>
-        </div>
+        <SubmitButton busy={busy} className="form-actions field-wide">{t('admin.addUser')}</SubmitButton>
       </form>
     </Section>
   );

@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api/client.js';
+import { api } from '../api/client.js';
 import type { HistoryEntry, IncidentDetail } from '../api/types.js';
 import { Link } from '../app/router.js';
 import { canWrite, useSession } from '../auth/auth.js';
 import { interpolateNodes, useI18n, type I18n } from '../i18n/index.js';
 import { ErrorBox, Field, Loading, Section, StatusBadge, TlpBadge, isHttpUrl } from '../ui/components.js';
+import { SubmitButton, useFormState } from '../ui/form.js';
 import { choicesOf, SelectField } from '../ui/fields.js';
 import { useApi } from '../ui/useApi.js';
 
@@ -302,9 +303,7 @@ function AddSource({ incidentId, onAdded }: { incidentId: string; onAdded: () =>
   const [url, setUrl] = useState('');
   const [title, setTitle] = useState('');
   const [publisher, setPublisher] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, setErrors, failure, setFailure, busy, save } = useFormState();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -314,19 +313,13 @@ function AddSource({ incidentId, onAdded }: { incidentId: string; onAdded: () =>
       return;
     }
     setErrors({});
-    setBusy(true);
-    try {
+    await save(async () => {
       await api.post(`/api/incidents/${encodeURIComponent(incidentId)}/sources`, { url: url.trim(), ...(title.trim() ? { title: title.trim() } : {}), ...(publisher.trim() ? { publisher: publisher.trim() } : {}) });
       setUrl('');
       setTitle('');
       setPublisher('');
       onAdded();
-    } catch (err) {
-      if (err instanceof ApiError && Object.keys(err.fieldErrors()).length) setErrors(err.fieldErrors());
-      else setFailure(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -343,11 +336,7 @@ function AddSource({ incidentId, onAdded }: { incidentId: string; onAdded: () =>
         <Field label={t('incidents.sourcePublisher')} error={errors.publisher}>
           {(p) => <input {...p} name="publisher" value={publisher} onChange={(e) => setPublisher(e.target.value)} />}
         </Field>
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? t('common.saving') : t('common.add')}
-          </button>
-        </div>
+        <SubmitButton busy={busy}>{t('common.add')}</SubmitButton>
       </form>
     </details>
   );
@@ -358,9 +347,7 @@ function AddEvidence({ incidentId, kinds, onAdded }: { incidentId: string; kinds
   const [kind, setKind] = useState(kinds[0] ?? 'document');
   const [ref, setRef] = useState('');
   const [summary, setSummary] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, setErrors, failure, setFailure, busy, save } = useFormState();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -370,18 +357,12 @@ function AddEvidence({ incidentId, kinds, onAdded }: { incidentId: string; kinds
     if (!summary.trim()) errs.summary = t('form.err.required');
     setErrors(errs);
     if (Object.keys(errs).length) return;
-    setBusy(true);
-    try {
+    await save(async () => {
       await api.post(`/api/incidents/${encodeURIComponent(incidentId)}/evidence`, { kind, ref: ref.trim(), summary: summary.trim() });
       setRef('');
       setSummary('');
       onAdded();
-    } catch (err) {
-      if (err instanceof ApiError && Object.keys(err.fieldErrors()).length) setErrors(err.fieldErrors());
-      else setFailure(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -396,11 +377,7 @@ function AddEvidence({ incidentId, kinds, onAdded }: { incidentId: string; kinds
         <Field label={t('incidents.evidenceSummary')} error={errors.summary} required className="field-wide">
           {(p) => <textarea {...p} name="evidenceSummary" rows={2} value={summary} onChange={(e) => setSummary(e.target.value)} />}
         </Field>
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? t('common.saving') : t('common.add')}
-          </button>
-        </div>
+        <SubmitButton busy={busy}>{t('common.add')}</SubmitButton>
       </form>
     </details>
   );

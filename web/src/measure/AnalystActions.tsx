@@ -10,6 +10,7 @@ import { Link } from '../app/router.js';
 import { canWrite } from '../auth/auth.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, Field } from '../ui/components.js';
+import { useFormState } from '../ui/form.js';
 import { choicesOf, CountryField, SelectField } from '../ui/fields.js';
 import { useDebounced } from '../ui/useApi.js';
 import { useMeasureI18n } from './i18n.js';
@@ -159,10 +160,8 @@ export function OpenIncidents({ defaults, onOpened }: { defaults: { country?: st
   const [from, setFrom] = useState(defaults.from ?? '');
   const [to, setTo] = useState(defaults.to ?? '');
   const [tlp, setTlp] = useState<(typeof TLPS)[number]>('TLP:AMBER');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string | null>(null);
+  const { errors, setErrors, failure, setFailure, busy, save } = useFormState();
   const [result, setResult] = useState<OpenedIncident[] | null>(null);
-  const [busy, setBusy] = useState(false);
   // Follow the page's filters until the analyst edits the form.
   useEffect(() => setCc(defaults.country ?? ''), [defaults.country]);
   useEffect(() => setDomain(defaults.domain ?? ''), [defaults.domain]);
@@ -180,8 +179,7 @@ export function OpenIncidents({ defaults, onOpened }: { defaults: { country?: st
     if (from && to && from > to) errs.to = `${t('common.to')} < ${t('common.from')}`;
     setErrors(errs);
     if (Object.keys(errs).length) return;
-    setBusy(true);
-    try {
+    await save(async () => {
       const r = await api.post<{ items: OpenedIncident[] }>('/api/measure/open-incidents', {
         country: cc,
         tlp,
@@ -191,12 +189,7 @@ export function OpenIncidents({ defaults, onOpened }: { defaults: { country?: st
       });
       setResult(r.items);
       onOpened?.();
-    } catch (err) {
-      if (err instanceof ApiError && Object.keys(err.fieldErrors()).length) setErrors(err.fieldErrors());
-      else setFailure(message(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const created = result?.filter((r) => r.created).length ?? 0;
