@@ -129,12 +129,24 @@ function DnsStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
   );
 }
 
-function TcpStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
+/** One row per address: probe and control side by side, rows that differ marked. */
+function CompareTable<R extends { differs: boolean }>({
+  testId,
+  rows,
+  address,
+  probe,
+  control,
+}: {
+  testId: string;
+  rows: R[];
+  address: (r: R) => string;
+  probe: (r: R) => ReactNode;
+  control: (r: R) => ReactNode;
+}) {
   const { mt } = useMeasureI18n();
-  const rows = compareTcp(tk);
   if (!rows.length) return <p className="muted">{mt('measure.notAttempted')}</p>;
   return (
-    <table className="table compact m-cmp" data-testid="step-tcp">
+    <table className="table compact m-cmp" data-testid={testId}>
       <thead>
         <tr>
           <th scope="col">{mt('measure.address')}</th>
@@ -144,21 +156,40 @@ function TcpStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
       </thead>
       <tbody>
         {rows.map((r) => (
-          <tr key={r.endpoint} className={r.differs ? 'm-row-diff' : undefined}>
+          <tr key={address(r)} className={r.differs ? 'm-row-diff' : undefined}>
             <th scope="row">
-              <code dir="ltr">{r.endpoint}</code>
+              <code dir="ltr">{address(r)}</code>
               {r.differs && <span className="cell-sub m-fail">{mt('measure.differs')}</span>}
             </th>
-            <td data-label={mt('measure.probeSide')}>
-              <Outcome o={r.probe} okKey="measure.ok.tcp" />
-            </td>
-            <td data-label={mt('measure.controlSide')}>
-              <Outcome o={r.control} okKey="measure.ok.tcp" />
-            </td>
+            <td data-label={mt('measure.probeSide')}>{probe(r)}</td>
+            <td data-label={mt('measure.controlSide')}>{control(r)}</td>
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** A term and its value, left to right, when there is a value. */
+function LtrFact({ term, value }: { term: string; value: string | null | undefined }) {
+  if (!value) return null;
+  return (
+    <>
+      <dt>{term}</dt>
+      <dd dir="ltr">{value}</dd>
+    </>
+  );
+}
+
+function TcpStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
+  return (
+    <CompareTable
+      testId="step-tcp"
+      rows={compareTcp(tk)}
+      address={(r) => r.endpoint}
+      probe={(r) => <Outcome o={r.probe} okKey="measure.ok.tcp" />}
+      control={(r) => <Outcome o={r.control} okKey="measure.ok.tcp" />}
+    />
   );
 }
 
@@ -201,77 +232,45 @@ function Certificate({ c }: { c: CertSummary }) {
 
 function TlsStep({ tk }: { tk: ReturnType<typeof testKeys> }) {
   const { mt } = useMeasureI18n();
-  const rows = compareTls(tk);
-  if (!rows.length) return <p className="muted">{mt('measure.notAttempted')}</p>;
   return (
-    <table className="table compact m-cmp" data-testid="step-tls">
-      <thead>
-        <tr>
-          <th scope="col">{mt('measure.address')}</th>
-          <th scope="col">{mt('measure.probeSide')}</th>
-          <th scope="col">{mt('measure.controlSide')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={r.address} className={r.differs ? 'm-row-diff' : undefined}>
-            <th scope="row">
-              <code dir="ltr">{r.address}</code>
-              {r.differs && <span className="cell-sub m-fail">{mt('measure.differs')}</span>}
-            </th>
-            <td data-label={mt('measure.probeSide')}>
-              <Outcome o={r.probe} okKey="measure.ok.tls" />
-              {r.probe && (
-                <dl className="facts m-small">
-                  {r.probe.serverName && (
-                    <>
-                      <dt>{mt('measure.sni')}</dt>
-                      <dd dir="ltr">{r.probe.serverName}</dd>
-                    </>
-                  )}
-                  {r.probe.version && (
-                    <>
-                      <dt>{mt('measure.tlsVersion')}</dt>
-                      <dd dir="ltr">{r.probe.version}</dd>
-                    </>
-                  )}
-                  {r.probe.cipher && (
-                    <>
-                      <dt>{mt('measure.cipher')}</dt>
-                      <dd dir="ltr">{r.probe.cipher}</dd>
-                    </>
-                  )}
-                  {r.probe.alpn && (
-                    <>
-                      <dt>{mt('measure.alpn')}</dt>
-                      <dd dir="ltr">{r.probe.alpn}</dd>
-                    </>
-                  )}
-                </dl>
-              )}
-              {r.probe?.noVerify && <p className="muted">{mt('measure.noVerify')}</p>}
-              {r.probe && r.probe.certs.length > 0 && (
-                <details className="m-certs">
-                  <summary>{r.probe.certs.length === 1 ? mt('measure.certificate') : mt('measure.certificates', { count: r.probe.certs.length })}</summary>
-                  {r.probe.certs.map((c, i) => (
-                    <Certificate key={i} c={c} />
-                  ))}
-                </details>
-              )}
-            </td>
-            <td data-label={mt('measure.controlSide')}>
-              <Outcome o={r.control} okKey="measure.ok.tls" />
-              {r.control?.serverName && (
-                <dl className="facts m-small">
-                  <dt>{mt('measure.sni')}</dt>
-                  <dd dir="ltr">{r.control.serverName}</dd>
-                </dl>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <CompareTable
+      testId="step-tls"
+      rows={compareTls(tk)}
+      address={(r) => r.address}
+      probe={(r) => (
+        <>
+          <Outcome o={r.probe} okKey="measure.ok.tls" />
+          {r.probe && (
+            <dl className="facts m-small">
+              <LtrFact term={mt('measure.sni')} value={r.probe.serverName} />
+              <LtrFact term={mt('measure.tlsVersion')} value={r.probe.version} />
+              <LtrFact term={mt('measure.cipher')} value={r.probe.cipher} />
+              <LtrFact term={mt('measure.alpn')} value={r.probe.alpn} />
+            </dl>
+          )}
+          {r.probe?.noVerify && <p className="muted">{mt('measure.noVerify')}</p>}
+          {r.probe && r.probe.certs.length > 0 && (
+            <details className="m-certs">
+              <summary>{r.probe.certs.length === 1 ? mt('measure.certificate') : mt('measure.certificates', { count: r.probe.certs.length })}</summary>
+              {r.probe.certs.map((c, i) => (
+                <Certificate key={i} c={c} />
+              ))}
+            </details>
+          )}
+        </>
+      )}
+      control={(r) => (
+        <>
+          <Outcome o={r.control} okKey="measure.ok.tls" />
+          {r.control?.serverName && (
+            <dl className="facts m-small">
+              <dt>{mt('measure.sni')}</dt>
+              <dd dir="ltr">{r.control.serverName}</dd>
+            </dl>
+          )}
+        </>
+      )}
+    />
   );
 }
 
@@ -565,18 +564,8 @@ export function MeasurementPage({ id }: { id: string }) {
               {country(d.probeCc)} · AS{d.probeAsn}
               {m.probe_network_name ? ` · ${m.probe_network_name}` : ''}
             </dd>
-            {m.resolver_ip && (
-              <>
-                <dt>{mt('measure.resolver')}</dt>
-                <dd dir="ltr">{m.resolver_ip}</dd>
-              </>
-            )}
-            {helper && (
-              <>
-                <dt>{mt('measure.helper')}</dt>
-                <dd dir="ltr">{helper}</dd>
-              </>
-            )}
+            <LtrFact term={mt('measure.resolver')} value={m.resolver_ip} />
+            <LtrFact term={mt('measure.helper')} value={helper} />
             <dt>{mt('measure.reportId')}</dt>
             <dd>
               <code className="m-hash">{d.reportId}</code>
