@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { totpCode } from '../../src/platform/totp.js';
 import { PHONE, chromiumOrWarn, pageWidth, shooter, startHarness, submitSignIn, type ConsoleHarness } from './harness.js';
 
 const adminEmail = 'admin@console-test.example';
@@ -216,6 +217,31 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
     await shot('14-audit');
   });
 
+  it('lets people change their password and turn on a second factor from their account page', async () => {
+    await page.locator('a.whoami').click();
+    await page.getByRole('heading', { name: 'My account' }).waitFor();
+    await page.locator('input[name=currentPassword]').fill(adminPassword);
+    await page.locator('input[name=newPassword]').fill('an even longer new password 43');
+    await page.locator('input[name=again]').fill('a different one entirely 44');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('The two new passwords differ.').waitFor();
+    await page.locator('input[name=again]').fill('an even longer new password 43');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Password changed.', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Set up a second factor' }).click();
+    const secret = (await page.locator('[data-testid=totp-secret]').textContent())!.trim();
+    await page.locator('input[name=code]').fill('12');
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByText('Enter the 6 digits shown by your app.').waitFor();
+    await page.locator('input[name=code]').fill(totpCode(secret));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.locator('[data-testid=totp-on]').waitFor();
+    await shot('16-account');
+    // A new sign-in now needs the new password and a code.
+    const res = await fetch(`${srv.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: adminEmail, password: 'an even longer new password 43' }) });
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('totp_required');
+  });
+
   it('has no horizontal scroll at 390×844, left-to-right and right-to-left', async () => {
     await page.setViewportSize(PHONE.viewport);
     for (const lang of ['ar', 'en'] as const) {
@@ -229,6 +255,7 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
         ['laws', '/laws'],
         ['users', '/admin/users'],
         ['tokens', '/tokens'],
+        ['account', '/account'],
       ] as const) {
         await page.goto(url.startsWith('http') ? url : srv.url + url);
         await page.locator('main h1').first().waitFor();

@@ -7,6 +7,7 @@ export interface User {
   role: string;
   orgId: string;
   orgName: string;
+  totpEnabled?: boolean;
 }
 
 export interface Meta {

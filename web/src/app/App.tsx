@@ -14,6 +14,7 @@ import { LawPage } from '../laws/LawPage.js';
 import { LawEdit } from '../laws/LawForm.js';
 import { UsersPage } from '../admin/UsersPage.js';
 import { TokensPage } from '../admin/TokensPage.js';
+import { AccountPage } from '../auth/AccountPage.js';
 import { AuditPage } from '../admin/AuditPage.js';
 import { OutagesList } from '../outages/OutagesList.js';
 import { OutageEventPage } from '../outages/OutageEventPage.js';
@@ -107,9 +108,9 @@ function Shell() {
             <LanguageSwitcher />
             {user && (
               <>
-                <span className="whoami" title={user.email}>
+                <Link className="whoami" to="/account" title={t('nav.account')}>
                   {t('nav.signedInAs', { name: user.name || user.email, role: label('role', user.role) })}
-                </span>
+                </Link>
                 <button type="button" className="btn btn-quiet" onClick={() => void logout()}>
                   {t('nav.signOut')}
                 </button>
@@ -144,6 +145,7 @@ function Routes({ path }: { path: string }) {
   if ((m = match('/laws/:id/edit', path))) return <LawEdit id={m.id} key={m.id} />;
   if ((m = match('/laws/:id', path))) return <LawPage id={m.id ?? ''} key={m.id} />;
   if (path === '/tokens') return <TokensPage />;
+  if (path === '/account') return <AccountPage />;
   if (path.startsWith('/admin/') && user?.role !== 'admin') return <p className="notice">{t('app.forbidden')}</p>;
   if (path === '/admin/users') return <UsersPage />;
   if (path === '/admin/audit') return <AuditPage />;
