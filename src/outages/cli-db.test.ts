@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { captureCli } from '../platform/testing.js';
 import { commands } from './cli.js';
 
 const IRAN = join(__dirname, '..', '..', '..', 'shared', 'data', 'signals', 'monash-irn-2019-11-11.csv');
@@ -11,16 +11,9 @@ describe('outages import / link CLI on an embedded database', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sw-outages-'));
   const env = { STACKWATCH_DATA_DIR: dir };
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  async function run(name: string, argv: string[]) {
+  function run(name: string, argv: string[]) {
     const cmd = commands.find((c) => c.path.join(' ') === `outages ${name}`)!;
-    const out = new PassThrough();
-    const err = new PassThrough();
-    let o = '';
-    let e = '';
-    out.on('data', (d) => (o += d));
-    err.on('data', (d) => (e += d));
-    const code = await cmd.run(argv, { stdout: out, stderr: err, env });
-    return { code, out: o, err: e };
+    return captureCli((a, c) => cmd.run(a, c), argv, env);
   }
 
   it('imports a file, refuses a malformed one without writing, links and lists events', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { captureCli } from './testing.js';
 import { loadConfig, ConfigError } from './config.js';
 import { openDb } from './db.js';
 import { createLogger } from './log.js';
@@ -94,16 +94,7 @@ describe('server', () => {
 });
 
 describe('stackwatch CLI', () => {
-  const run = async (args: string[], env: NodeJS.ProcessEnv) => {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d) => (out += d));
-    stderr.on('data', (d) => (err += d));
-    const code = await main(args, { stdout, stderr, env });
-    return { code, out, err };
-  };
+  const run = (args: string[], env: NodeJS.ProcessEnv) => captureCli(main, args, env);
   it('adds users, creates tokens, exports, and explains bad usage', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sw-cli-'));
     const env = { STACKWATCH_DATA_DIR: dir };

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { PassThrough } from 'node:stream';
+import type { CliContext } from '../core/cli-kit.js';
 import { randomBytes } from 'node:crypto';
 import { enableRegistryCache, openDb, type Db } from './db.js';
 import { migrate } from './migrate.js';
@@ -93,4 +95,20 @@ export class TestClient {
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   }
+}
+
+/** Runs a CLI entry point (a command's `run`, or `main`) with captured output, as the terminal would show it. */
+export async function captureCli(
+  run: (argv: string[], ctx: CliContext) => Promise<number>,
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const code = await run(argv, { stdout, stderr, env });
+  return { code, out, err };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { captureCli } from '../../platform/testing.js';
 import { parseMonash } from '../signals/monash.js';
 import { detect } from './index.js';
 import { configFrom, defaultConfig } from './config.js';
@@ -13,16 +13,9 @@ const iran = parseMonash(readFileSync(join(DATA, 'monash-irn-2019-11-11.csv'), '
 const laura = parseMonash(readFileSync(join(DATA, 'monash-usa-2020-08-31-hurricane-laura.csv'), 'utf8'));
 const T = (iso: string) => Date.parse(iso) / 1000;
 
-async function runCli(argv: string[]) {
+function runCli(argv: string[]) {
   const cmd = commands.find((c) => c.path.join(' ') === 'outages detect')!;
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d) => (o += d));
-  err.on('data', (d) => (e += d));
-  const code = await cmd.run(argv, { stdout: out, stderr: err, env: {} });
-  return { code, out: o, err: e };
+  return captureCli((a, c) => cmd.run(a, c), argv);
 }
 
 describe('Iran, November 2019 (Monash, 73 counties)', () => {

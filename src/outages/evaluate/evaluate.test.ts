@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
+import { captureCli } from '../../platform/testing.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,16 +10,7 @@ import { detect } from '../detect/index.js';
 import { evaluateCommand } from './cli.js';
 import type { OutageEvent } from '../model.js';
 
-async function run(argv: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d) => (o += d));
-  err.on('data', (d) => (e += d));
-  const code = await evaluateCommand.run(argv, { stdout: out, stderr: err, env: {} });
-  return { code, out: o, err: e };
-}
+const run = (argv: string[]) => captureCli((a, c) => evaluateCommand.run(a, c), argv);
 
 describe('synthetic benchmark', () => {
   it('is deterministic per seed and carries all kinds of events', () => {
