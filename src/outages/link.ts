@@ -14,6 +14,7 @@ import type { IncidentType } from '../core/taxonomy.js';
 import { isoUtc, type LabelledEvent, type OutageEvent } from './model.js';
 import type { SeriesResult } from './detect/index.js';
 import { eventPlot, plotSvg } from './evidence.js';
+import { eventJson } from './cli-common.js';
 
 export interface StoredEvent extends OutageEvent {
   id: string;
@@ -207,21 +208,7 @@ export async function linkEvents(db: Db, events: StoredEvent[], opts: { actor?: 
       kind: 'outage_event',
       ref: `outages:${e.id}`,
       summary: describe(e).summary,
-      data: {
-        eventId: e.id,
-        entity: e.entity,
-        scope: e.scope,
-        kind: e.kind,
-        start: isoUtc(e.start),
-        end: e.end === null ? null : isoUtc(e.end),
-        firstAlertAt: isoUtc(e.firstAlertAt),
-        depth: e.depth,
-        severity: e.severity,
-        confidence: e.confidence,
-        signals: e.signals,
-        ...(e.members ? { members: e.members } : {}),
-        ...(stored?.evidence ?? {}),
-      },
+      data: { eventId: e.id, ...eventJson(e), ...(stored?.evidence ?? {}) },
     });
     if (action === 'unchanged' && ev.created) action = 'merged';
     push({ eventId: e.id, incidentId, action });

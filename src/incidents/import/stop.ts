@@ -57,6 +57,14 @@ const REQUIRED: Record<Exclude<StopLayout, 'incomplete'>, string[]> = {
   modern: ['start_date', 'end_date', 'country', 'geo_scope', 'area_name', 'shutdown_type', 'affected_network', 'shutdown_extent', 'ordered_by', 'info_source_link'],
 };
 
+const PLATFORM_COLUMNS = [
+  ['facebook_affected', 'Facebook'],
+  ['twitter_affected', 'Twitter'],
+  ['whatsapp_affected', 'WhatsApp'],
+  ['instagram_affected', 'Instagram'],
+  ['telegram_affected', 'Telegram'],
+] as const;
+
 function normHeader(h: unknown): string {
   return String(cellValue(h as ExcelJS.CellValue) ?? '')
     .replace(/\s+/g, ' ')
@@ -327,6 +335,20 @@ function factsOf(sheet: StopSheet, r: StopSheetRow): StopFacts {
   const addService = (s: string) => {
     if (!services.includes(s)) services.push(s);
   };
+  /** The 2019 and 2020–22 layouts: extent, kind, networks and the per-platform yes/no columns (names differ a little). */
+  const readExtentAndNetworks = (extentCol: string, kindCol: string, unknownIsShutdown: boolean) => {
+    const extent = cellText(g(extentCol)).toLowerCase();
+    const kind = cellText(g(kindCol)).toLowerCase();
+    serviceBased = extent.includes('service');
+    fullNetwork = extent.includes('full') || !extent;
+    throttle = kind.includes('throttle');
+    shutdown = kind.includes('shutdown') || (unknownIsShutdown && kind === 'unknown') || !kind;
+    const net = cellText(g('affected_network')).toLowerCase();
+    mobile = net.includes('mobile');
+    broadband = net.includes('broadband');
+    networkKnown = mobile || broadband;
+    for (const [col, name] of PLATFORM_COLUMNS) if (tri(g(col)) === 'yes') addService(name);
+  };
 
   if (sheet.layout === 'y2016') {
     national = geo === 'national' || (!geo && nationalArea);
@@ -348,25 +370,7 @@ function factsOf(sheet: StopSheet, r: StopSheetRow): StopFacts {
     sourceText = [cellText(g('news_link'))].join(' ');
   } else if (sheet.layout === 'y2019') {
     national = geo.replace(/\s+/g, ' ') === 'level 3' || (!geo && nationalArea);
-    const extent = cellText(g('full or service-based')).toLowerCase();
-    const kind = cellText(g('shutdown_type_new')).toLowerCase();
-    serviceBased = extent.includes('service');
-    fullNetwork = extent.includes('full') || !extent;
-    throttle = kind.includes('throttle');
-    shutdown = kind.includes('shutdown') || kind === 'unknown' || kind === '';
-    const net = cellText(g('affected_network')).toLowerCase();
-    mobile = net.includes('mobile');
-    broadband = net.includes('broadband');
-    networkKnown = mobile || broadband;
-    for (const [col, name] of [
-      ['facebook_affected', 'Facebook'],
-      ['twitter_affected', 'Twitter'],
-      ['whatsapp_affected', 'WhatsApp'],
-      ['instagram_affected', 'Instagram'],
-      ['telegram_affected', 'Telegram'],
-    ] as const) {
-      if (tri(g(col)) === 'yes') addService(name);
-    }
+    readExtentAndNetworks('full or service-based', 'shutdown_type_new', true);
     for (const s of servicesIn(cellText(g('other_service_details (specify)')))) addService(s);
     const smsPhone = cellText(g('sms_and_phone_call_affected')).toLowerCase();
     if (smsPhone.includes('sms')) alsoAffected.push('SMS');
@@ -384,25 +388,7 @@ function factsOf(sheet: StopSheet, r: StopSheetRow): StopFacts {
     if (nationalArea) national = true;
     else if (/only affected one city|more than one city in the same/.test(geo)) national = false;
     else national = /more than one state/.test(geo) && !area;
-    const extent = cellText(g('shutdown_extent')).toLowerCase();
-    const kind = cellText(g('shutdown_type')).toLowerCase();
-    serviceBased = extent.includes('service');
-    fullNetwork = extent.includes('full') || !extent;
-    throttle = kind.includes('throttle');
-    shutdown = kind.includes('shutdown') || !kind;
-    const net = cellText(g('affected_network')).toLowerCase();
-    mobile = net.includes('mobile');
-    broadband = net.includes('broadband');
-    networkKnown = mobile || broadband;
-    for (const [col, name] of [
-      ['facebook_affected', 'Facebook'],
-      ['twitter_affected', 'Twitter'],
-      ['whatsapp_affected', 'WhatsApp'],
-      ['instagram_affected', 'Instagram'],
-      ['telegram_affected', 'Telegram'],
-    ] as const) {
-      if (tri(g(col)) === 'yes') addService(name);
-    }
+    readExtentAndNetworks('shutdown_extent', 'shutdown_type', false);
     const other = clean(g('other_affected'));
     if (other) {
       const named = servicesIn(other);
