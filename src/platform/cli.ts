@@ -6,7 +6,8 @@ import { openDb, type Db } from './db.js';
 import { migrate } from './migrate.js';
 import { createToken, createUser, ensureOrg, NewTokenSchema, NewUserSchema, systemActor, TOKEN_SCOPES, updateUser, UserPatchSchema } from './auth.js';
 import { describeIssues } from '../core/errors.js';
-import { ROLES } from '../core/taxonomy.js';
+import { ROLES, type Role } from '../core/taxonomy.js';
+import type { Actor } from './audit.js';
 
 /** Opens the configured database (DATABASE_URL or the embedded one in STACKWATCH_DATA_DIR) and migrates it. */
 export async function openFromEnv(env: NodeJS.ProcessEnv, dataDir?: string): Promise<Db> {
@@ -19,6 +20,13 @@ export async function openFromEnv(env: NodeJS.ProcessEnv, dataDir?: string): Pro
     throw e;
   }
   return db;
+}
+
+/** The user with this e-mail, as the actor the command works for; a usage error when there is none. */
+async function userByEmail(db: Db, email: string): Promise<Actor & { userId: string }> {
+  const u = (await db.query<{ id: string; org_id: string; role: Role; email: string }>('select id, org_id, role, email from users where lower(email) = lower($1)', [email])).rows[0];
+  if (!u) throw new UsageError(`No user with e-mail ${email}.`);
+  return { userId: u.id, orgId: u.org_id, role: u.role, label: u.email, scopes: null };
 }
 
 const serve: CliCommand = {
@@ -113,9 +121,8 @@ const userPassword: CliCommand = {
     if (!parsed.success || !parsed.data.password) throw new UsageError(`password: ${parsed.success ? 'is required (--password or STACKWATCH_NEW_PASSWORD)' : describeIssues(parsed.error.issues).message}`);
     const db = await openFromEnv(ctx.env, values['data-dir']);
     try {
-      const u = (await db.query<{ id: string }>('select id from users where lower(email) = lower($1)', [values.email])).rows[0];
-      if (!u) throw new UsageError(`No user with e-mail ${values.email}.`);
-      await updateUser(db, { ...(await systemActor(db)), label: 'cli' }, u.id, { password: parsed.data.password });
+      const u = await userByEmail(db, values.email);
+      await updateUser(db, { ...(await systemActor(db)), label: 'cli' }, u.userId, { password: parsed.data.password });
       ctx.stdout.write(`New password set for ${values.email}; their sessions were ended.\n`);
     } finally {
       await db.close();
@@ -137,10 +144,9 @@ const tokenCreate: CliCommand = {
     if (!parsed.success) throw new UsageError(describeIssues(parsed.error.issues).message);
     const db = await openFromEnv(ctx.env, values['data-dir']);
     try {
-      const u = (await db.query<{ id: string; org_id: string; role: string; email: string }>('select id, org_id, role, email from users where lower(email) = lower($1)', [values.user])).rows[0];
-      if (!u) throw new UsageError(`No user with e-mail ${values.user}.`);
-      const { token, secret } = await createToken(db, { userId: u.id, orgId: u.org_id, role: u.role as never, label: `cli for ${u.email}`, scopes: null }, parsed.data);
-      ctx.stdout.write(`Token "${token.name}" (${token.scopes.join(', ')}) for ${u.email}:\n${secret}\nStore it now: it is not shown again.\n`);
+      const u = await userByEmail(db, values.user);
+      const { token, secret } = await createToken(db, { ...u, label: `cli for ${u.label}` }, parsed.data);
+      ctx.stdout.write(`Token "${token.name}" (${token.scopes.join(', ')}) for ${u.label}:\n${secret}\nStore it now: it is not shown again.\n`);
     } finally {
       await db.close();
     }
@@ -167,9 +173,7 @@ const exportIncidents: CliCommand = {
     try {
       let actor = await systemActor(db);
       if (values.as) {
-        const u = (await db.query<{ id: string; org_id: string; role: string; email: string }>('select id, org_id, role, email from users where lower(email) = lower($1)', [values.as])).rows[0];
-        if (!u) throw new UsageError(`No user with e-mail ${values.as}.`);
-        actor = { userId: u.id, orgId: u.org_id, role: u.role as never, label: u.email, scopes: null };
+        actor = await userByEmail(db, values.as);
       } else {
         // Without a named user, export only what may be published or shared with the community.
         actor = { ...actor, orgId: '00000000-0000-0000-0000-000000000000', userId: null };
