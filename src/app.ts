@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Db } from './platform/db.js';
 import type { Logger } from './platform/log.js';
-import { authMiddleware, errorResponse, limitBody, newRouter, type App } from './platform/http.js';
+import { authMiddleware, errorResponse, inputGuard, limitBody, newRouter, type App } from './platform/http.js';
 import { platformRoutes } from './platform/routes.js';
 import { incidentRoutes } from './incidents/routes.js';
 import { REPO_ROOT } from './platform/config.js';
@@ -15,6 +15,8 @@ export interface AppOptions {
   log: Logger;
   secureCookies?: boolean;
   webDir?: string;
+  /** Reverse proxies whose X-Forwarded-For is believed (see clientAddress). */
+  trustedProxies?: string[];
 }
 
 /** Composes the wings' routes into one app: the API under /api, the console at /. */
@@ -38,10 +40,11 @@ export function buildApp(opts: AppOptions): App {
     opts.log.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
   });
   app.use('/api/*', limitBody());
+  app.use('/api/*', inputGuard());
   app.use('/api/*', authMiddleware());
 
   const api = newRouter();
-  api.route('/', platformRoutes({ secureCookies: opts.secureCookies ?? false }));
+  api.route('/', platformRoutes({ secureCookies: opts.secureCookies ?? false, trustedProxies: opts.trustedProxies }));
   api.route('/', incidentRoutes());
   for (const r of wingRoutes()) api.route('/', r);
   api.doc31('/openapi.json', {

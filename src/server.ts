@@ -47,7 +47,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       jobs = new JobQueue(db, log);
       await jobs.start();
     }
-    const app = buildApp({ db, log, secureCookies: cfg.publicUrl?.startsWith('https:') ?? false, webDir });
+    const app = buildApp({ db, log, secureCookies: cfg.publicUrl?.startsWith('https:') ?? false, webDir, trustedProxies: cfg.trustedProxies });
     const port = await new Promise<number>((res, rej) => {
       server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host }, (info) => res(info.port));
       server.on('error', rej);

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { isCountryCode } from '../core/countries.js';
+import { isRealDate } from '../core/dates.js';
 import {
   ACTOR_ROLES, EVIDENCE_KINDS, INCIDENT_STATUSES, INCIDENT_TYPES, LAW_STATUSES, RIGHTS, SEVERITIES, TARGET_KINDS, TIME_PRECISIONS,
 } from '../core/taxonomy.js';
@@ -14,8 +15,8 @@ export const CountryCode = z
 /** A date ("2019-11-16") or a date-time with zone ("2019-11-16T14:00:00Z"), stored as UTC. */
 export const Instant = z
   .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s)), {
-    message: 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time',
+  .refine((s) => isRealDate(s) && !Number.isNaN(Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s)), {
+    message: 'must be a real date (YYYY-MM-DD, years 0001–9999) or an ISO 8601 date-time',
   })
   .transform((s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s).toISOString())
   .openapi({ example: '2019-11-16T14:00:00Z' });

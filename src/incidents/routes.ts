@@ -7,7 +7,7 @@ import {
 } from './model.js';
 import { cachedRead, listIncidents, streamIncidents } from './store.js';
 import {
-  addDocument, addSource, attachEvidence, countryProfile, createIncident, createLaw, getIncident, getLaw, incidentHistory, linkLaw, listLaws,
+  addDocument, addSource, attachEvidence, countryProfile, createIncident, createLaw, getDocument, getIncident, getLaw, incidentHistory, linkLaw, listLaws,
   statsByCountry, statsMonthly, updateIncident, updateLaw,
 } from './service.js';
 import { incidentsToCsv } from './export.js';
@@ -24,7 +24,7 @@ export function incidentRoutes(): App {
   const r = newRouter();
 
   r.openapi(
-    createRoute({ method: 'get', path: '/incidents', tags: ['incidents'], summary: 'Search incidents (TLP applied)', request: { query: IncidentFilterSchema }, responses: { 200: json(Page(IncidentSchema)), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/incidents', 'x-stackwatch-access': 'incidents:read', tags: ['incidents'], summary: 'Search incidents (TLP applied)', request: { query: IncidentFilterSchema }, responses: { 200: json(Page(IncidentSchema)), ...errorResponses } }),
     async (c) => {
       const actor = requireActor(c, 'incidents:read');
       const f = c.req.valid('query');
@@ -40,7 +40,7 @@ export function incidentRoutes(): App {
 
   const ExportQuery = IncidentFilterSchema.omit({ page: true, pageSize: true }).extend({ format: z.enum(['csv', 'json']).default('json') }).strict();
   r.openapi(
-    createRoute({ method: 'get', path: '/incidents/export', tags: ['incidents'], summary: 'Export the filtered list as CSV or JSON', request: { query: ExportQuery }, responses: { 200: { description: 'A file' }, ...errorResponses } }),
+    createRoute({ method: 'get', path: '/incidents/export', 'x-stackwatch-access': 'incidents:read', tags: ['incidents'], summary: 'Export the filtered list as CSV or JSON', request: { query: ExportQuery }, responses: { 200: { description: 'A file' }, ...errorResponses } }),
     async (c) => {
       const actor = requireActor(c, 'incidents:read');
       const { format, ...f } = c.req.valid('query');
@@ -65,7 +65,7 @@ export function incidentRoutes(): App {
   );
 
   r.openapi(
-    createRoute({ method: 'post', path: '/incidents', tags: ['incidents'], summary: 'Create an incident', request: { body: body(IncidentInputSchema) }, responses: { 201: json(IncidentSchema, 'Created'), ...errorResponses } }),
+    createRoute({ method: 'post', path: '/incidents', 'x-stackwatch-access': 'incidents:write', tags: ['incidents'], summary: 'Create an incident', request: { body: body(IncidentInputSchema) }, responses: { 201: json(IncidentSchema, 'Created'), ...errorResponses } }),
     async (c) => {
       const actor = requireActor(c, 'incidents:write');
       const inc = await createIncident(c.get('db'), actor, c.req.valid('json'));
@@ -75,48 +75,68 @@ export function incidentRoutes(): App {
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/incidents/{id}', tags: ['incidents'], summary: 'One incident with sources, evidence and laws', request: { params: IdParam }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/incidents/{id}', 'x-stackwatch-access': 'incidents:read', tags: ['incidents'], summary: 'One incident with sources, evidence and laws', request: { params: IdParam }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => c.json(await getIncident(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('param').id), 200),
   );
 
   r.openapi(
-    createRoute({ method: 'patch', path: '/incidents/{id}', tags: ['incidents'], summary: 'Change an incident (send the version you edited)', request: { params: IdParam, body: body(IncidentPatchSchema) }, responses: { 200: json(IncidentSchema), 409: json(Any, 'Edited by someone else'), ...errorResponses } }),
+    createRoute({ method: 'patch', path: '/incidents/{id}', 'x-stackwatch-access': 'incidents:write', tags: ['incidents'], summary: 'Change an incident (send the version you edited)', request: { params: IdParam, body: body(IncidentPatchSchema) }, responses: { 200: json(IncidentSchema), 409: json(Any, 'Edited by someone else'), ...errorResponses } }),
     async (c) => c.json(await updateIncident(c.get('db'), requireActor(c, 'incidents:write'), c.req.valid('param').id, c.req.valid('json')), 200),
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/incidents/{id}/history', tags: ['incidents'], summary: 'Change history', request: { params: IdParam }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/incidents/{id}/history', 'x-stackwatch-access': 'incidents:read', tags: ['incidents'], summary: 'Change history', request: { params: IdParam }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => c.json({ items: await incidentHistory(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('param').id) }, 200),
   );
 
   r.openapi(
-    createRoute({ method: 'post', path: '/incidents/{id}/sources', tags: ['incidents'], summary: 'Add a source URL', request: { params: IdParam, body: body(SourceInputSchema) }, responses: { 201: json(Any, 'Added'), ...errorResponses } }),
+    createRoute({ method: 'post', path: '/incidents/{id}/sources', 'x-stackwatch-access': 'incidents:write', tags: ['incidents'], summary: 'Add a source URL', request: { params: IdParam, body: body(SourceInputSchema) }, responses: { 201: json(Any, 'Added'), ...errorResponses } }),
     async (c) => c.json(await addSource(c.get('db'), requireActor(c, 'incidents:write'), c.req.valid('param').id, c.req.valid('json')), 201),
   );
 
   r.openapi(
-    createRoute({ method: 'post', path: '/incidents/{id}/documents', tags: ['incidents'], summary: 'Upload a document (stored with its SHA-256)', request: { params: IdParam, body: body(DocumentInputSchema) }, responses: { 201: json(Any, 'Stored'), ...errorResponses } }),
+    createRoute({ method: 'post', path: '/incidents/{id}/documents', 'x-stackwatch-access': 'incidents:write', tags: ['incidents'], summary: 'Upload a document (stored with its SHA-256)', request: { params: IdParam, body: body(DocumentInputSchema) }, responses: { 201: json(Any, 'Stored'), ...errorResponses } }),
     async (c) => c.json(await addDocument(c.get('db'), requireActor(c, 'incidents:write'), c.req.valid('param').id, c.req.valid('json')), 201),
   );
 
   r.openapi(
-    createRoute({ method: 'post', path: '/incidents/{id}/evidence', tags: ['incidents'], summary: 'Link evidence (measurement, outage event, takedown record, case)', request: { params: IdParam, body: body(EvidenceInputSchema) }, responses: { 201: json(Any, 'Linked'), ...errorResponses } }),
+    createRoute({ method: 'post', path: '/incidents/{id}/evidence', 'x-stackwatch-access': 'incidents:write', tags: ['incidents'], summary: 'Link evidence (measurement, outage event, takedown record, case)', request: { params: IdParam, body: body(EvidenceInputSchema) }, responses: { 201: json(Any, 'Linked'), ...errorResponses } }),
     async (c) => c.json(await attachEvidence(c.get('db'), requireActor(c, 'incidents:write'), c.req.valid('param').id, c.req.valid('json')), 201),
+  );
+
+  const DocParams = z.object({
+    id: z.string().openapi({ param: { name: 'id', in: 'path' } }),
+    sourceId: z.string().openapi({ param: { name: 'sourceId', in: 'path' } }),
+  });
+  r.openapi(
+    createRoute({ method: 'get', path: '/incidents/{id}/documents/{sourceId}', 'x-stackwatch-access': 'incidents:read', tags: ['incidents'], summary: 'Download an uploaded document (for those who may read the incident)', request: { params: DocParams }, responses: { 200: { description: 'The document as uploaded; its SHA-256 in X-Content-SHA256' }, ...errorResponses } }),
+    async (c) => {
+      const p = c.req.valid('param');
+      const doc = await getDocument(c.get('db'), requireActor(c, 'incidents:read'), p.id, p.sourceId);
+      // Always a download, never rendered in the console's origin (an uploaded HTML or SVG file cannot run script).
+      const safeName = doc.fileName.replace(/[^\w.\- ]+/g, '_').slice(0, 200) || 'document';
+      return c.body(new Uint8Array(doc.content), 200, {
+        'Content-Type': /^[\w.+-]+\/[\w.+-]+$/.test(doc.contentType) ? doc.contentType : 'application/octet-stream',
+        'Content-Disposition': `attachment; filename="${safeName}"; filename*=UTF-8''${encodeURIComponent(doc.fileName)}`,
+        'Content-Security-Policy': "default-src 'none'; sandbox",
+        'X-Content-SHA256': doc.sha256,
+      }) as never;
+    },
   );
 
   const Period = z.object({ from: Instant.optional(), to: Instant.optional(), type: z.string().max(60).optional() }).strict();
   r.openapi(
-    createRoute({ method: 'get', path: '/stats/countries', tags: ['statistics'], summary: 'Incidents and shutdown days per country over a period', request: { query: Period }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/stats/countries', 'x-stackwatch-access': 'incidents:read', tags: ['statistics'], summary: 'Incidents and shutdown days per country over a period', request: { query: Period }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => c.json({ items: await statsByCountry(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('query')) }, 200),
   );
   const Monthly = z.object({ from: Instant.optional(), to: Instant.optional(), country: CountryCode.optional() }).strict();
   r.openapi(
-    createRoute({ method: 'get', path: '/stats/monthly', tags: ['statistics'], summary: 'Incidents per month by type', request: { query: Monthly }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/stats/monthly', 'x-stackwatch-access': 'incidents:read', tags: ['statistics'], summary: 'Incidents per month by type', request: { query: Monthly }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => c.json({ items: await statsMonthly(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('query')) }, 200),
   );
   const CC = z.object({ cc: CountryCode.openapi({ param: { name: 'cc', in: 'path' } }) });
   r.openapi(
-    createRoute({ method: 'get', path: '/countries/{cc}', tags: ['statistics'], summary: 'A country: incidents, shutdown days, laws', request: { params: CC }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/countries/{cc}', 'x-stackwatch-access': 'incidents:read', tags: ['statistics'], summary: 'A country: incidents, shutdown days, laws', request: { params: CC }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => {
       const cc = c.req.valid('param').cc;
       const lang = (c.req.query('lang') ?? 'en').slice(0, 2);
@@ -130,7 +150,7 @@ export function incidentRoutes(): App {
     page: z.coerce.number().int().min(1).default(1), pageSize: z.coerce.number().int().min(1).max(500).default(50),
   }).strict();
   r.openapi(
-    createRoute({ method: 'get', path: '/laws', tags: ['laws'], summary: 'Laws and bills', request: { query: LawQuery }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/laws', 'x-stackwatch-access': 'laws:read', tags: ['laws'], summary: 'Laws and bills', request: { query: LawQuery }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => {
       const q = c.req.valid('query');
       const { items, total } = await listLaws(c.get('db'), requireActor(c, 'laws:read'), q);
@@ -138,24 +158,24 @@ export function incidentRoutes(): App {
     },
   );
   r.openapi(
-    createRoute({ method: 'post', path: '/laws', tags: ['laws'], summary: 'Track a law or bill', request: { body: body(LawInputSchema) }, responses: { 201: json(Any, 'Created'), ...errorResponses } }),
+    createRoute({ method: 'post', path: '/laws', 'x-stackwatch-access': 'laws:write', tags: ['laws'], summary: 'Track a law or bill', request: { body: body(LawInputSchema) }, responses: { 201: json(Any, 'Created'), ...errorResponses } }),
     async (c) => c.json(await createLaw(c.get('db'), requireActor(c, 'laws:write'), c.req.valid('json')), 201),
   );
   r.openapi(
-    createRoute({ method: 'get', path: '/laws/{id}', tags: ['laws'], summary: 'One law', request: { params: IdParam }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/laws/{id}', 'x-stackwatch-access': 'laws:read', tags: ['laws'], summary: 'One law', request: { params: IdParam }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => c.json(await getLaw(c.get('db'), requireActor(c, 'laws:read'), c.req.valid('param').id), 200),
   );
   r.openapi(
-    createRoute({ method: 'patch', path: '/laws/{id}', tags: ['laws'], summary: 'Change a law (status moves extend its timeline)', request: { params: IdParam, body: body(LawPatchSchema) }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'patch', path: '/laws/{id}', 'x-stackwatch-access': 'laws:write', tags: ['laws'], summary: 'Change a law (status moves extend its timeline)', request: { params: IdParam, body: body(LawPatchSchema) }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => c.json(await updateLaw(c.get('db'), requireActor(c, 'laws:write'), c.req.valid('param').id, c.req.valid('json')), 200),
   );
   r.openapi(
-    createRoute({ method: 'post', path: '/laws/{id}/incidents', tags: ['laws'], summary: 'Link an incident to a law', request: { params: IdParam, body: body(z.object({ incidentId: z.uuid() }).strict()) }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'post', path: '/laws/{id}/incidents', 'x-stackwatch-access': 'laws:write', tags: ['laws'], summary: 'Link an incident to a law', request: { params: IdParam, body: body(z.object({ incidentId: z.uuid() }).strict()) }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => c.json(await linkLaw(c.get('db'), requireActor(c, 'laws:write'), c.req.valid('param').id, c.req.valid('json').incidentId, true), 200),
   );
   const Unlink = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }), incidentId: z.string().openapi({ param: { name: 'incidentId', in: 'path' } }) });
   r.openapi(
-    createRoute({ method: 'delete', path: '/laws/{id}/incidents/{incidentId}', tags: ['laws'], summary: 'Unlink an incident from a law', request: { params: Unlink }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'delete', path: '/laws/{id}/incidents/{incidentId}', 'x-stackwatch-access': 'laws:write', tags: ['laws'], summary: 'Unlink an incident from a law', request: { params: Unlink }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => {
       const p = c.req.valid('param');
       return c.json(await linkLaw(c.get('db'), requireActor(c, 'laws:write'), p.id, p.incidentId, false), 200);

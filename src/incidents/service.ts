@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../platform/db.js';
-import { audit, type Actor } from '../platform/audit.js';
-import { requirePerm, systemActor } from '../platform/auth.js';
+import { audit, registerAuditReadCheck, type Actor } from '../platform/audit.js';
+import { isOperator, requirePerm, systemActor, UUID_RE } from '../platform/auth.js';
 import { badRequest, conflict, forbidden, notFound } from '../core/errors.js';
 import { countryName } from '../core/countries.js';
 import { STATUS_TRANSITIONS, type IncidentStatus } from '../core/taxonomy.js';
@@ -45,13 +45,20 @@ export async function createIncident(db: Db, actor: Actor, input: IncidentInput)
   const v = IncidentInputSchema.parse(input);
   if (v.tlp === 'TLP:RED' && !actor.userId && !(v.redRecipients?.length)) throw badRequest('A TLP:RED incident needs named recipients.', 'redRecipients');
   return db.transaction(async (tx) => {
+    // Origin keys are per organisation: another organisation's key (and whether it holds one) is never revealed.
+    // The first holder of a key stores it as is (the importers' bulk path relies on that); another organisation's
+    // copy is stored under `<its org id>/<key>`.
+    let storedKey: string | null = v.originKey ?? null;
     if (v.originKey) {
-      const existing = (await tx.query<{ id: string }>('select id from incidents where origin_key = $1', [v.originKey])).rows[0];
-      if (existing) {
-        const row = await getIncidentRow(tx, actor, existing.id);
-        if (!row) throw conflict('An incident with this origin key exists but is not visible to you.', 'originKey');
+      const scoped = `${actor.orgId}/${v.originKey}`;
+      const held = (await tx.query<{ id: string; org_id: string; origin_key: string }>('select id, org_id, origin_key from incidents where origin_key = any($1::text[])', [[v.originKey, scoped]])).rows;
+      const mine = held.find((h) => h.org_id === actor.orgId);
+      if (mine) {
+        const row = await getIncidentRow(tx, actor, mine.id);
+        if (!row) throw conflict('Your organisation already has an incident with this origin key that you may not read (TLP:RED).', 'originKey');
         return { ...rowToIncident(row), created: false };
       }
+      if (held.some((h) => h.origin_key === v.originKey)) storedKey = scoped;
     }
     const id = randomUUID();
     await tx.query(
@@ -62,7 +69,7 @@ export async function createIncident(db: Db, actor: Actor, input: IncidentInput)
         id, actor.orgId, v.type, v.title, v.country, v.area ?? null, JSON.stringify(v.networks ?? []), v.services ?? [], JSON.stringify(v.actors ?? []),
         v.targets ?? [], v.startAt, v.startPrecision ?? 'day', v.endAt ?? null, v.endPrecision ?? 'day', v.status ?? 'draft', v.severity ?? 'medium',
         v.tlp, v.redRecipients ?? [], v.summary ?? '', v.description ?? '', v.tags ?? [], v.confidence ?? null, v.origin ?? 'manual',
-        v.originKey ?? null, searchText(v), actor.userId,
+        storedKey, searchText(v), actor.userId,
       ],
     );
     const row = (await tx.query(`select ${'i.*, array[]::text[] as law_ids'} from incidents i where id = $1`, [id])).rows[0]!;
@@ -101,10 +108,15 @@ export async function getIncident(db: Queryable, actor: Actor, id: string) {
   };
 }
 
+/**
+ * Locks an incident for a change by `actor`: reading it is not enough, only its own organisation writes it (the
+ * operator — the CLI, system jobs — may write any it can read). Every write path of the registry goes through here,
+ * including evidence that other wings attach.
+ */
 async function lockForWrite(tx: Queryable, actor: Actor, id: string) {
   const row = await getIncidentRow(tx, actor, id, true);
   if (!row) throw notFound('Incident');
-  if (row.org_id !== actor.orgId) throw forbidden('Only the organisation that owns this incident may change it.');
+  if (row.org_id !== actor.orgId && !isOperator(actor)) throw forbidden('Only the organisation that owns this incident may change it.');
   return row;
 }
 
@@ -197,8 +209,7 @@ export async function attachEvidence(db: Db, actor: Actor, incidentId: string, i
   requirePerm(actor, 'incidents:write');
   const e = EvidenceInputSchema.parse(input);
   return db.transaction(async (tx) => {
-    const row = await getIncidentRow(tx, actor, incidentId, true);
-    if (!row) throw notFound('Incident');
+    const row = await lockForWrite(tx, actor, incidentId);
     const found = (await tx.query<{ id: string }>('select id from incident_evidence where incident_id = $1 and kind = $2 and ref = $3', [incidentId, e.kind, e.ref])).rows[0];
     if (found) return { id: found.id, created: false };
     const id = randomUUID();
@@ -248,7 +259,7 @@ async function visibleIncidentIds(db: Queryable, actor: Actor, ids: string[]): P
 }
 
 async function readLaw(db: Queryable, actor: Actor, id: string, forUpdate = false): Promise<Law> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound('Law');
+  if (!UUID_RE.test(id)) throw notFound('Law');
   const p: unknown[] = [id];
   const vis = visibleTo(actor, p, 'l');
   const r = (await db.query(`select ${LAW_COLS} from laws l where l.id = $1 and ${vis}${forUpdate ? ' for update of l' : ''}`, p)).rows[0];
@@ -299,7 +310,7 @@ export async function updateLaw(db: Db, actor: Actor, id: string, patch: z.input
   return db.transaction(async (tx) => {
     const before = await readLaw(tx, actor, id, true);
     const owner = (await tx.query<{ org_id: string }>('select org_id from laws where id = $1', [id])).rows[0];
-    if (owner?.org_id !== actor.orgId) throw forbidden('Only the organisation that tracks this law may change it.');
+    if (owner?.org_id !== actor.orgId && !isOperator(actor)) throw forbidden('Only the organisation that tracks this law may change it.');
     if (before.version !== p.version) throw conflict(`This law was changed by someone else (now version ${before.version}). Reload and try again.`, 'version');
     const m = { ...before, ...Object.fromEntries(Object.entries(p).filter(([k, v]) => v !== undefined && k !== 'version')) } as Law;
     // A status change extends the timeline unless the caller sent one.
@@ -318,6 +329,8 @@ export async function linkLaw(db: Db, actor: Actor, lawId: string, incidentId: s
   requirePerm(actor, 'laws:write');
   return db.transaction(async (tx) => {
     await readLaw(tx, actor, lawId, true);
+    const owner = (await tx.query<{ org_id: string }>('select org_id from laws where id = $1', [lawId])).rows[0];
+    if (owner?.org_id !== actor.orgId && !isOperator(actor)) throw forbidden('Only the organisation that tracks this law may change its links.');
     if (!(await getIncidentRow(tx, actor, incidentId))) throw notFound('Incident');
     if (link) await tx.query('insert into law_incidents (law_id, incident_id) values ($1,$2) on conflict do nothing', [lawId, incidentId]);
     else await tx.query('delete from law_incidents where law_id = $1 and incident_id = $2', [lawId, incidentId]);
@@ -375,4 +388,28 @@ export async function countryProfile(db: Queryable, actor: Actor, cc: string) {
   const byType = await db.query<{ type: string; count: number }>(`select i.type, count(*)::int count from incidents i where i.country = $1 and ${vis} group by 1 order by 2 desc`, p);
   const laws = await listLaws(db, actor, { country: cc, page: 1, pageSize: 200 });
   return { country: cc, incidentCount: mine?.count ?? 0, shutdownDays: mine?.shutdownDays ?? 0, byType: byType.rows, laws: laws.items };
+}
+
+// ---- Audit log: entries about incidents and laws show their bodies only to readers who may read the record now ----
+
+registerAuditReadCheck('incident', async (db, actor, ids) => {
+  const p: unknown[] = [ids.filter((i) => UUID_RE.test(i))];
+  const vis = visibleTo(actor, p);
+  return new Set((await db.query<{ id: string }>(`select i.id from incidents i where i.id = any($1::uuid[]) and ${vis}`, p)).rows.map((r) => r.id));
+});
+registerAuditReadCheck('law', async (db, actor, ids) => {
+  const p: unknown[] = [ids.filter((i) => UUID_RE.test(i))];
+  const vis = visibleTo(actor, p, 'l');
+  return new Set((await db.query<{ id: string }>(`select l.id from laws l where l.id = any($1::uuid[]) and ${vis}`, p)).rows.map((r) => r.id));
+});
+
+/** An uploaded document of an incident, for those who may read the incident. */
+export async function getDocument(db: Queryable, actor: Actor, incidentId: string, sourceId: string): Promise<{ fileName: string; contentType: string; sha256: string; content: Buffer }> {
+  requirePerm(actor, 'incidents:read');
+  if (!(await getIncidentRow(db, actor, incidentId)) || !UUID_RE.test(sourceId)) throw notFound('Document');
+  const r = (await db.query<{ title: string; content_type: string | null; sha256: string | null; content: Uint8Array | null }>(
+    "select title, content_type, sha256, content from incident_sources where id = $1 and incident_id = $2 and kind = 'document'", [sourceId, incidentId],
+  )).rows[0];
+  if (!r?.content) throw notFound('Document');
+  return { fileName: r.title, contentType: r.content_type ?? 'application/octet-stream', sha256: r.sha256 ?? '', content: Buffer.from(r.content) };
 }

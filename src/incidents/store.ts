@@ -2,6 +2,7 @@ import type { Queryable } from '../platform/db.js';
 import type { Actor } from '../platform/audit.js';
 import type { Incident, IncidentFilter, Law } from './model.js';
 import { INCIDENT_TYPES } from '../core/taxonomy.js';
+import { UUID_RE } from '../platform/auth.js';
 
 /** SQL of the registry. Reads always go through `visibleTo` so that TLP is applied on every read path. */
 
@@ -159,7 +160,7 @@ export async function* streamIncidents(db: Queryable, actor: Actor, f: Partial<I
 }
 
 export async function getIncidentRow(db: Queryable, actor: Actor, id: string, forUpdate = false): Promise<Record<string, unknown> | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!UUID_RE.test(id)) return undefined;
   const params: unknown[] = [id];
   const vis = visibleTo(actor, params);
   return (await db.query(`select ${INCIDENT_COLS} from incidents i where i.id = $1 and ${vis}${forUpdate ? ' for update of i' : ''}`, params)).rows[0];

@@ -39,13 +39,26 @@ export interface AuditEntry {
   after: unknown;
 }
 
+/**
+ * Which records of one entity type a reader may read, for the audit log: the wing that owns the type registers it
+ * (the registry does for incidents and laws). An entry about a record the reader may not read keeps its who, what
+ * and when, but its before and after bodies are withheld, so that the audit log never shows more than the record
+ * itself would (TLP:RED to an admin who is not named on it, for instance).
+ */
+export type AuditReadCheck = (db: Queryable, actor: Actor, ids: string[]) => Promise<Set<string>>;
+const readChecks = new Map<string, AuditReadCheck>();
+export function registerAuditReadCheck(entityType: string, check: AuditReadCheck): void {
+  readChecks.set(entityType, check);
+}
+
 export async function listAudit(
   db: Queryable,
-  orgId: string,
+  actor: Actor,
   opts: { page: number; pageSize: number; entityType?: string; action?: string },
-): Promise<{ items: AuditEntry[]; total: number }> {
-  const where = ['(org_id = $1 or org_id is null)'];
-  const params: unknown[] = [orgId];
+): Promise<{ items: (AuditEntry & { redacted?: true })[]; total: number }> {
+  // An organisation's log: what its people did, and what was done to its users (filed under the user's organisation).
+  const where = ['org_id = $1'];
+  const params: unknown[] = [actor.orgId];
   if (opts.entityType) {
     params.push(opts.entityType);
     where.push(`entity_type = $${params.length}`);
@@ -61,17 +74,31 @@ export async function listAudit(
      order by id desc limit ${opts.pageSize} offset ${(opts.page - 1) * opts.pageSize}`,
     params,
   );
+  const readable = new Map<string, Set<string>>();
+  for (const [type, check] of readChecks) {
+    const ids = [...new Set(rows.rows.filter((r) => r.entity_type === type && r.entity_id).map((r) => r.entity_id!))];
+    if (ids.length) readable.set(type, await check(db, actor, ids));
+  }
   return {
     total,
-    items: rows.rows.map((r) => ({
-      id: r.id,
-      at: new Date(r.at).toISOString(),
-      actorLabel: r.actor_label,
-      action: r.action,
-      entityType: r.entity_type,
-      entityId: r.entity_id,
-      before: r.before,
-      after: r.after,
-    })),
+    items: rows.rows.map((r) => {
+      const entry: AuditEntry & { redacted?: true } = {
+        id: r.id,
+        at: new Date(r.at).toISOString(),
+        actorLabel: r.actor_label,
+        action: r.action,
+        entityType: r.entity_type,
+        entityId: r.entity_id,
+        before: r.before,
+        after: r.after,
+      };
+      const may = readable.get(r.entity_type);
+      if (may && !(r.entity_id && may.has(r.entity_id))) {
+        entry.before = null;
+        entry.after = null;
+        entry.redacted = true;
+      }
+      return entry;
+    }),
   };
 }

@@ -5,11 +5,20 @@ import type { Db, Queryable } from './db.js';
 import { audit, type Actor } from './audit.js';
 import { ROLES, type Role } from '../core/taxonomy.js';
 import { AppError, badRequest, conflict, forbidden, notFound, tooMany, unauthorized } from '../core/errors.js';
-import { newTotpSecret, otpauthUrl, verifyTotp } from './totp.js';
+import { matchTotpStep, newTotpSecret, otpauthUrl } from './totp.js';
 
 export const SESSION_COOKIE = 'sw_session';
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
+/**
+ * Sign-in protection (docs/security.md). Failures are counted per (account, client address): after
+ * MAX_FAILED_LOGINS wrong passwords or codes from one address within LOCKOUT_MS, that address may not try this
+ * account again until LOCKOUT_MS has passed. A slower account-wide limit (ACCOUNT_MAX_FAILURES within LOCKOUT_MS,
+ * from all addresses together) stops distributed guessing. Someone who knows only an e-mail can therefore lock the
+ * account out for their own address, not for its owner elsewhere. Each attempt is counted atomically before the
+ * password is checked, so parallel guesses cannot get past the limit.
+ */
 export const MAX_FAILED_LOGINS = 5;
+export const ACCOUNT_MAX_FAILURES = 50;
 export const LOCKOUT_MS = 15 * 60 * 1000;
 
 /** What an API token may do. A console session may do all that its role allows. */
@@ -26,6 +35,19 @@ const ROLE_PERMS: Record<Role, readonly string[]> = {
   partner: ['incidents:read', 'laws:read'],
   viewer: ['incidents:read', 'laws:read'],
 };
+
+/** The permissions of a role (before token scopes), for the security documentation and tests. */
+export function rolePermissions(role: Role): readonly string[] {
+  return ROLE_PERMS[role];
+}
+
+/**
+ * The server's operator (the CLI, the start-up, other wings' system jobs): an actor without a user. Only an operator
+ * may act across organisations; every HTTP caller is a user, bound to its organisation.
+ */
+export function isOperator(actor: Actor): boolean {
+  return actor.userId === null;
+}
 
 export function can(actor: Actor, perm: string): boolean {
   if (!ROLE_PERMS[actor.role].includes(perm)) return false;
@@ -57,6 +79,7 @@ export interface UserRow {
   password_hash: string;
   totp_secret: string | null;
   totp_enabled: boolean;
+  totp_pending_secret: string | null;
   failed_logins: number;
   locked_until: Date | null;
   disabled: boolean;
@@ -119,19 +142,27 @@ export async function createUser(db: Db, actor: Actor, input: NewUser): Promise<
   return db.transaction(async (tx) => {
     const exists = await tx.query('select 1 from users where lower(email) = $1', [input.email]);
     if (exists.rows.length) throw conflict('A user with this e-mail already exists.', 'email');
-    const orgId = input.orgName ? await ensureOrg(tx, input.orgName) : actor.orgId;
+    let orgId = actor.orgId;
+    if (input.orgName) {
+      if (isOperator(actor)) orgId = await ensureOrg(tx, input.orgName);
+      else {
+        const named = (await tx.query<{ id: string }>('select id from orgs where name = $1', [input.orgName])).rows[0];
+        if (named?.id !== actor.orgId) throw forbidden('Admins add users to their own organisation only.');
+      }
+    }
     const id = randomUUID();
     await tx.query('insert into users (id, org_id, email, name, role, password_hash) values ($1,$2,$3,$4,$5,$6)', [
       id, orgId, input.email, input.name, input.role, passwordHash,
     ]);
     const user = publicUser((await tx.query(`select ${USER_COLS} from users u join orgs o on o.id = u.org_id where u.id = $1`, [id])).rows[0]!);
-    await audit(tx, actor, 'user.create', 'user', id, null, { email: user.email, role: user.role, orgId });
+    await audit(tx, { ...actor, orgId }, 'user.create', 'user', id, null, { email: user.email, role: user.role, orgId });
     return user;
   });
 }
 
-export async function listUsers(db: Queryable): Promise<PublicUser[]> {
-  return (await db.query(`select ${USER_COLS} from users u join orgs o on o.id = u.org_id order by o.name, u.email`)).rows.map(publicUser);
+/** The users of one organisation (an admin sees only their own). */
+export async function listUsers(db: Queryable, orgId: string): Promise<PublicUser[]> {
+  return (await db.query(`select ${USER_COLS} from users u join orgs o on o.id = u.org_id where u.org_id = $1 order by u.email`, [orgId])).rows.map(publicUser);
 }
 
 export async function getUser(db: Queryable, id: string): Promise<PublicUser> {
@@ -146,11 +177,24 @@ export const UserPatchSchema = z
 
 export async function updateUser(db: Db, actor: Actor, id: string, patch: z.infer<typeof UserPatchSchema>): Promise<PublicUser> {
   const passwordHash = patch.password ? await hashPassword(patch.password) : null;
+  if (!UUID_RE.test(id)) throw notFound('User');
   return db.transaction(async (tx) => {
+    const target = (await tx.query<{ org_id: string }>('select org_id from users where id = $1', [id])).rows[0];
+    // Another organisation's user does not exist for this admin (404, not 403: no enumeration across the wall).
+    if (!target || (!isOperator(actor) && target.org_id !== actor.orgId)) throw notFound('User');
+    // Lock the organisation's admins first, in a fixed order, so that two admins demoting each other at once cannot
+    // both succeed and leave the organisation without one.
+    const admins = (await tx.query<{ id: string }>(
+      "select id from users where org_id = $1 and role = 'admin' and not disabled order by id for update", [target.org_id],
+    )).rows.map((r) => r.id);
     const before = (await tx.query(`select ${USER_COLS} from users u join orgs o on o.id = u.org_id where u.id = $1 for update of u`, [id])).rows[0];
     if (!before) throw notFound('User');
     if (id === actor.userId && (patch.disabled || (patch.role && patch.role !== 'admin'))) {
       throw badRequest('You cannot disable yourself or remove your own admin role.', patch.disabled ? 'disabled' : 'role');
+    }
+    const losesAdmin = admins.includes(id) && (patch.disabled === true || (patch.role !== undefined && patch.role !== 'admin'));
+    if (losesAdmin && admins.length <= 1) {
+      throw conflict('This is the last admin of the organisation: make someone else admin first.', patch.disabled ? 'disabled' : 'role');
     }
     await tx.query(
       `update users set role = coalesce($2, role), disabled = coalesce($3, disabled), name = coalesce($4, name),
@@ -158,12 +202,20 @@ export async function updateUser(db: Db, actor: Actor, id: string, patch: z.infe
       [id, patch.role ?? null, patch.disabled ?? null, patch.name ?? null, passwordHash],
     );
     if (patch.disabled || passwordHash) await tx.query('delete from sessions where user_id = $1', [id]);
+    // A password set by someone else (an admin or the operator) is a reset: the account may have been taken over,
+    // so its API tokens are revoked too and its sign-in failures are forgotten.
+    const reset = Boolean(passwordHash) && id !== actor.userId;
+    if (reset) {
+      await tx.query('update api_tokens set revoked_at = now() where user_id = $1 and revoked_at is null', [id]);
+      await tx.query('delete from login_failures where user_id = $1', [id]);
+      await tx.query('update users set failed_logins = 0, locked_until = null, failed_window_start = null where id = $1', [id]);
+    }
     forgetSessions(db);
     const after = (await tx.query(`select ${USER_COLS} from users u join orgs o on o.id = u.org_id where u.id = $1`, [id])).rows[0]!;
     const b = publicUser(before);
     const a = publicUser(after);
-    await audit(tx, actor, 'user.update', 'user', id, { role: b.role, disabled: b.disabled, name: b.name }, {
-      role: a.role, disabled: a.disabled, name: a.name, passwordChanged: Boolean(passwordHash),
+    await audit(tx, { ...actor, orgId: target.org_id }, 'user.update', 'user', id, { role: b.role, disabled: b.disabled, name: b.name }, {
+      role: a.role, disabled: a.disabled, name: a.name, passwordChanged: Boolean(passwordHash), ...(reset ? { tokensRevoked: true } : {}),
     });
     return a;
   });
@@ -183,6 +235,77 @@ export class LoginThrottle {
 }
 
 let dummyHash: Promise<string> | undefined;
+/** Spends the time of a real password check, so that timing does not tell which e-mails exist or are locked. */
+async function spendPasswordCheck(password: string): Promise<void> {
+  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+  await verify(await dummyHash, password).catch(() => false);
+}
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The one answer to a wrong e-mail, a wrong password, a disabled account and a locked one: no enumeration. */
+const wrongCredentials = () => unauthorized('Wrong e-mail or password.');
+
+/**
+ * Counts one attempt against the account from `addr` before any secret is checked, atomically (one statement per
+ * counter, so parallel attempts each see the count the others left). Returns false when the attempt may not be made:
+ * this address, or the account as a whole, is locked out. The attempt stays counted unless `attemptSucceeded` gives it
+ * back, so a wrong password or code needs no second write.
+ */
+export async function reserveAttempt(db: Queryable, actor: { id: string; email: string; orgId: string; role: Role }, addr: string, now = new Date()): Promise<boolean> {
+  const windowStart = new Date(now.getTime() - LOCKOUT_MS);
+  const until = new Date(now.getTime() + LOCKOUT_MS);
+  // A new window starts when the lock has expired, or when the last window is older than LOCKOUT_MS.
+  const fresh = (t: string) => `(${t}.locked_until is not null and ${t}.locked_until <= $3) or (${t}.locked_until is null and ${t}.window_start <= $4)`;
+  const perAddr = await db.query<{ failures: number }>(
+    `insert into login_failures (user_id, addr, failures, window_start, locked_until) values ($1, $2, 1, $3, case when 1 >= $5 then $6::timestamptz end)
+     on conflict (user_id, addr) do update set
+       failures = case when ${fresh('login_failures')} then 1 else login_failures.failures + 1 end,
+       window_start = case when ${fresh('login_failures')} then $3 else login_failures.window_start end,
+       locked_until = case when (case when ${fresh('login_failures')} then 1 else login_failures.failures + 1 end) >= $5 then $6::timestamptz end
+     where login_failures.locked_until is null or login_failures.locked_until <= $3
+     returning failures`,
+    [actor.id, addr.slice(0, 100), now, windowStart, MAX_FAILED_LOGINS, until],
+  );
+  const n = perAddr.rows[0]?.failures;
+  if (n === undefined) return false;
+  const freshU = `(locked_until is not null and locked_until <= $2) or (locked_until is null and (failed_window_start is null or failed_window_start <= $3))`;
+  const acct = await db.query<{ failed_logins: number }>(
+    `update users set
+       failed_logins = case when ${freshU} then 1 else failed_logins + 1 end,
+       failed_window_start = case when ${freshU} then $2 else failed_window_start end,
+       locked_until = case when (case when ${freshU} then 1 else failed_logins + 1 end) >= $4 then $5::timestamptz end
+     where id = $1 and (locked_until is null or locked_until <= $2)
+     returning failed_logins`,
+    [actor.id, now, windowStart, ACCOUNT_MAX_FAILURES, until],
+  );
+  const m = acct.rows[0]?.failed_logins;
+  if (m === undefined) return false;
+  if (n === MAX_FAILED_LOGINS || m === ACCOUNT_MAX_FAILURES) {
+    await audit(db, { userId: actor.id, label: actor.email, orgId: actor.orgId, role: actor.role }, 'user.lockout', 'user', actor.id, null, {
+      lockedUntil: until.toISOString(), scope: n === MAX_FAILED_LOGINS ? 'address' : 'account',
+    });
+  }
+  return true;
+}
+
+/** Gives back the attempt counted by `reserveAttempt` after the right secret: clears this address, refunds the account. */
+export async function attemptSucceeded(db: Queryable, userId: string, addr: string): Promise<void> {
+  await db.query('delete from login_failures where user_id = $1 and addr = $2', [userId, addr.slice(0, 100)]);
+  await db.query('update users set failed_logins = greatest(failed_logins - 1, 0) where id = $1 and locked_until is null', [userId]);
+}
+
+/**
+ * Checks a TOTP code and claims its time step, so that a code is accepted once only (RFC 6238 §5.2): a step at or
+ * before the last one used is refused. The claim is one atomic UPDATE, so two requests with the same code cannot
+ * both pass.
+ */
+async function claimTotp(db: Queryable, userId: string, secret: string, code: string, now: Date): Promise<boolean> {
+  const step = matchTotpStep(secret, code, now.getTime());
+  if (step === null) return false;
+  const r = await db.query('update users set totp_last_step = $2 where id = $1 and (totp_last_step is null or totp_last_step < $2) returning id', [userId, step]);
+  return r.rows.length === 1;
+}
 
 export interface LoginResult {
   sessionToken: string;
@@ -190,38 +313,30 @@ export interface LoginResult {
   user: PublicUser;
 }
 
-export async function login(db: Db, email: string, password: string, totp: string | undefined, now = new Date()): Promise<LoginResult> {
+export async function login(db: Db, email: string, password: string, totp: string | undefined, now = new Date(), addr = 'local'): Promise<LoginResult> {
   const u = (await db.query<UserRow>('select * from users where lower(email) = $1', [email.toLowerCase()])).rows[0];
   if (!u) {
-    // Spend the same time as a real check so that timing does not reveal which e-mails exist.
-    dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-    await verify(await dummyHash, password).catch(() => false);
-    throw unauthorized('Wrong e-mail or password.');
+    await spendPasswordCheck(password);
+    throw wrongCredentials();
   }
-  if (u.locked_until && new Date(u.locked_until) > now) {
-    throw new AppError(423, 'account_locked', 'This account is locked after too many failed sign-ins. Try again in 15 minutes or ask an admin.');
+  if (!(await reserveAttempt(db, { id: u.id, email: u.email, orgId: u.org_id, role: u.role }, addr, now))) {
+    // Locked out: the same answer, after the same time, as a wrong password.
+    await spendPasswordCheck(password);
+    throw wrongCredentials();
   }
   const ok = await verify(u.password_hash, password).catch(() => false);
-  if (!ok || u.disabled) {
-    const failed = u.failed_logins + 1;
-    const lock = failed >= MAX_FAILED_LOGINS ? new Date(now.getTime() + LOCKOUT_MS) : null;
-    await db.query('update users set failed_logins = $2, locked_until = $3 where id = $1', [u.id, lock ? 0 : failed, lock]);
-    if (lock) {
-      await audit(db, { userId: u.id, label: u.email, orgId: u.org_id, role: u.role }, 'user.lockout', 'user', u.id, null, { lockedUntil: lock.toISOString() });
-    }
-    throw unauthorized('Wrong e-mail or password.');
-  }
+  if (!ok || u.disabled) throw wrongCredentials();
   if (u.totp_enabled) {
     if (!totp) throw new AppError(401, 'totp_required', 'Enter the 6-digit code from your authenticator app.', 'totp');
-    if (!u.totp_secret || !verifyTotp(u.totp_secret, totp, now.getTime())) {
-      await db.query('update users set failed_logins = failed_logins + 1 where id = $1', [u.id]);
-      throw new AppError(401, 'totp_invalid', 'The authenticator code is wrong or expired.', 'totp');
+    if (!u.totp_secret || !(await claimTotp(db, u.id, u.totp_secret, totp, now))) {
+      throw new AppError(401, 'totp_invalid', 'The authenticator code is wrong, expired or already used.', 'totp');
     }
   }
   const sessionToken = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
+  await attemptSucceeded(db, u.id, addr);
   await db.transaction(async (tx) => {
-    await tx.query('update users set failed_logins = 0, locked_until = null, last_login_at = $2 where id = $1', [u.id, now]);
+    await tx.query('update users set last_login_at = $2 where id = $1', [u.id, now]);
     await tx.query('insert into sessions (id, user_id, csrf_token, expires_at) values ($1, $2, $3, $4)', [
       sha256(sessionToken), u.id, csrfToken, new Date(now.getTime() + SESSION_TTL_MS),
     ]);
@@ -358,24 +473,52 @@ export async function listTokens(db: Queryable, userId: string): Promise<ApiToke
 
 export async function revokeToken(db: Db, actor: Actor, id: string): Promise<ApiTokenInfo> {
   return db.transaction(async (tx) => {
-    const row = (await tx.query('select * from api_tokens where id = $1', [id])).rows[0];
-    if (!row || (row.user_id !== actor.userId && actor.role !== 'admin')) throw notFound('Token');
+    if (!UUID_RE.test(id)) throw notFound('Token');
+    const row = (await tx.query<Record<string, unknown> & { user_id: string; owner_org: string }>(
+      'select t.*, u.org_id owner_org from api_tokens t join users u on u.id = t.user_id where t.id = $1', [id],
+    )).rows[0];
+    // Your own token; or, for an admin signed in to the console (not through a token), a token of their organisation.
+    const mayRevoke = row && (row.user_id === actor.userId || (actor.role === 'admin' && !actor.scopes && (isOperator(actor) || row.owner_org === actor.orgId)));
+    if (!row || !mayRevoke) throw notFound('Token');
     await tx.query('update api_tokens set revoked_at = coalesce(revoked_at, now()) where id = $1', [id]);
     const after = tokenInfo((await tx.query('select * from api_tokens where id = $1', [id])).rows[0]!);
-    await audit(tx, actor, 'token.revoke', 'api_token', id, { revokedAt: null }, { revokedAt: after.revokedAt });
+    await audit(tx, { ...actor, orgId: row.owner_org }, 'token.revoke', 'api_token', id, { revokedAt: null }, { revokedAt: after.revokedAt });
     return after;
   });
 }
 
-/** A signed-in user changes their own password: the current one is required, and every other session ends. */
-export async function changeOwnPassword(db: Db, actor: Actor, current: string, next: string, keepSessionToken?: string): Promise<void> {
-  if (!actor.userId || actor.scopes) throw forbidden('Sign in to the console to change your password.');
-  const u = (await db.query<{ password_hash: string }>('select password_hash from users where id = $1', [actor.userId])).rows[0];
-  if (!u || !(await verify(u.password_hash, current).catch(() => false))) throw badRequest('The current password is wrong.', 'currentPassword');
+/** The signed-in user as the account whose sign-in failures count, or 403 for a token or the operator. */
+async function selfForSecrets(db: Queryable, actor: Actor, what: string) {
+  if (!actor.userId || actor.scopes) throw forbidden(`Sign in to the console to ${what}.`);
+  const u = (await db.query<UserRow>('select * from users where id = $1', [actor.userId])).rows[0];
+  if (!u) throw unauthorized();
+  return u;
+}
+
+/**
+ * Checks the current password of a signed-in user, counted like a sign-in attempt (the same lock-out), so that a
+ * stolen session cannot be used to guess the password. A locked-out caller gets the same answer as a wrong password.
+ */
+async function checkCurrentPassword(db: Queryable, u: UserRow, password: string, addr: string): Promise<void> {
+  const allowed = await reserveAttempt(db, { id: u.id, email: u.email, orgId: u.org_id, role: u.role }, addr);
+  const ok = allowed && (await verify(u.password_hash, password).catch(() => false));
+  if (!allowed) await spendPasswordCheck(password);
+  if (!ok) throw badRequest('The current password is wrong.', 'currentPassword');
+}
+
+/**
+ * A signed-in user changes their own password: the current one is required (and counted against the lock-out), and
+ * every other session ends. The user's API tokens keep working (they are separate credentials, listed and revocable
+ * on the tokens page); a reset by an admin or the operator revokes them (see updateUser).
+ */
+export async function changeOwnPassword(db: Db, actor: Actor, current: string, next: string, keepSessionToken?: string, addr = 'local'): Promise<void> {
+  const u = await selfForSecrets(db, actor, 'change your password');
+  await checkCurrentPassword(db, u, current, addr);
   const parsed = PasswordSchema.safeParse(next);
   if (!parsed.success) throw badRequest(parsed.error.issues[0]?.message ?? 'invalid password', 'newPassword');
   if (next === current) throw badRequest('must differ from the current password', 'newPassword');
   const hashNext = await hashPassword(next);
+  await attemptSucceeded(db, u.id, addr);
   await db.transaction(async (tx) => {
     await tx.query('update users set password_hash = $2 where id = $1', [actor.userId, hashNext]);
     await tx.query('delete from sessions where user_id = $1 and id <> $2', [actor.userId, keepSessionToken ? sha256(keepSessionToken) : '']);
@@ -384,22 +527,48 @@ export async function changeOwnPassword(db: Db, actor: Actor, current: string, n
   forgetSessions(db);
 }
 
-export async function setupTotp(db: Db, actor: Actor): Promise<{ secret: string; otpauthUrl: string }> {
+export const TotpSetupSchema = z
+  .object({ currentPassword: z.string().min(1, 'is required').max(256), code: z.string().regex(/^\d{6}$/, 'must be 6 digits').optional() })
+  .strict();
+
+/**
+ * Starts setting up (or replacing) the second factor. Needs the current password and, when a second factor is on,
+ * a current code from it: a stolen session alone cannot turn it off or swap it. The new secret stays pending (the
+ * current factor keeps working) until `enableTotp` confirms it with a code.
+ */
+export async function setupTotp(db: Db, actor: Actor, input: z.infer<typeof TotpSetupSchema>, addr = 'local'): Promise<{ secret: string; otpauthUrl: string }> {
+  const u = await selfForSecrets(db, actor, 'set up a second factor');
+  await checkCurrentPassword(db, u, input.currentPassword, addr);
+  if (u.totp_enabled) {
+    if (!input.code) throw badRequest('Enter a current code from your authenticator app to replace it.', 'code');
+    if (!u.totp_secret || !(await claimTotp(db, u.id, u.totp_secret, input.code, new Date()))) {
+      throw badRequest('The authenticator code is wrong, expired or already used.', 'code');
+    }
+  }
+  await attemptSucceeded(db, u.id, addr);
   const secret = newTotpSecret();
   await db.transaction(async (tx) => {
-    await tx.query('update users set totp_secret = $2, totp_enabled = false where id = $1', [actor.userId, secret]);
+    await tx.query('update users set totp_pending_secret = $2 where id = $1', [actor.userId, secret]);
     await audit(tx, actor, 'user.totp_setup', 'user', actor.userId, null, null);
   });
   return { secret, otpauthUrl: otpauthUrl(secret, actor.label) };
 }
 
-export async function enableTotp(db: Db, actor: Actor, code: string): Promise<void> {
-  const u = (await db.query<{ totp_secret: string | null }>('select totp_secret from users where id = $1', [actor.userId])).rows[0];
-  if (!u?.totp_secret) throw badRequest('Start the set-up first.', 'code');
-  if (!verifyTotp(u.totp_secret, code)) throw badRequest('The code does not match; check the time on your phone.', 'code');
+/** Confirms the pending second factor with a code from it; wrong codes count against the lock-out. */
+export async function enableTotp(db: Db, actor: Actor, code: string, addr = 'local'): Promise<void> {
+  const u = await selfForSecrets(db, actor, 'set up a second factor');
+  if (!u.totp_pending_secret) throw badRequest('Start the set-up first.', 'code');
+  const allowed = await reserveAttempt(db, { id: u.id, email: u.email, orgId: u.org_id, role: u.role }, addr);
+  const step = allowed ? matchTotpStep(u.totp_pending_secret, code) : null;
+  if (step === null) throw badRequest('The code does not match; check the time on your phone.', 'code');
+  await attemptSucceeded(db, u.id, addr);
   await db.transaction(async (tx) => {
-    await tx.query('update users set totp_enabled = true where id = $1', [actor.userId]);
-    await audit(tx, actor, 'user.totp_enable', 'user', actor.userId, { totpEnabled: false }, { totpEnabled: true });
+    const r = await tx.query(
+      'update users set totp_secret = totp_pending_secret, totp_pending_secret = null, totp_enabled = true, totp_last_step = $2 where id = $1 and totp_pending_secret = $3 returning id',
+      [actor.userId, step, u.totp_pending_secret],
+    );
+    if (!r.rows.length) throw conflict('The set-up was started again meanwhile; use the newest code.', 'code');
+    await audit(tx, actor, 'user.totp_enable', 'user', actor.userId, { totpEnabled: u.totp_enabled }, { totpEnabled: true });
   });
 }
 

@@ -20,6 +20,12 @@ const ConfigSchema = z.object({
   loadHistory: z.boolean().default(true),
   /** Mark cookies Secure. Defaults to true when the public URL is https. */
   publicUrl: z.url('must be a URL like https://stackwatch.example.org').optional(),
+  /** Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated); none by default. */
+  trustedProxies: z
+    .union([z.array(z.string()), z.string()])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[0-9a-fA-F:.]+$/, 'must be IP addresses separated by commas')))
+    .default([]),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -33,6 +39,7 @@ const ENV_NAMES: Record<string, string> = {
   adminPassword: 'STACKWATCH_ADMIN_PASSWORD',
   logLevel: 'STACKWATCH_LOG_LEVEL',
   publicUrl: 'STACKWATCH_PUBLIC_URL',
+  trustedProxies: 'STACKWATCH_TRUSTED_PROXIES',
 };
 
 export class ConfigError extends Error {}

@@ -7,7 +7,7 @@
  *   const { analyst, viewer, anon } = testClients(() => app);
  *   beforeAll(async () => { db = await backend.open(); app = routeTestApp(db, measureRoutes()); await signInTestUsers(db, { analyst, viewer }); });
  */
-import { authMiddleware, errorResponse, limitBody, newRouter, type App } from './http.js';
+import { authMiddleware, errorResponse, inputGuard, limitBody, newRouter, type App } from './http.js';
 import { platformRoutes } from './routes.js';
 import { silentLogger } from './log.js';
 import { bootstrapAdmin, createUser, systemActor } from './auth.js';
@@ -33,6 +33,7 @@ export function routeTestApp(db: Db, ...wings: App[]): App {
     await next();
   });
   app.use('/api/*', limitBody());
+  app.use('/api/*', inputGuard());
   app.use('/api/*', authMiddleware());
   const api = newRouter();
   api.route('/', platformRoutes({ secureCookies: false }));

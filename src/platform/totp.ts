@@ -53,12 +53,22 @@ export function totpCode(secret: string, atMs = Date.now(), step = 30): string {
 
 /** Accepts the current code and one step either side (clock drift). */
 export function verifyTotp(secret: string, code: string, atMs = Date.now()): boolean {
-  if (!/^\d{6}$/.test(code)) return false;
+  return matchTotpStep(secret, code, atMs) !== null;
+}
+
+/**
+ * The time step (30-second counter) whose code matches, trying the current step and one either side; null when none
+ * does. Callers remember the step to refuse a replay of the same code (RFC 6238 §5.2).
+ */
+export function matchTotpStep(secret: string, code: string, atMs = Date.now(), step = 30): number | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  let found: number | null = null;
   for (const d of [-1, 0, 1]) {
-    const expected = Buffer.from(totpCode(secret, atMs + d * 30_000));
-    if (timingSafeEqual(expected, Buffer.from(code))) return true;
+    const at = atMs + d * step * 1000;
+    // Compare every candidate (constant work whichever matches).
+    if (timingSafeEqual(Buffer.from(totpCode(secret, at, step)), Buffer.from(code)) && found === null) found = Math.floor(at / 1000 / step);
   }
-  return false;
+  return found;
 }
 
 export function otpauthUrl(secret: string, account: string, issuer = 'Stackwatch'): string {

@@ -228,6 +228,7 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
     await page.locator('input[name=again]').fill('an even longer new password 43');
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByText('Password changed.', { exact: false }).waitFor();
+    await page.locator('input[name=totpCurrentPassword]').fill('an even longer new password 43');
     await page.getByRole('button', { name: 'Set up a second factor' }).click();
     const secret = (await page.locator('[data-testid=totp-secret]').textContent())!.trim();
     await page.locator('input[name=code]').fill('12');

@@ -98,7 +98,6 @@ function AddUser({ roles, onAdded }: { roles: string[]; onAdded: () => void }) {
   const [name, setName] = useState('');
   const [role, setRole] = useState(roles.includes('analyst') ? 'analyst' : (roles[0] ?? ''));
   const [password, setPassword] = useState('');
-  const [orgName, setOrgName] = useState('');
   const { errors, setErrors, failure, setFailure, busy, save } = useFormState();
   const [done, setDone] = useState<string | null>(null);
 
@@ -113,12 +112,12 @@ function AddUser({ roles, onAdded }: { roles: string[]; onAdded: () => void }) {
     setErrors(errs);
     if (Object.keys(errs).length) return;
     await save(async () => {
-      await api.post('/api/admin/users', { email: email.trim(), name: name.trim(), role, password, ...(orgName.trim() ? { orgName: orgName.trim() } : {}) });
+      // Users are always added to the admin's own organisation (the server refuses any other).
+      await api.post('/api/admin/users', { email: email.trim(), name: name.trim(), role, password });
       setDone(t('admin.userAdded', { email: email.trim() }));
       setEmail('');
       setName('');
       setPassword('');
-      setOrgName('');
       onAdded();
     });
   };
@@ -141,9 +140,6 @@ function AddUser({ roles, onAdded }: { roles: string[]; onAdded: () => void }) {
         <SelectField label={t('admin.role')} error={errors.role} name="role" value={role} onChange={setRole} choices={choicesOf(roles, (r) => label('role', r))} />
         <Field label={t('admin.password')} error={errors.password} hint={t('form.err.password')} required>
           {(p) => <input {...p} type="password" name="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
-        </Field>
-        <Field label={t('admin.org')} hint={t('admin.orgHint')} error={errors.orgName}>
-          {(p) => <input {...p} name="orgName" value={orgName} onChange={(e) => setOrgName(e.target.value)} />}
         </Field>
         <SubmitButton busy={busy} className="form-actions field-wide">{t('admin.addUser')}</SubmitButton>
       </form>

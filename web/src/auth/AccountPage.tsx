@@ -75,12 +75,23 @@ function SecondFactor({ enabled }: { enabled: boolean }) {
   const [setup, setSetup] = useState<{ secret: string; otpauthUrl: string } | null>(null);
   const [code, setCode] = useState('');
   const [on, setOn] = useState(enabled);
+  // Starting (or replacing) the second factor needs the current password, and a current code when one is on.
+  const [password, setPassword] = useState('');
+  const [oldCode, setOldCode] = useState('');
   const { errors, setErrors, failure, setFailure, busy, save } = useFormState();
-  const start = () =>
-    save(async () => {
+  const start = () => {
+    const errs: Record<string, string> = {};
+    if (!password) errs.currentPassword = t('form.err.required');
+    if (on && !/^\d{6}$/.test(oldCode.trim())) errs.oldCode = t('account.err.code');
+    setErrors(errs);
+    if (Object.keys(errs).length) return Promise.resolve();
+    return save(async () => {
       setFailure(null);
-      setSetup(await api.post<{ secret: string; otpauthUrl: string }>('/api/auth/totp/setup', {}));
+      setSetup(await api.post<{ secret: string; otpauthUrl: string }>('/api/auth/totp/setup', { currentPassword: password, ...(on ? { code: oldCode.trim() } : {}) }));
+      setPassword('');
+      setOldCode('');
     });
+  };
   const confirm = async (e: FormEvent) => {
     e.preventDefault();
     if (!/^\d{6}$/.test(code.trim())) {
@@ -104,9 +115,19 @@ function SecondFactor({ enabled }: { enabled: boolean }) {
         </p>
       ) : null}
       {!setup ? (
-        <button type="button" className="btn" disabled={busy} onClick={() => void start()}>
-          {on ? t('account.totpReset') : t('account.totpStart')}
-        </button>
+        <div className="form-grid">
+          <Field label={t('account.current')} error={errors.currentPassword} required>
+            {(p) => <input {...p} type="password" name="totpCurrentPassword" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
+          </Field>
+          {on ? (
+            <Field label={t('account.totpCode')} error={errors.oldCode} required>
+              {(p) => <input {...p} inputMode="numeric" autoComplete="one-time-code" name="oldCode" dir="ltr" value={oldCode} onChange={(e) => setOldCode(e.target.value)} />}
+            </Field>
+          ) : null}
+          <button type="button" className="btn" disabled={busy} onClick={() => void start()}>
+            {on ? t('account.totpReset') : t('account.totpStart')}
+          </button>
+        </div>
       ) : (
         <form className="form-grid" onSubmit={(e) => void confirm(e)} noValidate>
           <p className="field-wide">{t('account.totpKey')}</p>
