@@ -47,6 +47,12 @@ export async function main(argv: string[], ctx: CliContext = { stdout: process.s
       ctx.stderr.write(`stackwatch ${match.path.join(' ')}: invalid input: ${(e as Error).message}\n`);
       return 2;
     }
+    const errno = e as NodeJS.ErrnoException;
+    if (typeof errno?.code === 'string' && typeof errno.syscall === 'string') {
+      // A file or system error (unwritable path, full disk): say what failed, without a stack trace.
+      ctx.stderr.write(`stackwatch ${match.path.join(' ')}: ${errno.code}: ${errno.message}\n`);
+      return 1;
+    }
     throw e;
   }
 }

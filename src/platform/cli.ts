@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import { parseCommandArgs, UsageError, type CliCommand, type CliContext } from '../core/cli-kit.js';
 import { loadConfig } from './config.js';
 import { openDb, type Db } from './db.js';
@@ -169,6 +169,15 @@ const exportIncidents: CliCommand = {
     if (values.format !== 'csv' && values.format !== 'json') throw new UsageError('--format must be csv or json');
     const f = IncidentFilterSchema.safeParse({ country: values.country, type: values.type, status: values.status, from: values.from, to: values.to, q: values.q, tlp: values.tlp });
     if (!f.success) throw new UsageError(describeIssues(f.error.issues).message);
+    // Open the output file before anything else, so that an unwritable --out is a clear error, not a crash later.
+    let outFd: number | undefined;
+    if (values.out) {
+      try {
+        outFd = openSync(values.out, 'w');
+      } catch (e) {
+        throw new UsageError(`--out: cannot write ${values.out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+    }
     const db = await openFromEnv(ctx.env, values['data-dir']);
     try {
       let actor = await systemActor(db);
@@ -178,7 +187,7 @@ const exportIncidents: CliCommand = {
         // Without a named user, export only what may be published or shared with the community.
         actor = { ...actor, orgId: '00000000-0000-0000-0000-000000000000', userId: null };
       }
-      const out = values.out ? createWriteStream(values.out) : ctx.stdout;
+      const out = values.out ? createWriteStream('', { fd: outFd }) : ctx.stdout;
       let n = 0;
       const counted = (async function* () {
         for await (const i of streamIncidents(db, actor, f.data)) {
