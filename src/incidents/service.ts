@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../platform/db.js';
 import { audit, registerAuditReadCheck, type Actor } from '../platform/audit.js';
-import { isOperator, requirePerm, systemActor, UUID_RE } from '../platform/auth.js';
+import { can, isOperator, requirePerm, systemActor, UUID_RE } from '../platform/auth.js';
 import { badRequest, conflict, forbidden, notFound } from '../core/errors.js';
 import { countryName } from '../core/countries.js';
 import { STATUS_TRANSITIONS, type IncidentStatus } from '../core/taxonomy.js';
@@ -386,7 +386,8 @@ export async function countryProfile(db: Queryable, actor: Actor, cc: string) {
   const p: unknown[] = [cc];
   const vis = visibleTo(actor, p);
   const byType = await db.query<{ type: string; count: number }>(`select i.type, count(*)::int count from incidents i where i.country = $1 and ${vis} group by 1 order by 2 desc`, p);
-  const laws = await listLaws(db, actor, { country: cc, page: 1, pageSize: 200 });
+  // Laws only for those who may read them (an API token scoped to incidents:read gets the incidents part alone).
+  const laws = can(actor, 'laws:read') ? await listLaws(db, actor, { country: cc, page: 1, pageSize: 200 }) : { items: [] };
   return { country: cc, incidentCount: mine?.count ?? 0, shutdownDays: mine?.shutdownDays ?? 0, byType: byType.rows, laws: laws.items };
 }
 

@@ -57,7 +57,9 @@ export function can(actor: Actor, perm: string): boolean {
 }
 
 export function requirePerm(actor: Actor, perm: string): void {
-  if (!can(actor, perm)) throw forbidden(`Your role (${actor.role}) may not do this (needs ${perm}).`);
+  if (!can(actor, perm)) {
+    throw forbidden(actor.scopes && ROLE_PERMS[actor.role].includes(perm) ? `This API token's scopes do not include ${perm}.` : `Your role (${actor.role}) may not do this (needs ${perm}).`);
+  }
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
