@@ -5,13 +5,15 @@ import type { Db, Queryable } from '../../platform/db.js';
 import { planIoda, readIodaOutages, type StopCandidate } from './ioda.js';
 import { searchText, type ImportFlag, type ImportOptions, type ImportSummary, type ImportedIncident, type PlannedRow } from './model.js';
 import { ImportFileError, planStop, readStopWorkbook } from './stop.js';
+import { checkFileSize, checkZipExpansion, IMPORT_LIMITS } from './limits.js';
 
 export { ImportFileError } from './stop.js';
 export type { ImportOptions, ImportSummary, ImportFlag } from './model.js';
 
 const DEFAULT_BATCH = 250;
 
-async function readInput(file: string): Promise<Buffer> {
+async function readInput(file: string, maxBytes?: number): Promise<Buffer> {
+  if (maxBytes !== undefined) await checkFileSize(file, maxBytes);
   try {
     return await readFile(file);
   } catch (e) {
@@ -25,7 +27,8 @@ async function readInput(file: string): Promise<Buffer> {
  * (same origin key) are left alone, so a second run, or a run after an interrupted one, only adds what is missing.
  */
 export async function importStop(db: Db, file: string, opts: ImportOptions): Promise<ImportSummary> {
-  const buf = await readInput(file);
+  const buf = await readInput(file, IMPORT_LIMITS.xlsxBytes);
+  await checkZipExpansion(buf);
   const sheets = await readStopWorkbook(buf);
   const plans = planStop(sheets);
   const perSheet: Record<string, number> = {};
@@ -38,7 +41,7 @@ export async function importStop(db: Db, file: string, opts: ImportOptions): Pro
  * `matchStop` in ioda.ts) become `outage_event` evidence on it; the others become incidents. Import STOP first.
  */
 export async function importIodaOutages(db: Db, file: string, opts: ImportOptions): Promise<ImportSummary> {
-  const buf = await readInput(file);
+  const buf = await readInput(file, IMPORT_LIMITS.csvBytes);
   if (buf.subarray(0, 4).toString('latin1') === 'PK\u0003\u0004') throw new ImportFileError('this is a zip/xlsx file, not a CSV');
   const text = buf.toString('utf8');
   if (text.includes('\u0000')) throw new ImportFileError('this is a binary file, not a CSV');
