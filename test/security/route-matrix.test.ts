@@ -240,6 +240,7 @@ describe.each(testBackends())('route matrix on %s', (backend) => {
         );
       }
     }
+    console.info(`route matrix on ${backend.name}: ${calls} requests over ${ops.length} operations and ${callers.length} callers`);
     expect(failures).toEqual([]);
     expect(calls).toBeGreaterThan(300);
     // Nothing of organisation B reached organisation A's records (and the other way round).
