@@ -5,6 +5,10 @@ import {
 } from '../core/taxonomy.js';
 import { TLP_LABELS } from '../core/tlp.js';
 
+export const END_STATES = ['ended', 'ongoing', 'unknown'] as const;
+export type EndState = (typeof END_STATES)[number];
+export const INCIDENT_SORTS = ['start', 'end', 'duration'] as const;
+
 export const CountryCode = z
   .string()
   .transform((s) => s.trim().toUpperCase())
@@ -36,6 +40,9 @@ const incidentFields = {
   startPrecision: z.enum(TIME_PRECISIONS).optional(),
   endAt: Instant.nullable().optional(),
   endPrecision: z.enum(TIME_PRECISIONS).optional(),
+  /** ended (endAt set), ongoing (known to continue; as of ongoingAsOf, or now when that is empty) or unknown (never recorded). */
+  endState: z.enum(END_STATES).optional(),
+  ongoingAsOf: Instant.nullable().optional(),
   status: z.enum(INCIDENT_STATUSES).optional(),
   severity: z.enum(SEVERITIES).optional(),
   tlp: z.enum(TLP_LABELS),
@@ -50,6 +57,9 @@ export const IncidentInputSchema = z
   .object({ ...incidentFields, origin: z.string().max(40).optional(), originKey: z.string().max(300).optional() })
   .strict()
   .refine((v) => !v.endAt || v.endAt >= v.startAt, { message: 'must not be before startAt', path: ['endAt'] })
+  .refine((v) => !(v.endAt && v.endState && v.endState !== 'ended'), { message: 'an incident with an end date has ended; leave endState out or send "ended"', path: ['endState'] })
+  .refine((v) => !(v.endState === 'ended' && !v.endAt), { message: 'endState "ended" needs endAt', path: ['endAt'] })
+  .refine((v) => !(v.ongoingAsOf && v.endState !== 'ongoing'), { message: 'only an ongoing incident has an as-of date', path: ['ongoingAsOf'] })
   .openapi('IncidentInput');
 export type IncidentInput = z.input<typeof IncidentInputSchema>;
 export type IncidentInputParsed = z.output<typeof IncidentInputSchema>;
@@ -78,6 +88,13 @@ export const IncidentSchema = z
     startPrecision: z.string(),
     endAt: z.string().nullable(),
     endPrecision: z.string(),
+    endState: z.enum(END_STATES),
+    ongoingAsOf: z.string().nullable(),
+    /** The last instant the incident is counted as active: its end, the day it was last known to continue, or (end unknown) its start. Null: ongoing now. */
+    activeUntil: z.string().nullable(),
+    /** Days from start to end (end day counted whole at day precision); for ongoing, to its as-of day or now (a minimum). Null when the end is unknown. */
+    durationDays: z.number().nullable(),
+    durationIsMinimum: z.boolean(),
     status: z.string(),
     severity: z.string(),
     tlp: z.string(),
@@ -92,6 +109,8 @@ export const IncidentSchema = z
     updatedAt: z.string(),
     version: z.number(),
     lawIds: z.array(z.string()),
+    /** Set when this incident was merged into another one (it is then left out of lists and statistics). */
+    mergedInto: z.string().nullable(),
   })
   .openapi('Incident');
 export type Incident = z.infer<typeof IncidentSchema>;
@@ -106,6 +125,9 @@ export const IncidentFilterSchema = z
     q: z.string().max(200).optional(),
     tlp: z.enum(TLP_LABELS).optional(),
     origin: z.string().max(40).optional(),
+    endState: z.enum(END_STATES).optional(),
+    sort: z.enum(INCIDENT_SORTS).default('start').openapi({ description: 'start, end or duration; a leading "-" is not used: see order' }),
+    order: z.enum(['asc', 'desc']).default('desc'),
     page: z.coerce.number().int().min(1).max(100_000).default(1),
     pageSize: z.coerce.number().int().min(1).max(500).default(50),
   })

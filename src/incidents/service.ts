@@ -11,6 +11,9 @@ import {
 } from './model.js';
 import { cachedRead, getIncidentRow, LAW_COLS, lawRow, rowToIncident, visibleTo } from './store.js';
 import type { z } from 'zod';
+import { candidateOf, recordDuplicatesFor, type DuplicateCandidate } from './duplicates.js';
+
+export type { DuplicateCandidate };
 
 export { systemActor };
 export type { Actor };
@@ -27,7 +30,7 @@ export function searchText(i: { title: string; summary?: string; area?: string |
 function diff(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, { from: unknown; to: unknown }> {
   const out: Record<string, { from: unknown; to: unknown }> = {};
   for (const k of Object.keys(after)) {
-    if (['updatedAt', 'version', 'lawIds'].includes(k)) continue;
+    if (['updatedAt', 'version', 'lawIds', 'activeUntil', 'durationDays', 'durationIsMinimum'].includes(k)) continue;
     if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) out[k] = { from: before[k] ?? null, to: after[k] ?? null };
   }
   return out;
@@ -40,7 +43,7 @@ async function history(tx: Queryable, actor: Actor, incidentId: string, version:
 }
 
 /** Creates an incident. With `originKey`, a second call with the same key returns the existing incident unchanged. */
-export async function createIncident(db: Db, actor: Actor, input: IncidentInput): Promise<Incident & { created?: boolean }> {
+export async function createIncident(db: Db, actor: Actor, input: IncidentInput): Promise<Incident & { created?: boolean; likelyDuplicates?: DuplicateCandidate[] }> {
   requirePerm(actor, 'incidents:write');
   const v = IncidentInputSchema.parse(input);
   if (v.tlp === 'TLP:RED' && !actor.userId && !(v.redRecipients?.length)) throw badRequest('A TLP:RED incident needs named recipients.', 'redRecipients');
@@ -56,20 +59,23 @@ export async function createIncident(db: Db, actor: Actor, input: IncidentInput)
     const id = randomUUID();
     await tx.query(
       `insert into incidents (id, org_id, type, title, country, area, networks, services, actors, targets, start_at, start_precision,
-        end_at, end_precision, status, severity, tlp, red_recipients, summary, description, tags, confidence, origin, origin_key, search_text, created_by)
-       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)`,
+        end_at, end_precision, status, severity, tlp, red_recipients, summary, description, tags, confidence, origin, origin_key, search_text, created_by,
+        end_state, ongoing_as_of)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)`,
       [
         id, actor.orgId, v.type, v.title, v.country, v.area ?? null, JSON.stringify(v.networks ?? []), v.services ?? [], JSON.stringify(v.actors ?? []),
         v.targets ?? [], v.startAt, v.startPrecision ?? 'day', v.endAt ?? null, v.endPrecision ?? 'day', v.status ?? 'draft', v.severity ?? 'medium',
         v.tlp, v.redRecipients ?? [], v.summary ?? '', v.description ?? '', v.tags ?? [], v.confidence ?? null, v.origin ?? 'manual',
-        v.originKey ?? null, searchText(v), actor.userId,
+        v.originKey ?? null, searchText(v), actor.userId, v.endAt ? 'ended' : (v.endState ?? 'unknown'), v.ongoingAsOf ?? null,
       ],
     );
     const row = (await tx.query(`select ${'i.*, array[]::text[] as law_ids'} from incidents i where id = $1`, [id])).rows[0]!;
     const inc = rowToIncident(row);
     await history(tx, actor, id, 1, 'create', diff({}, inc as unknown as Record<string, unknown>));
     await audit(tx, actor, 'incident.create', 'incident', id, null, inc);
-    return { ...inc, created: true };
+    // Likely duplicates are recorded for analysts to merge or dismiss; they never block the write.
+    const likelyDuplicates = await recordDuplicatesFor(tx, [id]);
+    return { ...inc, created: true, likelyDuplicates };
   });
 }
 
@@ -125,14 +131,21 @@ export async function updateIncident(db: Db, actor: Actor, id: string, patch: In
       ...Object.fromEntries(Object.entries(p).filter(([k, v]) => v !== undefined && k !== 'version')),
     } as Incident & { redRecipients?: string[] };
     if (merged.endAt && merged.startAt && merged.endAt < merged.startAt) throw badRequest('must not be before startAt', 'endAt');
+    // The end: a date means ended; clearing it without saying more means unknown; "ongoing"/"unknown" clear the date.
+    if (p.endAt) merged.endState = 'ended';
+    else if (p.endState && p.endState !== 'ended' && p.endAt === undefined) merged.endAt = null;
+    else if (p.endAt === null && !p.endState) merged.endState = 'unknown';
+    if (merged.endState === 'ended' && !merged.endAt) throw badRequest('endState "ended" needs endAt', 'endAt');
+    if (merged.endAt && p.endState && p.endState !== 'ended') throw badRequest('an incident with an end date has ended; send endAt: null with this endState', 'endState');
+    if (merged.endState !== 'ongoing') merged.ongoingAsOf = null;
     await tx.query(
       `update incidents set type=$2, title=$3, country=$4, area=$5, networks=$6, services=$7, actors=$8, targets=$9, start_at=$10,
         start_precision=$11, end_at=$12, end_precision=$13, status=$14, severity=$15, tlp=$16, summary=$17, description=$18, tags=$19,
-        confidence=$20, search_text=$21, red_recipients=coalesce($22, red_recipients), updated_at=now(), version=version+1 where id=$1`,
+        confidence=$20, search_text=$21, red_recipients=coalesce($22, red_recipients), end_state=$23, ongoing_as_of=$24, updated_at=now(), version=version+1 where id=$1`,
       [
         id, merged.type, merged.title, merged.country, merged.area, JSON.stringify(merged.networks), merged.services, JSON.stringify(merged.actors),
         merged.targets, merged.startAt, merged.startPrecision, merged.endAt, merged.endPrecision, merged.status, merged.severity, merged.tlp,
-        merged.summary, merged.description, merged.tags, merged.confidence, searchText(merged), p.redRecipients ?? null,
+        merged.summary, merged.description, merged.tags, merged.confidence, searchText(merged), p.redRecipients ?? null, merged.endState, merged.ongoingAsOf,
       ],
     );
     const afterRow = (await tx.query(`select i.*, array(select law_id::text from law_incidents where incident_id = i.id) law_ids from incidents i where id = $1`, [id])).rows[0]!;
@@ -147,8 +160,16 @@ export async function updateIncident(db: Db, actor: Actor, id: string, patch: In
 export async function incidentHistory(db: Queryable, actor: Actor, id: string) {
   requirePerm(actor, 'incidents:read');
   if (!(await getIncidentRow(db, actor, id))) throw notFound('Incident');
-  const rows = await db.query(`select version, at, actor_label, action, changes from incident_history where incident_id = $1 order by id`, [id]);
-  return rows.rows.map((r) => ({ version: Number(r.version), at: new Date(r.at as string).toISOString(), actorLabel: r.actor_label as string, action: r.action as string, changes: r.changes }));
+  // The history of incidents merged into this one is part of its history (marked with their id).
+  const rows = await db.query(
+    `select h.version, h.at, h.actor_label, h.action, h.changes, case when h.incident_id = $1::uuid then null else h.incident_id::text end as from_incident
+       from incident_history h where h.incident_id = $1::uuid or h.incident_id in (select id from incidents where merged_into = $1::uuid) order by h.at, h.id`,
+    [id],
+  );
+  return rows.rows.map((r) => ({
+    version: Number(r.version), at: new Date(r.at as string).toISOString(), actorLabel: r.actor_label as string, action: r.action as string, changes: r.changes,
+    ...(r.from_incident ? { fromIncident: r.from_incident as string } : {}),
+  }));
 }
 
 export async function addSource(db: Db, actor: Actor, incidentId: string, input: z.input<typeof SourceInputSchema>) {
@@ -236,6 +257,112 @@ export async function findOverlappingIncidents(
     startAt: r.start_at ? new Date(r.start_at as string).toISOString() : null, endAt: r.end_at ? new Date(r.end_at as string).toISOString() : null,
     origin: r.origin as string,
   }));
+}
+
+// ---- Likely duplicates and merging ---------------------------------------------------------------------------
+
+/** Open likely-duplicate pairs that involve this incident (both incidents visible to the reader). */
+export async function incidentDuplicates(db: Queryable, actor: Actor, id: string): Promise<DuplicateCandidate[]> {
+  requirePerm(actor, 'incidents:read');
+  if (!(await getIncidentRow(db, actor, id))) throw notFound('Incident');
+  const p: unknown[] = [id];
+  const vis = visibleTo(actor, p, 'o');
+  const r = await db.query(
+    `select d.reasons, d.score, d.state, o.id, o.title, o.type, o.start_at, o.end_at, o.end_state, o.area, o.origin, o.status
+       from incident_duplicates d join incidents o on o.id = case when d.a = $1::uuid then d.b else d.a end
+      where (d.a = $1::uuid or d.b = $1::uuid) and d.state = 'open' and o.merged_into is null and ${vis} order by d.score desc, o.start_at`,
+    p,
+  );
+  return r.rows.map(candidateOf);
+}
+
+/** Every open pair the reader can see both sides of, best first: the analyst's review queue. */
+export async function listDuplicates(db: Queryable, actor: Actor, f: { country?: string; page: number; pageSize: number }) {
+  requirePerm(actor, 'incidents:read');
+  const p: unknown[] = [];
+  const va = visibleTo(actor, p, 'x');
+  const vb = visibleTo(actor, p, 'y');
+  let c = '';
+  if (f.country) { p.push(f.country); c = ` and x.country = $${p.length}`; }
+  const where = `d.state = 'open' and x.merged_into is null and y.merged_into is null and ${va} and ${vb}${c}`;
+  const cols = (t: string) => `${t}.id, ${t}.title, ${t}.type, ${t}.start_at, ${t}.end_at, ${t}.end_state, ${t}.area, ${t}.origin, ${t}.status`;
+  const [rows, total] = await Promise.all([
+    db.query(
+      `select d.reasons, d.score, d.state, to_jsonb(a) a, to_jsonb(b) b from incident_duplicates d
+         join incidents x on x.id = d.a join incidents y on y.id = d.b
+         cross join lateral (select ${cols('x')}) a cross join lateral (select ${cols('y')}) b
+        where ${where} order by x.start_at desc, d.a, d.b limit ${f.pageSize} offset ${(f.page - 1) * f.pageSize}`,
+      p,
+    ),
+    db.query<{ n: number }>(`select count(*)::int n from incident_duplicates d join incidents x on x.id = d.a join incidents y on y.id = d.b where ${where}`, p),
+  ]);
+  return {
+    items: rows.rows.map((r) => ({
+      reasons: r.reasons as string[], score: Number(r.score),
+      a: candidateOf({ ...(r.a as object), reasons: r.reasons, score: r.score, state: r.state }),
+      b: candidateOf({ ...(r.b as object), reasons: r.reasons, score: r.score, state: r.state }),
+    })),
+    total: total.rows[0]?.n ?? 0,
+  };
+}
+
+/** Marks a pair as not duplicates (it will not be proposed again). Audited. */
+export async function dismissDuplicate(db: Db, actor: Actor, id: string, otherId: string): Promise<{ dismissed: boolean }> {
+  requirePerm(actor, 'incidents:write');
+  return db.transaction(async (tx) => {
+    await lockForWrite(tx, actor, id);
+    await lockForWrite(tx, actor, otherId);
+    const [a, b] = id < otherId ? [id, otherId] : [otherId, id];
+    const r = await tx.query(`update incident_duplicates set state = 'dismissed', decided_by = $3, decided_at = now() where a = $1 and b = $2 and state = 'open' returning a`, [a, b, actor.label]);
+    if (!r.rows.length) throw notFound('Open likely-duplicate pair');
+    await audit(tx, actor, 'incident.duplicate.dismiss', 'incident', id, null, { other: otherId });
+    return { dismissed: true };
+  });
+}
+
+/**
+ * Merges incident `fromId` into `intoId`, all or nothing: every source, evidence item, data-set record and law link
+ * moves to `intoId` (an item already there stays once); `fromId` stays as a record marked merged (its own history
+ * readable, and shown in the history of `intoId`), left out of lists and statistics. Both incidents get a history
+ * entry; the audit log keeps the merged incident as it was. The fields of `intoId` are not changed.
+ */
+export async function mergeIncidents(db: Db, actor: Actor, intoId: string, fromId: string) {
+  requirePerm(actor, 'incidents:write');
+  if (intoId === fromId) throw badRequest('cannot merge an incident into itself', 'from');
+  return db.transaction(async (tx) => {
+    const intoRow = await lockForWrite(tx, actor, intoId);
+    const fromRow = await lockForWrite(tx, actor, fromId);
+    if (intoRow.merged_into || (await tx.query('select merged_into from incidents where id = $1', [intoId])).rows[0]?.merged_into) throw conflict('This incident was itself merged into another one.', 'id');
+    if ((await tx.query('select merged_into from incidents where id = $1', [fromId])).rows[0]?.merged_into) throw conflict('That incident was already merged.', 'from');
+    if ((intoRow.country as string).trim() !== (fromRow.country as string).trim()) throw badRequest('incidents of different countries cannot be merged', 'from');
+    const from = rowToIncident(fromRow);
+    const moved = { sources: 0, evidence: 0, records: 0, laws: 0 };
+    // Sources: a URL already on the target stays once; documents always move.
+    moved.sources = (await tx.query(
+      `update incident_sources s set incident_id = $1 where s.incident_id = $2
+         and (s.url is null or not exists (select 1 from incident_sources t where t.incident_id = $1 and t.url = s.url)) returning id`, [intoId, fromId])).rows.length;
+    moved.evidence = (await tx.query(
+      `update incident_evidence e set incident_id = $1 where e.incident_id = $2
+         and not exists (select 1 from incident_evidence t where t.incident_id = $1 and t.kind = e.kind and t.ref = e.ref) returning id`, [intoId, fromId])).rows.length;
+    moved.records = (await tx.query('update dataset_records set incident_id = $1 where incident_id = $2 returning record_key', [intoId, fromId])).rows.length;
+    moved.laws = (await tx.query(
+      `insert into law_incidents (law_id, incident_id) select law_id, $1 from law_incidents where incident_id = $2 on conflict do nothing returning law_id`, [intoId, fromId])).rows.length;
+    // The merged incident as evidence on the target, so its facts (dates, area, summary) stay in view.
+    await tx.query(
+      `insert into incident_evidence (id, incident_id, kind, ref, summary, data, added_by) values ($1,$2,'other',$3,$4,$5,$6) on conflict do nothing`,
+      [randomUUID(), intoId, `incident:${fromId}`, `Merged incident: ${from.title}`, JSON.stringify({ mergedIncident: from }), actor.userId],
+    );
+    await tx.query(`update incident_duplicates set state = 'merged', decided_by = $3, decided_at = now() where state = 'open' and ((a = $1 and b = $2) or (a = $2 and b = $1))`, [intoId, fromId, actor.label]);
+    await tx.query(`update incident_duplicates set state = 'dismissed', decided_by = $2, decided_at = now() where state = 'open' and (a = $1 or b = $1)`, [fromId, actor.label]);
+    const fromVersion = Number(fromRow.version) + 1;
+    const intoVersion = Number(intoRow.version) + 1;
+    await tx.query('update incidents set merged_into = $2, updated_at = now(), version = $3 where id = $1', [fromId, intoId, fromVersion]);
+    await tx.query('update incidents set updated_at = now(), version = $2 where id = $1', [intoId, intoVersion]);
+    await history(tx, actor, fromId, fromVersion, 'merge.into', { mergedInto: { from: null, to: intoId } });
+    await history(tx, actor, intoId, intoVersion, 'merge.from', { merged: { from: null, to: { id: fromId, title: from.title, ...moved } } });
+    await audit(tx, actor, 'incident.merge', 'incident', intoId, from, { into: intoId, from: fromId, moved });
+    return { into: intoId, from: fromId, moved };
+  });
 }
 
 // ---- Laws -------------------------------------------------------------------------------------------------
