@@ -4,13 +4,14 @@ import { audit, type Actor } from '../platform/audit.js';
 import { requirePerm, systemActor } from '../platform/auth.js';
 import { badRequest, conflict, forbidden, notFound } from '../core/errors.js';
 import { countryName } from '../core/countries.js';
-import { STATUS_TRANSITIONS, type IncidentStatus } from '../core/taxonomy.js';
+import { INCIDENT_STATUSES, INCIDENT_TYPES, STATUS_TRANSITIONS, type IncidentStatus } from '../core/taxonomy.js';
 import {
   DocumentInputSchema, EvidenceInputSchema, IncidentInputSchema, IncidentPatchSchema, LawInputSchema, LawPatchSchema, SourceInputSchema,
   type EvidenceInput, type Incident, type IncidentInput, type IncidentPatch, type Law,
 } from './model.js';
 import { cachedRead, getIncidentRow, LAW_COLS, lawRow, rowToIncident, visibleTo } from './store.js';
 import type { z } from 'zod';
+import { DATASET_ATTRIBUTION } from './export.js';
 import { candidateOf, recordDuplicatesFor, type DuplicateCandidate } from './duplicates.js';
 
 export type { DuplicateCandidate };
@@ -454,52 +455,159 @@ export async function linkLaw(db: Db, actor: Actor, lawId: string, incidentId: s
 }
 
 // ---- Statistics for the map, charts and country pages --------------------------------------------------------
+// What a figure counts is a choice, and the choice is stated with every figure (docs/registry.md): by default,
+// verified incidents of the rights-relevant types (everything but "other": unattributed outages are signals, not
+// incidents), active during the period; merged duplicates are left out; TLP is applied.
 
-export async function statsByCountry(db: Queryable, actor: Actor, f: { from?: string; to?: string; type?: string }) {
-  requirePerm(actor, 'incidents:read');
-  return cachedRead(db, actor, `countries:${JSON.stringify(f)}`, () => queryStatsByCountry(db, actor, f));
+export type StatsFilter = StatsChoice & { from?: string; to?: string; country?: string };
+export interface StatsChoice {
+  /** verified (default) | reviewed (verified or under review) | all */
+  status?: 'verified' | 'reviewed' | 'all';
+  /** rights (default: every type but "other") | shutdowns (as Access Now counts them) | network | all | a type or type prefix */
+  family?: string;
+  /** Source of the records: stop | ioda | manual | outages | measure … */
+  origin?: string;
+  /** Old parameter of /stats/countries: a type or prefix; used as `family` when that is not given. */
+  type?: string;
 }
 
-async function queryStatsByCountry(db: Queryable, actor: Actor, f: { from?: string; to?: string; type?: string }) {
-  const p: unknown[] = [f.from ?? '1900-01-01T00:00:00Z', f.to ?? '2999-01-01T00:00:00Z'];
-  const vis = visibleTo(actor, p);
-  let typeClause = '';
-  if (f.type) { p.push(f.type); typeClause = ` and (i.type = $${p.length} or i.type like $${p.length} || '.%')`; }
-  const rows = await db.query<{ country: string; count: number; shutdown_days: number }>(
-    `with sel as (select i.* from incidents i where i.start_at <= $2::timestamptz and coalesce(i.end_at, i.start_at) >= $1::timestamptz and ${vis}${typeClause}),
+export const STATS_FAMILIES: Record<string, { label: string; types: readonly string[] }> = {
+  rights: { label: 'rights-relevant types (every type but "other": unattributed outages are not counted)', types: INCIDENT_TYPES.filter((t) => t !== 'other') },
+  shutdowns: { label: 'all shutdowns as Access Now counts them (full, regional and mobile shutdowns, throttling, service blocking)', types: ['shutdown.full', 'shutdown.regional', 'shutdown.mobile', 'throttling', 'blocking.service'] },
+  network: { label: 'network disruptions (shutdowns and throttling)', types: ['shutdown.full', 'shutdown.regional', 'shutdown.mobile', 'throttling'] },
+  all: { label: 'all types, unattributed outages included', types: INCIDENT_TYPES },
+};
+const SHUTDOWN_DAY_TYPES = ['shutdown.full', 'shutdown.regional', 'shutdown.mobile', 'throttling'];
+
+export interface AppliedFilter {
+  status: string;
+  statuses: string[];
+  family: string;
+  types: string[];
+  origin: string | null;
+  from: string | null;
+  to: string | null;
+  country: string | null;
+  period: 'active during';
+  description: string;
+}
+
+export function resolveStatsFilter(f: StatsFilter): AppliedFilter {
+  const status = f.status ?? 'verified';
+  const statuses = status === 'verified' ? ['verified'] : status === 'reviewed' ? ['verified', 'under_review'] : [...INCIDENT_STATUSES];
+  const family = f.family ?? f.type ?? 'rights';
+  const known = STATS_FAMILIES[family];
+  const types = known ? [...known.types] : INCIDENT_TYPES.filter((t) => t === family || t.startsWith(`${family}.`));
+  if (!types.length) throw badRequest(`unknown type family "${family}": use rights, shutdowns, network, all, or a type such as shutdown.full`, 'family');
+  const what = status === 'verified' ? 'Verified incidents' : status === 'reviewed' ? 'Verified or under-review incidents' : 'Incidents of any status';
+  const kinds = known ? known.label : `type ${types.join(', ')}`;
+  const period = f.from || f.to ? `, active during ${f.from?.slice(0, 10) ?? 'the start'} – ${f.to?.slice(0, 10) ?? 'today'} (started before its end, not ended before its start)` : ', all time';
+  const description = `${what} of ${kinds}${f.origin ? `, source ${f.origin}` : ''}${f.country ? `, ${f.country}` : ''}${period}. Merged duplicates are left out; an incident whose end was never recorded counts on its first day only; an ongoing one up to the day it was last known to continue. TLP applies.`;
+  return { status, statuses, family, types, origin: f.origin ?? null, from: f.from ?? null, to: f.to ?? null, country: f.country ?? null, period: 'active during', description };
+}
+
+/** The selection of statistics as SQL over incidents `i` (TLP, merged, status, types, source, country, period). */
+function statsWhere(actor: Actor, a: AppliedFilter, p: unknown[]): string {
+  const w = [visibleTo(actor, p), 'i.merged_into is null', 'i.start_at is not null'];
+  p.push(a.statuses); w.push(`i.status = any($${p.length}::text[])`);
+  p.push(a.types); w.push(`i.type = any($${p.length}::text[])`);
+  if (a.origin) { p.push(a.origin); w.push(`i.origin = $${p.length}`); }
+  if (a.country) { p.push(a.country); w.push(`i.country = $${p.length}`); }
+  p.push(a.from ?? '1900-01-01T00:00:00Z', a.to ?? '2999-01-01T00:00:00Z');
+  w.push(`tstzrange(i.start_at, i.active_until, '[]') && tstzrange($${p.length - 1}::timestamptz, $${p.length}::timestamptz, '[]')`);
+  return w.join(' and ');
+}
+
+export async function statsByCountry(db: Queryable, actor: Actor, f: StatsFilter) {
+  return (await statsByCountryWithFilter(db, actor, f)).items;
+}
+
+export async function statsByCountryWithFilter(db: Queryable, actor: Actor, f: StatsFilter) {
+  requirePerm(actor, 'incidents:read');
+  const applied = resolveStatsFilter(f);
+  const items = await cachedRead(db, actor, `countries:${JSON.stringify(applied)}`, () => queryStatsByCountry(db, actor, applied));
+  return { items, filter: applied };
+}
+
+/**
+ * Per country: incidents active during the period, and shutdown days — calendar days (UTC) covered by at least one
+ * shutdown or throttling among them, inside the period and not after today. End unknown: the first day only.
+ */
+async function queryStatsByCountry(db: Queryable, actor: Actor, a: AppliedFilter) {
+  const p: unknown[] = [];
+  const where = statsWhere(actor, a, p);
+  p.push(SHUTDOWN_DAY_TYPES);
+  const sd = `$${p.length}::text[]`;
+  const lo = a.from ? `'${new Date(a.from).toISOString()}'::timestamptz` : `'-infinity'::timestamptz`;
+  const hi = a.to ? `least('${new Date(a.to).toISOString()}'::timestamptz, now())` : 'now()';
+  const rows = await db.query<{ country: string; count: number; shutdown_days: number; end_unknown: number; ongoing: number }>(
+    `with sel as (select i.country, i.type, i.start_at, i.active_until, i.end_state from incidents i where ${where}),
       days as (select s.country, count(distinct d)::int n from sel s,
-        generate_series(date_trunc('day', greatest(s.start_at, $1::timestamptz)), date_trunc('day', least(coalesce(s.end_at, s.start_at), $2::timestamptz)), interval '1 day') d
-        where s.type like 'shutdown.%' group by s.country)
-     select sel.country, count(*)::int count, coalesce(max(days.n), 0)::int shutdown_days from sel left join days on days.country = sel.country group by sel.country order by count desc`,
+        generate_series(date_trunc('day', greatest(s.start_at, ${lo})), date_trunc('day', least(s.active_until, ${hi})), interval '1 day') d
+        where s.type = any(${sd}) group by s.country)
+     select sel.country, count(*)::int count, coalesce(max(days.n), 0)::int shutdown_days,
+            count(*) filter (where sel.end_state = 'unknown')::int end_unknown, count(*) filter (where sel.end_state = 'ongoing')::int ongoing
+       from sel left join days on days.country = sel.country group by sel.country order by count desc, shutdown_days desc, sel.country`,
     p,
   );
-  return rows.rows.map((r) => ({ country: r.country.trim(), count: r.count, shutdownDays: r.shutdown_days }));
+  return rows.rows.map((r) => ({ country: r.country.trim(), count: r.count, shutdownDays: r.shutdown_days, endUnknown: r.end_unknown, ongoing: r.ongoing }));
 }
 
-export async function statsMonthly(db: Queryable, actor: Actor, f: { from?: string; to?: string; country?: string }) {
+export async function statsMonthly(db: Queryable, actor: Actor, f: StatsFilter) {
+  return (await statsMonthlyWithFilter(db, actor, f)).items;
+}
+
+/** Incidents active in each month, by type (an incident running three months counts in each of them). */
+export async function statsMonthlyWithFilter(db: Queryable, actor: Actor, f: StatsFilter) {
   requirePerm(actor, 'incidents:read');
-  return cachedRead(db, actor, `monthly:${JSON.stringify(f)}`, () => queryStatsMonthly(db, actor, f));
+  const applied = resolveStatsFilter(f);
+  const items = await cachedRead(db, actor, `monthly:${JSON.stringify(applied)}`, async () => {
+    const p: unknown[] = [];
+    const where = statsWhere(actor, applied, p);
+    const lo = applied.from ? `'${new Date(applied.from).toISOString()}'::timestamptz` : `'-infinity'::timestamptz`;
+    const hi = applied.to ? `least('${new Date(applied.to).toISOString()}'::timestamptz, now())` : 'now()';
+    const rows = await db.query<{ month: string; type: string; count: number }>(
+      `select to_char(m, 'YYYY-MM') as month, i.type, count(*)::int count from incidents i,
+         generate_series(date_trunc('month', greatest(i.start_at, ${lo})), date_trunc('month', least(i.active_until, ${hi})), interval '1 month') m
+       where ${where} group by 1, 2 order by 1, 2`,
+      p,
+    );
+    return rows.rows;
+  });
+  return { items, filter: applied };
 }
 
-async function queryStatsMonthly(db: Queryable, actor: Actor, f: { from?: string; to?: string; country?: string }) {
-  const p: unknown[] = [f.from ?? '1900-01-01T00:00:00Z', f.to ?? '2999-01-01T00:00:00Z'];
+/**
+ * A data set's own counts, as it publishes them: for Access Now STOP, one per row of each year's sheet (shutdowns
+ * carried over from an earlier year and rows the data set lists twice included), whatever became of the row in the
+ * registry (its own incident, a document on an earlier one, or merged). Rows of incidents hidden by TLP are left out.
+ */
+export async function datasetCounts(db: Queryable, actor: Actor, dataset: 'stop' | 'ioda') {
+  requirePerm(actor, 'incidents:read');
+  const p: unknown[] = [dataset];
   const vis = visibleTo(actor, p);
-  let c = '';
-  if (f.country) { p.push(f.country); c = ` and i.country = $${p.length}`; }
-  const rows = await db.query<{ month: string; type: string; count: number }>(
-    `select to_char(date_trunc('month', i.start_at), 'YYYY-MM') as month, i.type, count(*)::int count from incidents i
-     where i.start_at between $1::timestamptz and $2::timestamptz and ${vis}${c} group by 1, 2 order by 1, 2`,
+  const rows = await db.query<{ period: string | null; records: number; incidents: number }>(
+    `select r.period, count(*)::int records, count(distinct coalesce(i.merged_into, i.id))::int incidents
+       from dataset_records r join incidents i on i.id = r.incident_id where r.dataset = $1 and ${vis} group by 1 order by 1 nulls last`,
     p,
   );
-  return rows.rows;
+  const counting =
+    dataset === 'stop'
+      ? "Access Now STOP's own counting: one shutdown per row of the year's sheet (the 2016–2018 sheet: per its year column), including shutdowns carried over from an earlier year and rows listed twice. 'incidents' is how many registry incidents those rows are now."
+      : "IODA's own counting: one outage per record of the investigated-outages list, by the year it began (daily records of one outage counted one by one).";
+  return { dataset, counting, attribution: DATASET_ATTRIBUTION[dataset]!, items: rows.rows.map((r) => ({ period: r.period, records: r.records, incidents: r.incidents })) };
 }
 
-export async function countryProfile(db: Queryable, actor: Actor, cc: string) {
-  const stats = await statsByCountry(db, actor, {});
-  const mine = stats.find((s) => s.country === cc);
-  const p: unknown[] = [cc];
-  const vis = visibleTo(actor, p);
-  const byType = await db.query<{ type: string; count: number }>(`select i.type, count(*)::int count from incidents i where i.country = $1 and ${vis} group by 1 order by 2 desc`, p);
+
+export async function countryProfile(db: Queryable, actor: Actor, cc: string, f: StatsFilter = {}) {
+  const { items, filter } = await statsByCountryWithFilter(db, actor, { ...f, country: cc });
+  const mine = items.find((s) => s.country === cc);
+  const p: unknown[] = [];
+  const where = statsWhere(actor, filter, p);
+  const byType = await db.query<{ type: string; count: number }>(`select i.type, count(*)::int count from incidents i where ${where} group by 1 order by 2 desc, 1`, p);
   const laws = await listLaws(db, actor, { country: cc, page: 1, pageSize: 200 });
-  return { country: cc, incidentCount: mine?.count ?? 0, shutdownDays: mine?.shutdownDays ?? 0, byType: byType.rows, laws: laws.items };
+  return {
+    country: cc, incidentCount: mine?.count ?? 0, shutdownDays: mine?.shutdownDays ?? 0, endUnknown: mine?.endUnknown ?? 0, ongoing: mine?.ongoing ?? 0,
+    byType: byType.rows, laws: laws.items, filter,
+  };
 }
