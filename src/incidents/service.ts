@@ -503,7 +503,8 @@ export function resolveStatsFilter(f: StatsFilter): AppliedFilter {
   const kinds = known ? known.label : `type ${types.join(', ')}`;
   const period = f.from || f.to ? `, active during ${f.from?.slice(0, 10) ?? 'the start'} – ${f.to?.slice(0, 10) ?? 'today'} (started before its end, not ended before its start)` : ', all time';
   const description = `${what} of ${kinds}${f.origin ? `, source ${f.origin}` : ''}${f.country ? `, ${f.country}` : ''}${period}. Merged duplicates are left out; an incident whose end was never recorded counts on its first day only; an ongoing one up to the day it was last known to continue. TLP applies.`;
-  return { status, statuses, family, types, origin: f.origin ?? null, from: f.from ?? null, to: f.to ?? null, country: f.country ?? null, period: 'active during', description };
+  const isoOrNull = (v?: string) => (v ? new Date(v).toISOString() : null);
+  return { status, statuses, family, types, origin: f.origin ?? null, from: isoOrNull(f.from), to: isoOrNull(f.to), country: f.country ?? null, period: 'active during', description };
 }
 
 /** The selection of statistics as SQL over incidents `i` (TLP, merged, status, types, source, country, period). */
