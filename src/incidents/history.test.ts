@@ -10,8 +10,9 @@ import type { ImportSummary } from './import/model.js';
 import { IncidentFilterSchema } from './model.js';
 import { listIncidents, streamIncidents } from './store.js';
 import { exportChunks } from './export.js';
+import { loadStarterLaws } from './laws-seed.js';
 import {
-  countryProfile, datasetCounts, getIncident, incidentDuplicates, incidentHistory, mergeIncidents, statsByCountryWithFilter, statsMonthlyWithFilter,
+  countryProfile, datasetCounts, getIncident, listLaws, getLaw, incidentDuplicates, incidentHistory, mergeIncidents, statsByCountryWithFilter, statsMonthlyWithFilter,
 } from './service.js';
 
 /**
@@ -25,12 +26,14 @@ describe.each(testBackends())('registry semantics on the shipped history (%s)', 
   let db: Db;
   let actor: Actor;
   let loaded: { stop: ImportSummary | null; ioda: ImportSummary | null };
+  let laws: { created: number; skipped: number; links: number };
 
   beforeAll(async () => {
     db = await backend.open();
     await bootstrapAdmin(db, { email: 'admin@example.org', password: 'a long admin password', orgName: 'History org' });
     actor = await systemActor(db);
     loaded = await loadHistory(db, actor.orgId, SEED);
+    laws = await loadStarterLaws(db, actor, SEED);
   }, 240_000);
   afterAll(async () => db?.close());
 
@@ -160,5 +163,37 @@ describe.each(testBackends())('registry semantics on the shipped history (%s)', 
     expect(loaded.ioda!.series).toBeGreaterThanOrEqual(1);
     const mmIoda = await db.query<{ n: number }>(`select count(*)::int n from incidents where origin = 'ioda' and country = 'MM' and start_at between '2021-02-14' and '2021-04-06'`);
     expect(mmIoda.rows[0]!.n).toBe(1);
+  });
+
+  it('ships a starter set of real laws with timelines, articles and sources, linked to matching incidents only', async () => {
+    expect(laws.created).toBe(12);
+    const all = await listLaws(db, actor, { page: 1, pageSize: 100 });
+    expect(all.total).toBe(12);
+    const titles = all.items.map((l) => `${l.country} ${l.title}`);
+    for (const want of [/^TR Law No\. 5651/, /^TR Law No\. 7418/, /^VN Law on Cybersecurity/, /^VN Decree 53\/2022/, /^IN Information Technology \(Intermediary/, /^RU Federal Law No\. 90-FZ/]) {
+      expect(titles.some((t) => want.test(t))).toBe(true);
+    }
+    for (const l of all.items) {
+      expect(l.timeline.length).toBeGreaterThan(0);
+      expect(l.articles.length).toBeGreaterThan(0);
+      expect(l.sources.length).toBeGreaterThan(0);
+      for (const s of l.sources) expect(s.url).toMatch(/^https:\/\//);
+    }
+    // Links follow each law's rule: same country, listed types, dates; e.g. the Russian law links the 2021 Twitter throttling.
+    const ru = all.items.find((l) => l.country === 'RU')!;
+    const ruLaw = await getLaw(db, actor, ru.id);
+    expect(ruLaw.incidentIds.length).toBeGreaterThan(0);
+    const linked = await db.query<{ country: string; type: string; start_at: Date }>(
+      `select i.country, i.type, i.start_at from law_incidents li join incidents i on i.id = li.incident_id join laws l on l.id = li.law_id where l.id = $1`, [ru.id],
+    );
+    for (const r of linked.rows) {
+      expect(r.country.trim()).toBe('RU');
+      expect(['throttling', 'blocking.service']).toContain(r.type);
+      expect(new Date(r.start_at).getTime()).toBeGreaterThanOrEqual(Date.parse('2019-11-01'));
+    }
+    const india = all.items.find((l) => l.title.startsWith('Temporary Suspension'))!;
+    expect(india.incidentIds.length).toBeGreaterThan(100);
+    const again = await loadStarterLaws(db, actor, SEED);
+    expect(again).toEqual({ created: 0, skipped: 12, links: 0 });
   });
 });

@@ -165,6 +165,10 @@ export type EvidenceInput = z.input<typeof EvidenceInputSchema>;
 export const TimelineEntry = z.object({ status: z.enum(LAW_STATUSES), date: Instant, note: z.string().max(1000).optional() }).strict();
 export const Article = z.object({ ref: z.string().min(1).max(100), text: z.string().max(5000).default(''), concern: z.string().max(2000).default('') }).strict();
 
+export const LawSource = z
+  .object({ url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2000), title: z.string().max(300).default(''), publisher: z.string().max(200).default('') })
+  .strict();
+
 export const LawInputSchema = z
   .object({
     country: CountryCode,
@@ -175,6 +179,7 @@ export const LawInputSchema = z
     rights: z.array(z.enum(RIGHTS)).max(20).default([]),
     summary: z.string().max(10_000).default(''),
     url: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional(),
+    sources: z.array(LawSource).max(50).default([]),
     tlp: z.enum(TLP_LABELS).default('TLP:CLEAR'),
   })
   .strict()
@@ -189,6 +194,7 @@ export const LawPatchSchema = z
     rights: z.array(z.enum(RIGHTS)).max(20).optional(),
     summary: z.string().max(10_000).optional(),
     url: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional(),
+    sources: z.array(LawSource).max(50).optional(),
     tlp: z.enum(TLP_LABELS).optional(),
     version: z.number().int().min(1),
   })
@@ -204,6 +210,7 @@ export interface Law {
   rights: string[];
   summary: string;
   url: string | null;
+  sources: { url: string; title: string; publisher: string }[];
   tlp: string;
   incidentIds: string[];
   createdAt: string;

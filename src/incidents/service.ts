@@ -412,8 +412,8 @@ export async function createLaw(db: Db, actor: Actor, input: z.input<typeof LawI
     const id = randomUUID();
     const timeline = v.timeline.length ? v.timeline : [{ status: v.status, date: new Date().toISOString().slice(0, 10) }];
     await tx.query(
-      `insert into laws (id, org_id, country, title, status, timeline, articles, rights, summary, url, tlp, created_by) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
-      [id, actor.orgId, v.country, v.title, v.status, JSON.stringify(timeline), JSON.stringify(v.articles), v.rights, v.summary, v.url ?? null, v.tlp, actor.userId],
+      `insert into laws (id, org_id, country, title, status, timeline, articles, rights, summary, url, tlp, created_by, sources) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+      [id, actor.orgId, v.country, v.title, v.status, JSON.stringify(timeline), JSON.stringify(v.articles), v.rights, v.summary, v.url ?? null, v.tlp, actor.userId, JSON.stringify(v.sources)],
     );
     const law = await readLaw(tx, actor, id);
     await audit(tx, actor, 'law.create', 'law', id, null, law);
@@ -433,8 +433,8 @@ export async function updateLaw(db: Db, actor: Actor, id: string, patch: z.input
     // A status change extends the timeline unless the caller sent one.
     if (p.status && p.status !== before.status && !p.timeline) m.timeline = [...before.timeline, { status: p.status, date: new Date().toISOString().slice(0, 10) }];
     await tx.query(
-      `update laws set country=$2, title=$3, status=$4, timeline=$5, articles=$6, rights=$7, summary=$8, url=$9, tlp=$10, updated_at=now(), version=version+1 where id=$1`,
-      [id, m.country, m.title, m.status, JSON.stringify(m.timeline), JSON.stringify(m.articles), m.rights, m.summary, m.url, m.tlp],
+      `update laws set country=$2, title=$3, status=$4, timeline=$5, articles=$6, rights=$7, summary=$8, url=$9, tlp=$10, sources=$11, updated_at=now(), version=version+1 where id=$1`,
+      [id, m.country, m.title, m.status, JSON.stringify(m.timeline), JSON.stringify(m.articles), m.rights, m.summary, m.url, m.tlp, JSON.stringify(m.sources ?? [])],
     );
     const after = await readLaw(tx, actor, id);
     await audit(tx, actor, 'law.update', 'law', id, before, after);

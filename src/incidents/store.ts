@@ -217,6 +217,7 @@ export function lawRow(r: Record<string, unknown>): Law {
     rights: (r.rights as string[]) ?? [],
     summary: r.summary as string,
     url: (r.url as string | null) ?? null,
+    sources: (r.sources as Law['sources']) ?? [],
     tlp: r.tlp as string,
     incidentIds: (r.incident_ids as string[]) ?? [],
     createdAt: iso(r.created_at)!,
