@@ -6,6 +6,10 @@ import {
 } from '../core/taxonomy.js';
 import { TLP_LABELS } from '../core/tlp.js';
 
+export const END_STATES = ['ended', 'ongoing', 'unknown'] as const;
+export type EndState = (typeof END_STATES)[number];
+export const INCIDENT_SORTS = ['start', 'end', 'duration'] as const;
+
 export const CountryCode = z
   .string()
   .transform((s) => s.trim().toUpperCase())
@@ -37,6 +41,9 @@ const incidentFields = {
   startPrecision: z.enum(TIME_PRECISIONS).optional(),
   endAt: Instant.nullable().optional(),
   endPrecision: z.enum(TIME_PRECISIONS).optional(),
+  /** ended (endAt set), ongoing (known to continue; as of ongoingAsOf, or now when that is empty) or unknown (never recorded). */
+  endState: z.enum(END_STATES).optional(),
+  ongoingAsOf: Instant.nullable().optional(),
   status: z.enum(INCIDENT_STATUSES).optional(),
   severity: z.enum(SEVERITIES).optional(),
   tlp: z.enum(TLP_LABELS),
@@ -51,6 +58,9 @@ export const IncidentInputSchema = z
   .object({ ...incidentFields, origin: z.string().max(40).optional(), originKey: z.string().max(300).optional() })
   .strict()
   .refine((v) => !v.endAt || v.endAt >= v.startAt, { message: 'must not be before startAt', path: ['endAt'] })
+  .refine((v) => !(v.endAt && v.endState && v.endState !== 'ended'), { message: 'an incident with an end date has ended; leave endState out or send "ended"', path: ['endState'] })
+  .refine((v) => !(v.endState === 'ended' && !v.endAt), { message: 'endState "ended" needs endAt', path: ['endAt'] })
+  .refine((v) => !(v.ongoingAsOf && v.endState !== 'ongoing'), { message: 'only an ongoing incident has an as-of date', path: ['ongoingAsOf'] })
   .openapi('IncidentInput');
 export type IncidentInput = z.input<typeof IncidentInputSchema>;
 export type IncidentInputParsed = z.output<typeof IncidentInputSchema>;
@@ -79,6 +89,13 @@ export const IncidentSchema = z
     startPrecision: z.string(),
     endAt: z.string().nullable(),
     endPrecision: z.string(),
+    endState: z.enum(END_STATES),
+    ongoingAsOf: z.string().nullable(),
+    /** The last instant the incident is counted as active: its end, the day it was last known to continue, or (end unknown) its start. Null: ongoing now. */
+    activeUntil: z.string().nullable(),
+    /** Days from start to end (end day counted whole at day precision); for ongoing, to its as-of day or now (a minimum). Null when the end is unknown. */
+    durationDays: z.number().nullable(),
+    durationIsMinimum: z.boolean(),
     status: z.string(),
     severity: z.string(),
     tlp: z.string(),
@@ -93,6 +110,8 @@ export const IncidentSchema = z
     updatedAt: z.string(),
     version: z.number(),
     lawIds: z.array(z.string()),
+    /** Set when this incident was merged into another one (it is then left out of lists and statistics). */
+    mergedInto: z.string().nullable(),
   })
   .openapi('Incident');
 export type Incident = z.infer<typeof IncidentSchema>;
@@ -107,6 +126,9 @@ export const IncidentFilterSchema = z
     q: z.string().max(200).optional(),
     tlp: z.enum(TLP_LABELS).optional(),
     origin: z.string().max(40).optional(),
+    endState: z.enum(END_STATES).optional(),
+    sort: z.enum(INCIDENT_SORTS).default('start').openapi({ description: 'start, end or duration; a leading "-" is not used: see order' }),
+    order: z.enum(['asc', 'desc']).default('desc'),
     page: z.coerce.number().int().min(1).max(100_000).default(1),
     pageSize: z.coerce.number().int().min(1).max(500).default(50),
   })
@@ -144,6 +166,10 @@ export type EvidenceInput = z.input<typeof EvidenceInputSchema>;
 export const TimelineEntry = z.object({ status: z.enum(LAW_STATUSES), date: Instant, note: z.string().max(1000).optional() }).strict();
 export const Article = z.object({ ref: z.string().min(1).max(100), text: z.string().max(5000).default(''), concern: z.string().max(2000).default('') }).strict();
 
+export const LawSource = z
+  .object({ url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2000), title: z.string().max(300).default(''), publisher: z.string().max(200).default('') })
+  .strict();
+
 export const LawInputSchema = z
   .object({
     country: CountryCode,
@@ -154,6 +180,7 @@ export const LawInputSchema = z
     rights: z.array(z.enum(RIGHTS)).max(20).default([]),
     summary: z.string().max(10_000).default(''),
     url: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional(),
+    sources: z.array(LawSource).max(50).default([]),
     tlp: z.enum(TLP_LABELS).default('TLP:CLEAR'),
   })
   .strict()
@@ -168,6 +195,7 @@ export const LawPatchSchema = z
     rights: z.array(z.enum(RIGHTS)).max(20).optional(),
     summary: z.string().max(10_000).optional(),
     url: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional(),
+    sources: z.array(LawSource).max(50).optional(),
     tlp: z.enum(TLP_LABELS).optional(),
     version: z.number().int().min(1),
   })
@@ -183,6 +211,7 @@ export interface Law {
   rights: string[];
   summary: string;
   url: string | null;
+  sources: { url: string; title: string; publisher: string }[];
   tlp: string;
   incidentIds: string[];
   createdAt: string;

@@ -8,9 +8,11 @@ import {
 import { cachedRead, listIncidents, streamIncidents } from './store.js';
 import {
   addDocument, addSource, attachEvidence, countryProfile, createIncident, createLaw, getDocument, getIncident, getLaw, incidentHistory, linkLaw, listLaws,
-  statsByCountry, statsMonthly, updateIncident, updateLaw,
+  statsByCountryWithFilter, statsMonthlyWithFilter, updateIncident, updateLaw, datasetCounts, listDuplicates, incidentDuplicates, mergeIncidents,
+  dismissDuplicate,
 } from './service.js';
-import { incidentsToCsv } from './export.js';
+import { badRequest } from '../core/errors.js';
+import { exportChunks } from './export.js';
 import { countryName } from '../core/countries.js';
 import { INCIDENT_STATUSES, LAW_STATUSES } from '../core/taxonomy.js';
 
@@ -49,17 +51,7 @@ export function incidentRoutes(): App {
       c.header('Content-Disposition', `attachment; filename="stackwatch-incidents-${stamp}.${format}"`);
       c.header('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
       return stream(c, async (s) => {
-        if (format === 'csv') {
-          for await (const chunk of incidentsToCsv(streamIncidents(db, actor, f))) await s.write(chunk);
-        } else {
-          await s.write('{"items":[');
-          let first = true;
-          for await (const inc of streamIncidents(db, actor, f)) {
-            await s.write((first ? '\n' : ',\n') + JSON.stringify(inc));
-            first = false;
-          }
-          await s.write(`\n],"exportedAt":"${new Date().toISOString()}","attribution":"Stackwatch; imported records: Access Now #KeepItOn STOP, IODA (Georgia Tech)"}\n`);
-        }
+        for await (const chunk of exportChunks(db, streamIncidents(db, actor, f), format)) await s.write(chunk);
       }) as never;
     },
   );
@@ -124,15 +116,21 @@ export function incidentRoutes(): App {
     },
   );
 
-  const Period = z.object({ from: Instant.optional(), to: Instant.optional(), type: z.string().max(60).optional() }).strict();
+  // What a figure counts: stated choices with defaults (docs/registry.md); every answer returns the filter it applied.
+  const Choice = {
+    status: z.enum(['verified', 'reviewed', 'all']).optional().openapi({ description: 'verified (default), reviewed (verified or under review), all' }),
+    family: z.string().max(60).optional().openapi({ description: 'rights (default: every type but "other"), shutdowns (as Access Now counts them), network, all, or a type / type prefix' }),
+    origin: z.string().max(40).optional().openapi({ description: 'source of the records: stop, ioda, manual, outages, measure…' }),
+  };
+  const Period = z.object({ from: Instant.optional(), to: Instant.optional(), type: z.string().max(60).optional(), ...Choice }).strict();
   r.openapi(
     createRoute({ method: 'get', path: '/stats/countries', 'x-stackwatch-access': 'incidents:read', tags: ['statistics'], summary: 'Incidents and shutdown days per country over a period', request: { query: Period }, responses: { 200: json(Any), ...errorResponses } }),
-    async (c) => c.json({ items: await statsByCountry(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('query')) }, 200),
+    async (c) => c.json(await statsByCountryWithFilter(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('query')), 200),
   );
-  const Monthly = z.object({ from: Instant.optional(), to: Instant.optional(), country: CountryCode.optional() }).strict();
+  const Monthly = z.object({ from: Instant.optional(), to: Instant.optional(), country: CountryCode.optional(), ...Choice }).strict();
   r.openapi(
     createRoute({ method: 'get', path: '/stats/monthly', 'x-stackwatch-access': 'incidents:read', tags: ['statistics'], summary: 'Incidents per month by type', request: { query: Monthly }, responses: { 200: json(Any), ...errorResponses } }),
-    async (c) => c.json({ items: await statsMonthly(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('query')) }, 200),
+    async (c) => c.json(await statsMonthlyWithFilter(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('query')), 200),
   );
   const CC = z.object({ cc: CountryCode.openapi({ param: { name: 'cc', in: 'path' } }) });
   r.openapi(
@@ -140,7 +138,51 @@ export function incidentRoutes(): App {
     async (c) => {
       const cc = c.req.valid('param').cc;
       const lang = (c.req.query('lang') ?? 'en').slice(0, 2);
-      return c.json({ ...(await countryProfile(c.get('db'), requireActor(c, 'incidents:read'), cc)), name: countryName(cc, lang) }, 200);
+      const q = CountryQuery.safeParse(Object.fromEntries(['from', 'to', 'status', 'family', 'origin'].flatMap((k) => (c.req.query(k) ? [[k, c.req.query(k)]] : []))));
+      if (!q.success) throw badRequest(q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), String(q.error.issues[0]?.path[0] ?? 'query'));
+      return c.json({ ...(await countryProfile(c.get('db'), requireActor(c, 'incidents:read'), cc, q.data)), name: countryName(cc, lang) }, 200);
+    },
+  );
+
+  const CountryQuery = z.object({ from: Instant.optional(), to: Instant.optional(), ...Choice }).strict();
+
+  const Dataset = z.object({ dataset: z.enum(['stop', 'ioda']).openapi({ param: { name: 'dataset', in: 'path' } }) });
+  r.openapi(
+    createRoute({
+      method: 'get', path: '/stats/datasets/{dataset}', tags: ['statistics'], 'x-stackwatch-access': 'incidents:read',
+      summary: "A data set's own counts per period (Access Now STOP: rows per year's sheet), with the counting it follows and its attribution",
+      request: { params: Dataset }, responses: { 200: json(Any), ...errorResponses },
+    }),
+    async (c) => c.json(await datasetCounts(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('param').dataset), 200),
+  );
+
+  // Likely duplicates and merging
+  const DupQuery = z.object({ country: CountryCode.optional(), page: z.coerce.number().int().min(1).default(1), pageSize: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+  r.openapi(
+    createRoute({ method: 'get', path: '/duplicates', tags: ['incidents'], 'x-stackwatch-access': 'incidents:read', summary: 'Open pairs of likely duplicates (review queue)', request: { query: DupQuery }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => {
+      const q = c.req.valid('query');
+      return c.json({ ...(await listDuplicates(c.get('db'), requireActor(c, 'incidents:read'), q)), page: q.page, pageSize: q.pageSize }, 200);
+    },
+  );
+  r.openapi(
+    createRoute({ method: 'get', path: '/incidents/{id}/duplicates', tags: ['incidents'], 'x-stackwatch-access': 'incidents:read', summary: 'Likely duplicates of an incident, with the reasons', request: { params: IdParam }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => c.json({ items: await incidentDuplicates(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('param').id) }, 200),
+  );
+  r.openapi(
+    createRoute({
+      method: 'post', path: '/incidents/{id}/merge', tags: ['incidents'], 'x-stackwatch-access': 'incidents:write',
+      summary: 'Merge another incident into this one (sources, evidence, data-set records, laws and history kept; audited; all or nothing)',
+      request: { params: IdParam, body: body(z.object({ from: z.uuid() }).strict()) }, responses: { 200: json(Any), ...errorResponses },
+    }),
+    async (c) => c.json(await mergeIncidents(c.get('db'), requireActor(c, 'incidents:write'), c.req.valid('param').id, c.req.valid('json').from), 200),
+  );
+  const PairParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }), otherId: z.string().openapi({ param: { name: 'otherId', in: 'path' } }) });
+  r.openapi(
+    createRoute({ method: 'post', path: '/incidents/{id}/duplicates/{otherId}/dismiss', tags: ['incidents'], 'x-stackwatch-access': 'incidents:write', summary: 'Mark a proposed pair as not duplicates', request: { params: PairParam }, responses: { 200: json(Any), ...errorResponses } }),
+    async (c) => {
+      const p = c.req.valid('param');
+      return c.json(await dismissDuplicate(c.get('db'), requireActor(c, 'incidents:write'), p.id, p.otherId), 200);
     },
   );
 

@@ -9,11 +9,35 @@ import { UUID_RE } from '../platform/auth.js';
 const iso = (d: unknown) => (d == null ? null : new Date(d as string).toISOString());
 
 export const INCIDENT_COLS = `i.id, i.org_id, i.type, i.title, i.country, i.area, i.networks, i.services, i.actors, i.targets,
-  i.start_at, i.start_precision, i.end_at, i.end_precision, i.status, i.severity, i.tlp, i.summary, i.description, i.tags,
-  i.data_quality, i.confidence, i.origin, i.created_at, i.updated_at, i.version, i.red_recipients, i.created_by,
+  i.start_at, i.start_precision, i.end_at, i.end_precision, i.end_state, i.ongoing_as_of, i.active_until, i.status, i.severity, i.tlp, i.summary, i.description, i.tags,
+  i.data_quality, i.confidence, i.origin, i.merged_into, i.created_at, i.updated_at, i.version, i.red_recipients, i.created_by,
   array(select li.law_id::text from law_incidents li where li.incident_id = i.id) as law_ids`;
 
+const DAY_MS = 86_400_000;
+
+/** Duration in days: the end day counts whole at day precision; ongoing runs to its as-of day (or now) and is a minimum. */
+export function durationOf(i: { startAt: string | null; startPrecision: string; endAt: string | null; endPrecision: string; endState: string; ongoingAsOf: string | null }, now = Date.now()): { days: number | null; minimum: boolean } {
+  if (!i.startAt || i.endState === 'unknown') return { days: null, minimum: false };
+  const start = Date.parse(i.startAt);
+  const ended = i.endState === 'ended' && i.endAt;
+  const endMs = ended ? Date.parse(i.endAt!) : i.ongoingAsOf ? Date.parse(i.ongoingAsOf) : now;
+  const wholeLastDay = (ended ? i.endPrecision : i.ongoingAsOf ? 'day' : 'minute') === 'day' ? DAY_MS : 0;
+  const days = Math.max(0, endMs + wholeLastDay - start) / DAY_MS;
+  return { days: Math.round(days * 100) / 100, minimum: !ended };
+}
+
+const ACTIVE_UNTIL_INFINITE = (v: unknown) => v == null || v === Infinity || v === 'infinity' || (v instanceof Date && !Number.isFinite(v.getTime()));
+
 export function rowToIncident(r: Record<string, unknown>): Incident {
+  const base = {
+    startAt: iso(r.start_at),
+    startPrecision: r.start_precision as string,
+    endAt: iso(r.end_at),
+    endPrecision: r.end_precision as string,
+    endState: ((r.end_state as string) ?? (r.end_at ? 'ended' : 'unknown')) as Incident['endState'],
+    ongoingAsOf: iso(r.ongoing_as_of),
+  };
+  const d = durationOf(base);
   return {
     id: r.id as string,
     type: r.type as string,
@@ -24,10 +48,10 @@ export function rowToIncident(r: Record<string, unknown>): Incident {
     services: (r.services as string[]) ?? [],
     actors: (r.actors as Incident['actors']) ?? [],
     targets: (r.targets as string[]) ?? [],
-    startAt: iso(r.start_at),
-    startPrecision: r.start_precision as string,
-    endAt: iso(r.end_at),
-    endPrecision: r.end_precision as string,
+    ...base,
+    activeUntil: ACTIVE_UNTIL_INFINITE(r.active_until) ? null : iso(r.active_until),
+    durationDays: d.days,
+    durationIsMinimum: d.minimum,
     status: r.status as string,
     severity: r.severity as string,
     tlp: r.tlp as string,
@@ -42,6 +66,7 @@ export function rowToIncident(r: Record<string, unknown>): Incident {
     updatedAt: iso(r.updated_at)!,
     version: Number(r.version),
     lawIds: (r.law_ids as string[]) ?? [],
+    mergedInto: (r.merged_into as string | null) ?? null,
   };
 }
 
@@ -81,7 +106,7 @@ function visibleWithRed(actor: Actor, params: unknown[], redIds: string[]): stri
 }
 
 export function filterClause(actor: Actor, f: Partial<IncidentFilter>, params: unknown[], redIds?: string[]): string {
-  const where = [redIds ? visibleWithRed(actor, params, redIds) : visibleTo(actor, params)];
+  const where = [redIds ? visibleWithRed(actor, params, redIds) : visibleTo(actor, params), 'i.merged_into is null'];
   const add = (sql: (p: string) => string, v: unknown) => {
     params.push(v);
     where.push(sql(`$${params.length}`));
@@ -96,11 +121,14 @@ export function filterClause(actor: Actor, f: Partial<IncidentFilter>, params: u
   if (f.status) add((p) => `i.status = ${p}`, f.status);
   if (f.tlp) add((p) => `i.tlp = ${p}`, f.tlp);
   if (f.origin) add((p) => `i.origin = ${p}`, f.origin);
-  // A period selects incidents that overlap it: started before its end and not ended before its start
-  // (an open end counts as the start day only). The expression matches the GiST index of migration 0004.
+  if (f.endState) add((p) => `i.end_state = ${p}`, f.endState);
+  // A period selects incidents active during it: started before its end and still active at its start. Active means
+  // up to the end; an ongoing incident up to the day a source last confirmed it (or without bound when it is live);
+  // an incident whose end was never recorded on its first day only (docs/registry.md). The expression matches the
+  // GiST index of migration 0010.
   if (f.from || f.to) {
     params.push(f.from ?? null, f.to ?? null);
-    where.push(`i.start_at is not null and tstzrange(i.start_at, coalesce(i.end_at, i.start_at), '[]') && tstzrange($${params.length - 1}::timestamptz, $${params.length}::timestamptz, '[]')`);
+    where.push(`i.start_at is not null and tstzrange(i.start_at, i.active_until, '[]') && tstzrange($${params.length - 1}::timestamptz, $${params.length}::timestamptz, '[]')`);
     // Implied by the overlap, but lets a scan in start order begin at the period's end instead of at the newest row.
     if (f.to) where.push(`i.start_at <= $${params.length}::timestamptz`);
   }
@@ -133,6 +161,19 @@ export function cachedRead<T>(db: Queryable & { registryGeneration?: number | nu
   return hit;
 }
 
+/** Sort orders of the list: by start (default), by end (ongoing after ended, unknown last) or by duration (unknown last). */
+export function orderBy(f: Partial<Pick<IncidentFilter, 'sort' | 'order'>>): string {
+  const dir = f.order === 'asc' ? 'asc' : 'desc';
+  switch (f.sort) {
+    case 'end':
+      return `(case i.end_state when 'ended' then i.end_at when 'ongoing' then coalesce(i.ongoing_as_of, 'infinity'::timestamptz) end) ${dir} nulls last, i.start_at ${dir} nulls last, i.id`;
+    case 'duration':
+      return `(case when i.end_state = 'unknown' then null else coalesce(i.end_at, i.ongoing_as_of, now()) - i.start_at end) ${dir} nulls last, i.start_at ${dir} nulls last, i.id`;
+    default:
+      return `i.start_at ${dir} nulls last, i.id`;
+  }
+}
+
 export function listIncidents(db: Queryable & { registryGeneration?: number | null }, actor: Actor, f: IncidentFilter): Promise<{ items: Incident[]; total: number }> {
   return cachedRead(db, actor, `list:${JSON.stringify(f)}`, () => queryIncidents(db, actor, f));
 }
@@ -142,7 +183,7 @@ async function queryIncidents(db: Queryable, actor: Actor, f: IncidentFilter): P
   const where = filterClause(actor, f, params, await redVisibleIds(db, actor));
   const offset = (f.page - 1) * f.pageSize;
   const [rows, count] = await Promise.all([
-    db.query(`select ${INCIDENT_COLS} from incidents i where ${where} order by i.start_at desc nulls last, i.id limit ${f.pageSize} offset ${offset}`, params),
+    db.query(`select ${INCIDENT_COLS} from incidents i where ${where} order by ${orderBy(f)} limit ${f.pageSize} offset ${offset}`, params),
     db.query<{ n: number }>(`select count(*)::int n from incidents i where ${where}`, params),
   ]);
   return { items: rows.rows.map(rowToIncident), total: count.rows[0]?.n ?? 0 };
@@ -153,7 +194,7 @@ export async function* streamIncidents(db: Queryable, actor: Actor, f: Partial<I
   const where = filterClause(actor, f, params, await redVisibleIds(db, actor));
   const batch = 2000;
   for (let offset = 0; offset < max; offset += batch) {
-    const rows = await db.query(`select ${INCIDENT_COLS} from incidents i where ${where} order by i.start_at desc nulls last, i.id limit ${batch} offset ${offset}`, params);
+    const rows = await db.query(`select ${INCIDENT_COLS} from incidents i where ${where} order by ${orderBy(f)} limit ${batch} offset ${offset}`, params);
     for (const r of rows.rows) yield rowToIncident(r);
     if (rows.rows.length < batch) return;
   }
@@ -177,6 +218,7 @@ export function lawRow(r: Record<string, unknown>): Law {
     rights: (r.rights as string[]) ?? [],
     summary: r.summary as string,
     url: (r.url as string | null) ?? null,
+    sources: (r.sources as Law['sources']) ?? [],
     tlp: r.tlp as string,
     incidentIds: (r.incident_ids as string[]) ?? [],
     createdAt: iso(r.created_at)!,

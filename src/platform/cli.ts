@@ -165,7 +165,7 @@ const exportIncidents: CliCommand = {
     }, false);
     const { IncidentFilterSchema } = await import('../incidents/model.js');
     const { streamIncidents } = await import('../incidents/store.js');
-    const { incidentsToCsv } = await import('../incidents/export.js');
+    const { exportChunks } = await import('../incidents/export.js');
     if (values.format !== 'csv' && values.format !== 'json') throw new UsageError('--format must be csv or json');
     const f = IncidentFilterSchema.safeParse({ country: values.country, type: values.type, status: values.status, from: values.from, to: values.to, q: values.q, tlp: values.tlp });
     if (!f.success) throw new UsageError(describeIssues(f.error.issues).message);
@@ -195,16 +195,8 @@ const exportIncidents: CliCommand = {
           yield i;
         }
       })();
-      if (values.format === 'csv') for await (const chunk of incidentsToCsv(counted)) out.write(chunk);
-      else {
-        out.write('[');
-        let first = true;
-        for await (const i of counted) {
-          out.write((first ? '\n' : ',\n') + JSON.stringify(i));
-          first = false;
-        }
-        out.write('\n]\n');
-      }
+      // Source links and data-set attribution travel with every row (src/incidents/export.ts).
+      for await (const chunk of exportChunks(db, counted, values.format)) out.write(chunk);
       if (values.out) {
         await new Promise<void>((res) => (out as ReturnType<typeof createWriteStream>).end(res));
         ctx.stderr.write(`Exported ${n} incidents to ${values.out}.\n`);

@@ -400,6 +400,7 @@ function incidentOf(o: IodaOutage, code: string): ImportedIncident {
   const { place, summary } = describe(o);
   const causeTag = o.cause ? slug(o.cause) : 'cause-unknown';
   const tags = new Set<string>(['ioda', causeTag === 'unknown' ? 'cause-unknown' : causeTag]);
+  if (type === 'other') tags.add('unverified-signal');
   if (o.cause && /^exams?$/i.test(o.cause)) tags.add('exams');
   if (o.scope === 'country') tags.add('nationwide');
   const day = o.begin ? o.begin.toISOString().slice(0, 10) : 'date unknown';
@@ -434,7 +435,14 @@ function incidentOf(o: IodaOutage, code: string): ImportedIncident {
     startPrecision: 'minute',
     endAt: o.end,
     endPrecision: 'minute',
-    status: /^confirmed$/i.test(o.confirmation ?? '') ? 'verified' : 'under_review',
+    // IODA's list is a record of past outages: a missing end is an end that was not recorded, never "ongoing".
+    endState: o.end ? 'ended' : 'unknown',
+    ongoingAsOf: null,
+    datasetPeriod: o.begin ? String(o.begin.getUTCFullYear()) : null,
+    // What an incident is (docs/registry.md): IODA confirms that connectivity dropped, not why. An outage it attributes
+    // to a government order (or exams) is a documented shutdown; one with an unknown or technical cause that matches no
+    // documented shutdown is an unverified signal, kept for review and left out of the default statistics.
+    status: type !== 'other' && /^confirmed$/i.test(o.confirmation ?? '') ? 'verified' : 'under_review',
     severity: type === 'shutdown.full' && o.scope === 'country' ? 'high' : type === 'other' ? 'low' : 'medium',
     tlp: 'TLP:CLEAR',
     summary,
@@ -445,12 +453,81 @@ function incidentOf(o: IodaOutage, code: string): ImportedIncident {
   });
 }
 
+/**
+ * Consecutive daily records of one outage (docs/registry.md): IODA lists a nightly shutdown (Myanmar, Feb–Apr 2021)
+ * as one record per night. Records of one country with the same scope, region or network and cause, each shorter
+ * than 20 hours (or without an end), each beginning 18–30 hours after the previous one, form one series when there
+ * are at least three of them. A series is one event: it is matched against STOP as a whole and becomes one incident
+ * (or evidence on one STOP shutdown), with every daily record kept as evidence.
+ */
+export const SERIES_MIN = 3;
+export function dailySeries(outages: IodaOutage[]): IodaOutage[][] {
+  const groups = new Map<string, IodaOutage[]>();
+  for (const o of outages) {
+    if (!o.begin || !o.country) continue;
+    if (o.end && o.end.getTime() - o.begin.getTime() >= 20 * 3600_000) continue;
+    const k = [o.country, o.scope, fold(o.region ?? ''), o.asn ?? '', fold(o.cause ?? '')].join('|');
+    groups.set(k, [...(groups.get(k) ?? []), o]);
+  }
+  const out: IodaOutage[][] = [];
+  for (const list of groups.values()) {
+    list.sort((a, b) => a.begin!.getTime() - b.begin!.getTime() || a.line - b.line);
+    let run: IodaOutage[] = [];
+    const flush = () => {
+      if (run.length >= SERIES_MIN) out.push(run);
+      run = [];
+    };
+    for (const o of list) {
+      const prev = run.at(-1);
+      const gap = prev ? o.begin!.getTime() - prev.begin!.getTime() : 0;
+      if (prev && !(gap >= 18 * 3600_000 && gap <= 30 * 3600_000)) flush();
+      run.push(o);
+    }
+    flush();
+  }
+  return out;
+}
+
+function seriesIncident(series: IodaOutage[], key: string): ImportedIncident {
+  const first = series[0]!;
+  const last = series.at(-1)!;
+  const inc = incidentOf(first, first.country!);
+  const end = last.end ?? null;
+  const n = series.length;
+  const days = `${first.begin!.toISOString().slice(0, 10)} to ${last.begin!.toISOString().slice(0, 10)}`;
+  const kind = inc.type === 'other' ? 'Recurring internet outage' : 'Recurring (nightly) internet shutdown';
+  const { place } = describe(first);
+  return conform({
+    ...inc,
+    originKey: key,
+    title: `${kind} in ${place}, ${n} consecutive days (${days})`,
+    endAt: end,
+    endState: end ? 'ended' : 'unknown',
+    datasetPeriod: null,
+    summary: `${kind} in ${place}: ${n} consecutive daily outages recorded by IODA from ${days}, each ${describeHours(series)}. Cause: ${first.cause ?? 'not recorded'}. Confirmation: ${first.confirmation ?? 'not recorded'}. Every daily record is kept as evidence.`,
+    description: `Source: IODA investigated outages, IDs ${series.map((o) => o.id || `line ${o.line}`).join(', ')} (lines ${first.line}–${last.line}).`,
+    tags: [...inc.tags, 'recurring', 'daily-series'],
+    dataQuality: series.flatMap((o) => o.flags.map((f) => ({ code: f.code, reason: `${o.id || `line ${o.line}`}: ${f.reason}` }))),
+  });
+}
+
+function describeHours(series: IodaOutage[]): string {
+  const hours = series.filter((o) => o.end).map((o) => (o.end!.getTime() - o.begin!.getTime()) / 3600_000);
+  if (!hours.length) return 'of unrecorded length';
+  const lo = Math.min(...hours);
+  const hi = Math.max(...hours);
+  const f = (h: number) => (Math.round(h * 10) / 10).toString();
+  return lo === hi ? `${f(lo)} hours long` : `${f(lo)}–${f(hi)} hours long`;
+}
+
 /** Gives each outage a stable key (ioda:<ID>) and plans it: evidence on a matching STOP shutdown, a new incident, or a skip. */
 export function planIoda(outages: IodaOutage[], stop: StopCandidate[]): PlannedRow[] {
   const byCountry = new Map<string, StopCandidate[]>();
   for (const s of stop) byCountry.set(s.country, [...(byCountry.get(s.country) ?? []), s]);
   const plans: PlannedRow[] = [];
   const seen = new Map<string, string>();
+  const usable: IodaOutage[] = [];
+  const early = new Map<IodaOutage, PlannedRow>();
   for (const o of outages) {
     const contentHash = stableHash(o.raw);
     let key = o.id ? `ioda:${o.id}` : `ioda:row-${contentHash}`;
@@ -458,7 +535,7 @@ export function planIoda(outages: IodaOutage[], stop: StopCandidate[]): PlannedR
     const prior = seen.get(key);
     if (prior !== undefined) {
       if (prior === contentHash) {
-        plans.push({ action: 'skip', row: o.line, flags: [...o.flags, { code: 'duplicate_row', reason: `identical to an earlier row with ID ${o.id}` }] });
+        early.set(o, { action: 'skip', row: o.line, flags: [...o.flags, { code: 'duplicate_row', reason: `identical to an earlier row with ID ${o.id}` }] });
         continue;
       }
       o.flags.push({ code: 'duplicate_id', reason: `ID ${o.id} is used by an earlier, different row` });
@@ -467,26 +544,54 @@ export function planIoda(outages: IodaOutage[], stop: StopCandidate[]): PlannedR
     seen.set(key, contentHash);
     o.key = key;
     if (!o.country) {
-      plans.push({
+      early.set(o, {
         action: 'skip',
         row: o.line,
         flags: [...o.flags, { code: 'country_unknown', reason: o.countryRaw ? `"${o.countryRaw}" is not a country` : 'no country' }],
       });
       continue;
     }
-    const match = matchStop(o, byCountry);
-    if (match) {
-      const { summary } = describe(o);
-      plans.push({
-        action: 'attach',
-        row: o.line,
-        flags: o.flags,
-        target: { incidentId: match.id },
-        evidence: { kind: 'outage_event', ref: key, summary, data: outageData(o), sources: [] },
-      });
+    usable.push(o);
+  }
+  const seriesOf = new Map<IodaOutage, IodaOutage[]>();
+  for (const g of dailySeries(usable)) for (const o of g) seriesOf.set(o, g);
+  const evidenceOf = (o: IodaOutage, series?: { key: string; records: IodaOutage[] }) => {
+    const { summary } = describe(o);
+    const data = outageData(o);
+    if (series) data.series = { key: series.key, records: series.records.length, first: series.records[0]!.begin!.toISOString(), last: series.records.at(-1)!.begin!.toISOString() };
+    return { kind: 'outage_event' as const, ref: o.key, summary, data, sources: [], datasetPeriod: o.begin ? String(o.begin.getUTCFullYear()) : null };
+  };
+  for (const o of outages) {
+    const skip = early.get(o);
+    if (skip) {
+      plans.push(skip);
       continue;
     }
-    plans.push({ action: 'create', row: o.line, flags: o.flags, incident: incidentOf(o, o.country) });
+    const series = seriesOf.get(o);
+    if (series) {
+      if (series[0] !== o) continue; // planned with the first record of its series
+      const first = series[0]!;
+      const last = series.at(-1)!;
+      const key = `ioda:series:${first.key.slice('ioda:'.length)}`;
+      // Matched as one event: from the first night's begin to the last night's end.
+      const whole: IodaOutage = { ...first, end: last.end ?? last.begin };
+      const match = matchStop(whole, byCountry);
+      const ev = { key, records: series };
+      if (match) {
+        for (const r of series) plans.push({ action: 'attach', row: r.line, flags: r.flags, target: { incidentId: match.id }, evidence: evidenceOf(r, ev) });
+      } else {
+        const incident = seriesIncident(series, key);
+        plans.push({ action: 'create', row: first.line, flags: [], incident, derived: true });
+        for (const r of series) plans.push({ action: 'attach', row: r.line, flags: r.flags, target: { originKey: key }, evidence: evidenceOf(r, ev) });
+      }
+      continue;
+    }
+    const match = matchStop(o, byCountry);
+    if (match) {
+      plans.push({ action: 'attach', row: o.line, flags: o.flags, target: { incidentId: match.id }, evidence: evidenceOf(o) });
+      continue;
+    }
+    plans.push({ action: 'create', row: o.line, flags: o.flags, incident: incidentOf(o, o.country!) });
   }
   return plans;
 }

@@ -40,6 +40,11 @@ export interface ImportedIncident {
   startPrecision: TimePrecision;
   endAt: Date | null;
   endPrecision: TimePrecision;
+  /** ended (endAt set), ongoing (the data set says it continues, as of ongoingAsOf) or unknown (no end recorded). */
+  endState: 'ended' | 'ongoing' | 'unknown';
+  ongoingAsOf: Date | null;
+  /** The data set's own period for this row (STOP: the year of the sheet that lists it); null for a summary incident. */
+  datasetPeriod: string | null;
   status: IncidentStatus;
   severity: Severity;
   tlp: TlpLabel;
@@ -60,11 +65,23 @@ export interface ImportedEvidence {
   sources: ImportSource[];
   /** When set and later than the target's end (or the target has none), the target's end moves to it. */
   extendEndTo?: Date | null;
+  /** When set, the target (still without an end) is known to continue at least to this day. */
+  extendOngoingTo?: Date | null;
+  /** The data set's own period for this row (see ImportedIncident.datasetPeriod); undefined: not a data-set record. */
+  datasetPeriod?: string | null;
 }
 
 /** What an importer plans for one input row. `row` is the 1-based row number in the sheet or file (header = 1). */
 export type PlannedRow =
-  | { action: 'create'; sheet?: string; row: number; flags: DataQualityFlag[]; incident: ImportedIncident }
+  | {
+      action: 'create';
+      sheet?: string;
+      row: number;
+      flags: DataQualityFlag[];
+      incident: ImportedIncident;
+      /** An incident that stands for several rows (a daily series); its rows are planned as attachments to it. */
+      derived?: boolean;
+    }
   | {
       action: 'attach';
       sheet?: string;
@@ -96,6 +113,10 @@ export interface ImportSummary {
   unchanged: number;
   /** Rows not written at all (flagged only): no usable country, duplicate of another row of the same file. */
   skipped: number;
+  /** Incidents made for a series of consecutive daily records (their rows count as merged). */
+  series?: number;
+  /** Pairs of likely duplicates found among the incidents this run created and the registry (see duplicates.ts). */
+  likelyDuplicates?: number;
   /** Rows read per sheet (STOP) or one entry for the file (IODA). */
   perSheet: Record<string, number>;
   flags: ImportFlag[];

@@ -6,6 +6,7 @@ import { planIoda, readIodaOutages, type StopCandidate } from './ioda.js';
 import { searchText, type ImportFlag, type ImportOptions, type ImportSummary, type ImportedIncident, type PlannedRow } from './model.js';
 import { ImportFileError, planStop, readStopWorkbook } from './stop.js';
 import { checkFileSize, checkZipExpansion, IMPORT_LIMITS } from './limits.js';
+import { recordDuplicatesFor } from '../duplicates.js';
 
 export { ImportFileError } from './stop.js';
 export type { ImportOptions, ImportSummary, ImportFlag } from './model.js';
@@ -82,16 +83,19 @@ async function runImport(db: Db, spec: RunSpec, opts: ImportOptions): Promise<Im
   const flags: ImportFlag[] = [];
   let flagged = 0;
   let skipped = 0;
-  for (const p of spec.plans) {
+  const rows = spec.plans.filter((p) => !(p.action === 'create' && p.derived));
+  for (const p of rows) {
     if (p.flags.length) flagged++;
     if (p.action === 'skip') skipped++;
     for (const f of p.flags) flags.push({ ...(p.sheet !== undefined ? { sheet: p.sheet } : {}), row: p.row, code: f.code, reason: f.reason });
   }
   const summary: ImportSummary = {
     runId,
-    rowsRead: spec.plans.length,
+    rowsRead: rows.length,
     imported: 0,
     merged: 0,
+    series: 0,
+    likelyDuplicates: 0,
     flagged,
     unchanged: 0,
     skipped,
@@ -111,11 +115,14 @@ async function runImport(db: Db, spec: RunSpec, opts: ImportOptions): Promise<Im
   ]);
   const total = spec.plans.length;
   let done = 0;
+  const createdIds: string[] = [];
   try {
     for (let i = 0; i < total; i += batchSize) {
       const batch = spec.plans.slice(i, i + batchSize);
       const counts = await db.transaction((tx) => writeBatch(tx, batch, opts.orgId, actor));
       summary.imported += counts.imported;
+      summary.series! += counts.series;
+      createdIds.push(...counts.createdIds);
       summary.merged += counts.merged;
       summary.unchanged += counts.unchanged;
       done += batch.length;
@@ -131,6 +138,12 @@ async function runImport(db: Db, spec: RunSpec, opts: ImportOptions): Promise<Im
       ])
       .catch(() => undefined);
     throw e;
+  }
+  // Likely duplicates among what this run created and the registry: recorded for analysts (never merged here).
+  for (let i = 0; i < createdIds.length; i += 1000) {
+    const slice = createdIds.slice(i, i + 1000);
+    const pairs = await db.transaction((tx) => recordDuplicatesFor(tx, slice));
+    summary.likelyDuplicates! += new Set(pairs.map((p) => p.id)).size;
   }
   await db.transaction(async (tx) => {
     await tx.query(`update import_runs set finished_at = now(), imported = $2, merged = $3, unchanged = $4, status = 'completed' where id = $1`, [
@@ -153,6 +166,8 @@ async function runImport(db: Db, spec: RunSpec, opts: ImportOptions): Promise<Im
         flagged: summary.flagged,
         unchanged: summary.unchanged,
         skipped: summary.skipped,
+        series: summary.series,
+        likelyDuplicates: summary.likelyDuplicates,
       }),
     ]);
   });
@@ -161,7 +176,8 @@ async function runImport(db: Db, spec: RunSpec, opts: ImportOptions): Promise<Im
 
 const INCIDENT_COLUMNS = `id uuid, type text, title text, country text, area text, networks jsonb, services text[], actors jsonb,
   targets text[], start_at timestamptz, start_precision text, end_at timestamptz, end_precision text, status text, severity text,
-  tlp text, summary text, description text, tags text[], data_quality jsonb, origin text, origin_key text, search_text text`;
+  tlp text, summary text, description text, tags text[], data_quality jsonb, origin text, origin_key text, search_text text,
+  end_state text, ongoing_as_of timestamptz`;
 
 function incidentRecord(id: string, i: ImportedIncident) {
   return {
@@ -188,8 +204,22 @@ function incidentRecord(id: string, i: ImportedIncident) {
     origin: i.origin,
     origin_key: i.originKey,
     search_text: searchText(i),
+    end_state: i.endAt ? 'ended' : i.endState,
+    ongoing_as_of: i.endState === 'ongoing' && !i.endAt ? (i.ongoingAsOf?.toISOString() ?? null) : null,
   };
 }
+
+/** Rows of published data sets behind incidents (dataset_records): what a data set's own counts are computed from. */
+async function insertRecords(tx: Queryable, rows: { dataset: string; record_key: string; period: string | null; incident_id: string }[]) {
+  if (!rows.length) return;
+  await tx.query(
+    `insert into dataset_records (dataset, record_key, period, incident_id)
+     select x.dataset, x.record_key, x.period, x.incident_id from jsonb_to_recordset($1::jsonb) as x(dataset text, record_key text, period text, incident_id uuid)
+     on conflict (dataset, record_key) do nothing`,
+    [JSON.stringify(rows)],
+  );
+}
+const datasetOf = (key: string) => key.slice(0, key.indexOf(':'));
 
 interface SourceRecord {
   id: string;
@@ -215,6 +245,8 @@ async function writeBatch(tx: Queryable, batch: PlannedRow[], orgId: string, act
   let imported = 0;
   let merged = 0;
   let unchanged = 0;
+  let series = 0;
+  const createdIds: string[] = [];
 
   // 1. New incidents (skipping origin keys already stored).
   const creates = batch.filter((p): p is Extract<PlannedRow, { action: 'create' }> => p.action === 'create');
@@ -229,19 +261,27 @@ async function writeBatch(tx: Queryable, batch: PlannedRow[], orgId: string, act
       const withIds = fresh.map((p) => ({ id: randomUUID(), p }));
       const inserted = await tx.query<{ id: string }>(
         `insert into incidents (id, org_id, type, title, country, area, networks, services, actors, targets, start_at, start_precision,
-            end_at, end_precision, status, severity, tlp, summary, description, tags, data_quality, origin, origin_key, search_text)
+            end_at, end_precision, status, severity, tlp, summary, description, tags, data_quality, origin, origin_key, search_text,
+            end_state, ongoing_as_of)
          select x.id, $2::uuid, x.type, x.title, x.country, x.area, x.networks, x.services, x.actors, x.targets, x.start_at,
                 x.start_precision, x.end_at, x.end_precision, x.status, x.severity, x.tlp, x.summary, x.description, x.tags,
-                x.data_quality, x.origin, x.origin_key, x.search_text
+                x.data_quality, x.origin, x.origin_key, x.search_text, x.end_state, x.ongoing_as_of
            from jsonb_to_recordset($1::jsonb) as x(${INCIDENT_COLUMNS})
          on conflict (origin_key) do nothing
          returning id`,
         [JSON.stringify(withIds.map(({ id, p }) => incidentRecord(id, p.incident))), orgId],
       );
       const ids = new Set(inserted.rows.map((r) => r.id));
-      imported += ids.size;
-      unchanged += fresh.length - ids.size;
       const made = withIds.filter(({ id }) => ids.has(id));
+      const derived = made.filter(({ p }) => p.derived).length;
+      imported += ids.size - derived;
+      series += derived;
+      unchanged += fresh.length - ids.size;
+      createdIds.push(...made.map(({ id }) => id));
+      await insertRecords(
+        tx,
+        made.filter(({ p }) => !p.derived).map(({ id, p }) => ({ dataset: datasetOf(p.incident.originKey), record_key: p.incident.originKey, period: p.incident.datasetPeriod, incident_id: id })),
+      );
       await insertSources(
         tx,
         made.flatMap(({ id, p }) => p.incident.sources.map((s) => ({ id: randomUUID(), incident_id: id, url: s.url, title: s.title, publisher: s.publisher }))),
@@ -307,6 +347,10 @@ async function writeBatch(tx: Queryable, batch: PlannedRow[], orgId: string, act
     const made = resolved.filter(({ id, p }) => done.has(`${id} ${p.evidence.ref}`));
     merged += made.length;
     unchanged += resolved.length - made.length;
+    await insertRecords(
+      tx,
+      made.filter(({ p }) => p.evidence.datasetPeriod !== undefined).map(({ id, p }) => ({ dataset: datasetOf(p.evidence.ref), record_key: p.evidence.ref, period: p.evidence.datasetPeriod ?? null, incident_id: id })),
+    );
     if (made.length) {
       await insertSources(
         tx,
@@ -315,11 +359,17 @@ async function writeBatch(tx: Queryable, batch: PlannedRow[], orgId: string, act
       const targets = [...new Set(made.map((m) => m.id))];
       const state = new Map(
         (
-          await tx.query<{ id: string; version: number; start_at: Date | string | null; end_at: Date | string | null }>(
-            'select id, version, start_at, end_at from incidents where id = any($1::uuid[])',
+          await tx.query<{ id: string; version: number; start_at: Date | string | null; end_at: Date | string | null; end_state: string; ongoing_as_of: Date | string | null }>(
+            'select id, version, start_at, end_at, end_state, ongoing_as_of from incidents where id = any($1::uuid[])',
             [targets],
           )
-        ).rows.map((r) => [r.id, { version: r.version, start: r.start_at ? new Date(r.start_at) : null, end: r.end_at ? new Date(r.end_at) : null }]),
+        ).rows.map((r) => [
+          r.id,
+          {
+            version: r.version, start: r.start_at ? new Date(r.start_at) : null, end: r.end_at ? new Date(r.end_at) : null,
+            endState: r.end_state, asOf: r.ongoing_as_of ? new Date(r.ongoing_as_of) : null,
+          },
+        ]),
       );
       // Like attaching evidence by hand (src/incidents/service.ts): each attachment is a new version with a history entry.
       const history: { incident_id: string; version: number; action: string; changes: Record<string, unknown> }[] = [];
@@ -330,14 +380,24 @@ async function writeBatch(tx: Queryable, batch: PlannedRow[], orgId: string, act
         if (newEnd && (!s.end || s.end.getTime() < newEnd.getTime()) && (!s.start || newEnd.getTime() >= s.start.getTime())) {
           changes.endAt = { from: s.end?.toISOString() ?? null, to: newEnd.toISOString() };
           s.end = newEnd;
+          s.endState = 'ended';
+          s.asOf = null;
+        }
+        // A later report that still lists the shutdown as ongoing moves the day it was last known to continue.
+        const later = p.evidence.extendOngoingTo;
+        if (later && !s.end && (!s.asOf || s.asOf.getTime() < later.getTime())) {
+          if (s.endState !== 'ongoing') changes.endState = { from: s.endState, to: 'ongoing' };
+          changes.ongoingAsOf = { from: s.asOf?.toISOString() ?? null, to: later.toISOString() };
+          s.endState = 'ongoing';
+          s.asOf = later;
         }
         s.version += 1;
         history.push({ incident_id: id, version: s.version, action: 'evidence.add', changes });
       }
-      const updates = [...state.entries()].map(([id, s]) => ({ id, end_at: s.end?.toISOString() ?? null, version: s.version }));
+      const updates = [...state.entries()].map(([id, s]) => ({ id, end_at: s.end?.toISOString() ?? null, version: s.version, end_state: s.endState, ongoing_as_of: s.asOf?.toISOString() ?? null }));
       await tx.query(
-        `update incidents i set end_at = x.end_at, version = x.version, updated_at = now()
-           from jsonb_to_recordset($1::jsonb) as x(id uuid, end_at timestamptz, version int)
+        `update incidents i set end_at = x.end_at, version = x.version, end_state = x.end_state, ongoing_as_of = x.ongoing_as_of, updated_at = now()
+           from jsonb_to_recordset($1::jsonb) as x(id uuid, end_at timestamptz, version int, end_state text, ongoing_as_of timestamptz)
           where i.id = x.id`,
         [JSON.stringify(updates)],
       );
@@ -349,7 +409,7 @@ async function writeBatch(tx: Queryable, batch: PlannedRow[], orgId: string, act
       );
     }
   }
-  return { imported, merged, unchanged };
+  return { imported, merged, unchanged, series, createdIds };
 }
 
 /**

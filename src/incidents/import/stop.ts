@@ -170,6 +170,10 @@ type Tri = 'yes' | 'no' | 'unknown';
 interface StopFacts {
   start: Date | null;
   end: Date | null;
+  endState: 'ended' | 'ongoing' | 'unknown';
+  ongoingAsOf: Date | null;
+  /** The year the data set lists the row under: the sheet's year (the 2016–2018 sheet: its "year" column). */
+  listedYear: string | null;
   country: string;
   countryCode: string | undefined;
   national: boolean;
@@ -406,6 +410,21 @@ function factsOf(sheet: StopSheet, r: StopSheetRow): StopFacts {
     estimatedStart = /estimated/i.test(cellText(g('start_date_type')));
     status = clean(g('shutdown_status'));
   }
+  // The end (docs/registry.md): an end date means ended. Without one, the data set's own fields decide: the 2020–22
+  // sheets' shutdown_status "Ongoing", or an end cell that says "ongoing" (or a duration "at the time of
+  // publication") in the older sheets, means the shutdown was known to continue when that year's data was compiled:
+  // ongoing as of the last day of the sheet's year. Anything else ("Ended" without a date, "Unknown", empty) is an
+  // end that was never recorded.
+  const endText = cellText(g('end_date')).toLowerCase();
+  const durationText = cellText(g('duration')).toLowerCase();
+  const listedYear = sheetYear(sheet, r);
+  let endState: StopFacts['endState'] = end ? 'ended' : 'unknown';
+  let ongoingAsOf: Date | null = null;
+  if (!end && (/ongoing/.test(endText) || /ongoing/.test((status ?? '').toLowerCase()) || /time of publication/.test(durationText))) {
+    endState = 'ongoing';
+    ongoingAsOf = listedYear ? new Date(Date.UTC(Number(listedYear), 11, 31)) : null;
+    if (start && ongoingAsOf && ongoingAsOf.getTime() < start.getTime()) ongoingAsOf = start;
+  }
   if (justificationDetails && /^https?:\/\/\S+$/.test(justificationDetails)) {
     sourceText += ` ${justificationDetails}`;
     justificationDetails = null;
@@ -418,6 +437,9 @@ function factsOf(sheet: StopSheet, r: StopSheetRow): StopFacts {
   return {
     start,
     end,
+    endState,
+    ongoingAsOf,
+    listedYear,
     country,
     countryCode: resolveCountry(country),
     national,
@@ -450,6 +472,14 @@ function factsOf(sheet: StopSheet, r: StopSheetRow): StopFacts {
     status,
     flags,
   };
+}
+
+/** The year a sheet lists its rows under: "2022 Data" → 2022; the combined 2016–2018 sheet names it per row. */
+export function sheetYear(sheet: StopSheet, r: StopSheetRow): string | null {
+  const fromName = sheet.name.match(/^(\d{4})(?!\+)/);
+  if (fromName && sheet.layout !== 'incomplete') return fromName[1]!;
+  const y = cellText(r.cells.year);
+  return /^\d{4}$/.test(y) && sheet.layout !== 'incomplete' ? y : null;
 }
 
 function typeOf(f: StopFacts): IncidentType {
@@ -542,7 +572,7 @@ function incidentFromFacts(sheet: StopSheet, r: StopSheetRow, f: StopFacts, orig
       ? ymd(f.end) === ymd(f.start)
         ? `on ${ymd(f.start)}`
         : `from ${ymd(f.start)} to ${ymd(f.end)}`
-      : `from ${ymd(f.start)} (${f.status && /ongoing/i.test(f.status) ? 'ongoing' : 'end not recorded'})`
+      : `from ${ymd(f.start)} (${f.endState === 'ongoing' ? `ongoing as of ${f.ongoingAsOf ? ymd(f.ongoingAsOf) : 'the report'}` : 'end not recorded'})`
     : '(start date not recorded)';
   parts.push(`${what} in ${place} ${when}.`);
   if (nets.length) parts.push(`Networks: ${nets.join(' and ')}.`);
@@ -583,6 +613,9 @@ function incidentFromFacts(sheet: StopSheet, r: StopSheetRow, f: StopFacts, orig
     startPrecision: 'day',
     endAt: f.end,
     endPrecision: 'day',
+    endState: f.endState,
+    ongoingAsOf: f.ongoingAsOf,
+    datasetPeriod: f.listedYear,
     status: 'verified',
     severity,
     tlp: 'TLP:CLEAR',
@@ -623,6 +656,9 @@ function incompleteIncident(sheet: StopSheet, r: StopSheetRow, originKey: string
     startPrecision: 'day',
     endAt: null,
     endPrecision: 'day',
+    endState: 'unknown',
+    ongoingAsOf: null,
+    datasetPeriod: null,
     status: 'draft',
     severity: 'medium',
     tlp: 'TLP:CLEAR',
@@ -714,6 +750,8 @@ export function planStop(sheets: StopSheet[]): PlannedRow[] {
             },
             sources: incident.sources,
             extendEndTo: f.end,
+            extendOngoingTo: f.endState === 'ongoing' ? f.ongoingAsOf : null,
+            datasetPeriod: f.listedYear,
           },
         });
         continue;
