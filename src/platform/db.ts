@@ -46,7 +46,7 @@ class PgliteDb implements Db {
   private busy = false;
   private readonly waitingWrites: (() => void)[] = [];
   private readonly waitingReads: (() => void)[] = [];
-  private readonly fifo = process.env.STACKWATCH_PGLITE_QUEUE === 'fifo';
+  private readonly fifo = process.env.STACKWATCH_BENCH_BASELINE === '1';
   constructor(
     readonly pglite: PGlite,
     private readonly lock?: DataDirLock,
@@ -55,8 +55,8 @@ class PgliteDb implements Db {
    * PGlite has a single connection: serialise work so a transaction never interleaves with other queries.
    * Writes (statements that change data, and every transaction) go before waiting reads, so that a crowd of readers
    * cannot starve them: a write waits at most for the statement in progress and the writes queued before it. Reads
-   * keep their order among themselves. `STACKWATCH_PGLITE_QUEUE=fifo` restores one queue in arrival order (the
-   * behaviour before, kept for the load benchmark's baseline).
+   * keep their order among themselves. `STACKWATCH_BENCH_BASELINE=1` restores one queue in arrival order (the
+   * behaviour before, kept for the baseline of bench/registry-load.ts).
    */
   private async serial<T>(fn: () => Promise<T>, write = true): Promise<T> {
     if (this.busy) {
