@@ -5,6 +5,7 @@ import { commands as platform } from './platform/cli.js';
 import { commands as importers } from './incidents/import/cli.js';
 import { commands as measure } from './measure/cli.js';
 import { commands as outages } from './outages/cli.js';
+import { runOnServer, serverFor } from './ops/remote.js';
 
 /** Every `stackwatch` sub-command, from each wing. */
 export const allCommands: CliCommand[] = [...platform, ...importers, ...measure, ...outages];
@@ -32,6 +33,9 @@ export async function main(argv: string[], ctx: CliContext = { stdout: process.s
     ctx.stdout.write(`${match.summary}\n\nUsage: ${match.usage}\n`);
     return 0;
   }
+  // A server holds the embedded database: it runs the command and this process relays its output (src/ops/remote.ts).
+  const server = serverFor(argv, ctx.env);
+  if (server) return runOnServer(server, argv, ctx);
   try {
     return await match.run(rest, ctx);
   } catch (e) {

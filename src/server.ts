@@ -8,6 +8,7 @@ import { JobQueue } from './platform/jobs.js';
 import { buildApp } from './app.js';
 import { loadConfig, type Config } from './platform/config.js';
 import { loadHistoryOnce } from './incidents/history.js';
+import { startCliSocket, type CliSocket } from './ops/remote.js';
 
 export interface ServerOptions extends Partial<Config> {
   quiet?: boolean;
@@ -15,6 +16,8 @@ export interface ServerOptions extends Partial<Config> {
   /** Start the job queue (on by default; tests that do not need it may turn it off). */
   jobs?: boolean;
   webDir?: string;
+  /** Serve the local CLI over a Unix socket in the data directory (embedded database only; on by default). */
+  cliSocket?: boolean;
 }
 
 export interface RunningServer {
@@ -29,13 +32,14 @@ export interface RunningServer {
 
 /** Opens the database, migrates, creates the first admin, loads the real history once, and serves the app. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const { quiet, log: givenLog, jobs: withJobs = true, webDir, ...overrides } = options;
+  const { quiet, log: givenLog, jobs: withJobs = true, webDir, cliSocket: withCliSocket = true, ...overrides } = options;
   const cfg = loadConfig(options.quiet ? {} : process.env, overrides);
   const log = givenLog ?? (quiet ? silentLogger : createLogger(cfg.logLevel));
   const dataDir = cfg.dataDir === 'memory://' ? 'memory://' : resolve(cfg.dataDir);
   const db = await openDb({ databaseUrl: cfg.databaseUrl, dataDir });
   let server: ServerType | null = null;
   let jobs: JobQueue | null = null;
+  let cliSocket: CliSocket | null = null;
   try {
     await migrate(db);
     await enableRegistryCache(db);
@@ -52,6 +56,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host }, (info) => res(info.port));
       server.on('error', rej);
     });
+    if (withCliSocket && db.kind === 'pglite' && dataDir !== 'memory://') {
+      const { main } = await import('./cli.js');
+      cliSocket = await startCliSocket({ db, dataDir, log, run: main });
+    }
     const url = `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`;
     log.info('stackwatch listening', { url, database: db.kind });
     let closing: Promise<void> | null = null;
@@ -65,6 +73,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       close: () =>
         (closing ??= (async () => {
           // Stop taking connections, let in-flight requests finish, then close the queue and the database.
+          await cliSocket?.close();
           await new Promise<void>((res) => (server ? server.close(() => res()) : res()));
           await jobs?.stop();
           await db.close();
@@ -72,6 +81,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         })()),
     };
   } catch (e) {
+    await cliSocket?.close().catch(() => undefined);
     await jobs?.stop().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw e;

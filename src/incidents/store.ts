@@ -105,6 +105,8 @@ function visibleWithRed(actor: Actor, params: unknown[], redIds: string[]): stri
   return `(i.tlp in ('TLP:CLEAR','TLP:GREEN') or (i.org_id = ${org} and i.tlp in ('TLP:AMBER','TLP:AMBER+STRICT'))${red})`;
 }
 
+const SEARCH_VECTOR = process.env.STACKWATCH_BENCH_BASELINE === '1' ? "to_tsvector('simple', i.search_text)" : 'i.search_vec';
+
 export function filterClause(actor: Actor, f: Partial<IncidentFilter>, params: unknown[], redIds?: string[]): string {
   const where = [redIds ? visibleWithRed(actor, params, redIds) : visibleTo(actor, params), 'i.merged_into is null'];
   const add = (sql: (p: string) => string, v: unknown) => {
@@ -132,7 +134,8 @@ export function filterClause(actor: Actor, f: Partial<IncidentFilter>, params: u
     // Implied by the overlap, but lets a scan in start order begin at the period's end instead of at the newest row.
     if (f.to) where.push(`i.start_at <= $${params.length}::timestamptz`);
   }
-  if (f.q && f.q.trim()) add((p) => `to_tsvector('simple', i.search_text) @@ websearch_to_tsquery('simple', ${p})`, f.q.trim());
+  // The stored vector of migration 0020 (its GIN index serves the search); STACKWATCH_BENCH_BASELINE=1 recomputes it per row as before.
+  if (f.q && f.q.trim()) add((p) => `${SEARCH_VECTOR} @@ websearch_to_tsquery('simple', ${p})`, f.q.trim());
   return where.join(' and ');
 }
 
@@ -182,11 +185,50 @@ async function queryIncidents(db: Queryable, actor: Actor, f: IncidentFilter): P
   const params: unknown[] = [];
   const where = filterClause(actor, f, params, await redVisibleIds(db, actor));
   const offset = (f.page - 1) * f.pageSize;
-  const [rows, count] = await Promise.all([
-    db.query(`select ${INCIDENT_COLS} from incidents i where ${where} order by ${orderBy(f)} limit ${f.pageSize} offset ${offset}`, params),
+  const [page, count] = await Promise.all([
+    db.query<{ id: string; xmin: string; law_ids: string[] }>(
+      `select i.id, i.xmin::text as xmin, array(select li.law_id::text from law_incidents li where li.incident_id = i.id) as law_ids
+       from incidents i where ${where} order by ${orderBy(f)} limit ${f.pageSize} offset ${offset}`,
+      params,
+    ),
     db.query<{ n: number }>(`select count(*)::int n from incidents i where ${where}`, params),
   ]);
-  return { items: rows.rows.map(rowToIncident), total: count.rows[0]?.n ?? 0 };
+  const items = await incidentsByVersion(db, page.rows);
+  return { items, total: count.rows[0]?.n ?? 0 };
+}
+
+/**
+ * Whole incidents for a page of (id, row version) pairs. Reading and decoding full rows is most of a list's cost on
+ * the embedded database (its one connection is busy meanwhile), while a page mostly shows incidents already read:
+ * rows are kept per database keyed by id and PostgreSQL's row version (`xmin`, new on every update), and only
+ * rows not seen at that version are read. Laws are linked in another table, so their ids come with the page.
+ * `STACKWATCH_BENCH_BASELINE=1` reads every row each time (the behaviour before, for bench/registry-load.ts).
+ */
+const rowCaches = new WeakMap<object, Map<string, { xmin: string; incident: Incident }>>();
+const ROW_CACHE_MAX = 20_000;
+const ROW_CACHE_OFF = process.env.STACKWATCH_BENCH_BASELINE === '1';
+
+async function incidentsByVersion(db: Queryable, page: { id: string; xmin: string; law_ids: string[] }[]): Promise<Incident[]> {
+  let cache = rowCaches.get(db);
+  if (!cache) rowCaches.set(db, (cache = new Map()));
+  const missing = ROW_CACHE_OFF ? page.map((p) => p.id) : page.filter((p) => cache.get(p.id)?.xmin !== p.xmin).map((p) => p.id);
+  const fresh = new Map<string, Incident>();
+  if (missing.length) {
+    const rows = await db.query(`select ${INCIDENT_COLS}, i.xmin::text as xmin from incidents i where i.id = any($1::uuid[])`, [missing]);
+    if (cache.size + rows.rows.length > ROW_CACHE_MAX) cache.clear();
+    for (const r of rows.rows) {
+      const inc = rowToIncident(r);
+      fresh.set(inc.id, inc);
+      if (!ROW_CACHE_OFF) cache.set(inc.id, { xmin: r.xmin as string, incident: inc });
+    }
+  }
+  const out: Incident[] = [];
+  for (const p of page) {
+    // A row updated between the two reads comes back newer than its page entry: still the latest committed state.
+    const inc = fresh.get(p.id) ?? cache.get(p.id)?.incident;
+    if (inc) out.push({ ...inc, lawIds: p.law_ids ?? [] });
+  }
+  return out;
 }
 
 export async function* streamIncidents(db: Queryable, actor: Actor, f: Partial<IncidentFilter>, max = 200_000): AsyncGenerator<Incident> {

@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { mkdirSync, openSync, closeSync, writeSync, readFileSync, unlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { AppError } from '../core/errors.js';
 
 /**
@@ -32,30 +33,53 @@ export interface Db extends Queryable {
 
 const WRITE_RE = /\b(insert|update|delete|truncate|copy|drop|alter)\b/i;
 const REGISTRY_RE = /\b(incidents|incident_\w+|laws|law_incidents)\b/i;
+/** A plain read: one statement that starts with SELECT (or WITH) and changes nothing. */
+const READ_RE = /^\s*(select|with)\b(?![\s\S]*\b(insert|update|delete|for\s+update|nextval|setval|pg_advisory)\b)/i;
 
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   registryGeneration = 0;
-  private chain: Promise<unknown> = Promise.resolve();
   private noteWrite(text: string) {
     if (WRITE_RE.test(text) && REGISTRY_RE.test(text)) this.registryGeneration++;
   }
+  /** Whether the single connection is in use, and who waits for it: writes before reads (see `serial`). */
+  private busy = false;
+  private readonly waitingWrites: (() => void)[] = [];
+  private readonly waitingReads: (() => void)[] = [];
+  private readonly fifo = process.env.STACKWATCH_BENCH_BASELINE === '1';
   constructor(
     readonly pglite: PGlite,
     private readonly lock?: DataDirLock,
   ) {}
-  /** PGlite has a single connection: serialise work so a transaction never interleaves with other queries. */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn, fn);
-    this.chain = run.catch(() => undefined);
-    return run;
+  /**
+   * PGlite has a single connection: serialise work so a transaction never interleaves with other queries.
+   * Writes (statements that change data, and every transaction) go before waiting reads, so that a crowd of readers
+   * cannot starve them: a write waits at most for the statement in progress and the writes queued before it. Reads
+   * keep their order among themselves. `STACKWATCH_BENCH_BASELINE=1` restores one queue in arrival order (the
+   * behaviour before, kept for the baseline of bench/registry-load.ts).
+   */
+  private async serial<T>(fn: () => Promise<T>, write = true): Promise<T> {
+    if (this.busy) {
+      await new Promise<void>((res) => (write || this.fifo ? this.waitingWrites : this.waitingReads).push(res));
+    } else this.busy = true;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waitingWrites.shift() ?? this.waitingReads.shift();
+      if (next) next();
+      else this.busy = false;
+    }
+  }
+  /** Connection slots still waiting (reads, writes): for health checks and the load benchmark. */
+  get queued(): { reads: number; writes: number } {
+    return { reads: this.waitingReads.length, writes: this.waitingWrites.length };
   }
   query<T>(text: string, params?: unknown[]) {
     this.noteWrite(text);
     return this.serial(async () => {
       const r = await this.pglite.query<T>(text, params as never[]);
       return { rows: r.rows };
-    });
+    }, !READ_RE.test(text));
   }
   exec(text: string) {
     this.noteWrite(text);
@@ -83,8 +107,8 @@ class PgliteDb implements Db {
     );
   }
   async close() {
-    await this.chain.catch(() => undefined);
-    await this.pglite.close();
+    // Behind every query already queued (as a read, so queued writes go first too).
+    await this.serial(() => this.pglite.close(), false);
     this.lock?.release();
   }
 }
@@ -224,6 +248,35 @@ export async function enableRegistryCache(db: Db): Promise<void> {
   if (db instanceof PostgresDb) await db.listenForRegistryChanges();
 }
 
+/**
+ * While a running server executes a command sent by the local CLI (src/ops/remote.ts), `openDb` lends that
+ * command the server's own handle instead of opening the data directory a second time (which the lock forbids).
+ * Closing a lent handle does nothing: the server keeps it.
+ */
+const lent = new AsyncLocalStorage<Db>();
+export function withLentDb<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  return lent.run(db, fn);
+}
+/** Whether this code runs for a command that a server lent its handle to. */
+export function runsOnLentDb(): boolean {
+  return lent.getStore() !== undefined;
+}
+function lentHandle(db: Db): Db {
+  return {
+    get kind() {
+      return db.kind;
+    },
+    get registryGeneration() {
+      return db.registryGeneration;
+    },
+    query: (t, p) => db.query(t, p),
+    exec: (t) => db.exec(t),
+    execRows: (t) => db.execRows(t),
+    transaction: (fn) => db.transaction(fn),
+    close: async () => undefined,
+  };
+}
+
 export interface OpenOptions {
   /** postgres://… for a real server; otherwise the embedded database. */
   databaseUrl?: string;
@@ -232,6 +285,8 @@ export interface OpenOptions {
 }
 
 export async function openDb(opts: OpenOptions): Promise<Db> {
+  const borrowed = lent.getStore();
+  if (borrowed) return lentHandle(borrowed);
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 20 });
     // An idle connection that the server drops (restart, admin command) must not crash the process: the pool
