@@ -34,6 +34,8 @@ const probeCommand: CliCommand = {
   --country CC --asn ASNNN --network NAME   probe metadata written into each measurement (default ZZ, AS0)
   --probe-ip IP         write the probe's IP into measurements (off by default: 127.0.0.1 is written)
   --limit N             measure at most N URLs
+  --samples N           body-transfer samples per large page (default 3) for the throttling finding: a page
+                        repeatedly 10x slower than similar-sized pages of the same run (see docs/measure.md)
   --quiet               no progress bar`,
   async run(argv, ctx) {
     const { values, positionals } = parseCommandArgs(argv, {
@@ -53,6 +55,7 @@ const probeCommand: CliCommand = {
       network: { type: 'string' },
       'probe-ip': { type: 'string' },
       limit: { type: 'string' },
+      samples: { type: 'string' },
       quiet: { type: 'boolean' },
     });
     const inputs: ProbeInput[] = [];
@@ -109,11 +112,15 @@ const probeCommand: CliCommand = {
       meta: { cc: country, asn, networkName: values.network ?? '', ip: values['probe-ip'] },
       concurrency: intOpt(values.concurrency, 'concurrency', 1, 1000, 8),
       perHostGapMs: intOpt(values['per-host-gap-ms'], 'per-host-gap-ms', 0, 600_000, 1000),
+      samples: intOpt(values.samples, 'samples', 1, 10, 3),
       out,
       onProgress: (d, t) => progress.update(d, t > 0 ? '' : ''),
     });
     progress.done();
     ctx.stdout.write(summaryTable(summary));
+    for (const f of summary.throttling.findings)
+      ctx.stdout.write(`throttled: ${f.input}: ${(f.rate / 1024).toFixed(1)} KiB/s vs ${(f.baseline / 1024).toFixed(1)} KiB/s for ${f.peers} similar-sized sites (${f.ratio}x slower, ${f.samples} samples)\n`);
+    ctx.stdout.write(`report id: ${summary.reportId}\n`);
     ctx.stdout.write(`measurements: ${out}${bad ? ` (${bad} bad input line(s) skipped, see above)` : ''}\n`);
     return summary.counts.error ? 1 : 0;
   },

@@ -24,7 +24,7 @@ export function recompute(m: Measurement, fps: FingerprintDb = shippedFingerprin
     const i = tk.error.issues[0];
     return { verdict: 'unknown', blocking: null, accessible: null, fingerprint: null, reasons: [`test_keys.${i?.path.join('.')}: ${i?.message}`] };
   }
-  const v = computeVerdict(m.input ?? '', tk.data, fps);
+  const v = computeVerdict(m.input ?? '', tk.data, fps, { probeCc: m.probe_cc, recordedHttpFailure: tk.data.http_experiment_failure ?? null });
   return {
     verdict: v.x_stackwatch.verdict,
     blocking: v.blocking === false ? 'false' : v.blocking,

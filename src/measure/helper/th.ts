@@ -7,6 +7,7 @@ import { newTrace, tcpConnect, tlsHandshake, type Route } from '../net/dial.js';
 import { fetchChain, type Hop, OONI_TIMEOUTS, PROBE_REQUEST_HEADERS, resolveHost, type Timeouts } from '../net/fetch-chain.js';
 import type { Resolver } from '../net/resolver.js';
 import type { DnsQuery } from '../ooni/model.js';
+import { lookupAsn } from '../ooni/asn.js';
 
 /**
  * The web-connectivity test helper: given a URL and the endpoints the probe resolved, it resolves, connects,
@@ -22,6 +23,8 @@ export interface HelperOptions {
   allowPrivate?: boolean;
   /** Max endpoints probed per request (a probe can't make us scan the internet). */
   maxEndpoints?: number;
+  /** Lab only: make the helper fail for some URLs (an unreachable or broken test helper). */
+  faultFor?: (httpRequest: string) => 'reset' | 'http_500' | 'bad_json' | null;
 }
 
 const MAX_BODY_REQUEST = 64 * 1024;
@@ -34,7 +37,9 @@ export async function controlMeasurement(req: ThRequest, opts: HelperOptions): P
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const trace = newTrace();
   const queries: DnsQuery[] = [];
-  const ctx = { resolver: opts.resolver, timeouts, route: opts.route, ca: opts.ca, trace, queries };
+  // every hop of the redirect chain is checked after resolution: a public site redirecting to private space is not followed
+  const allowAddress = opts.allowPrivate ? undefined : (ip: string) => !isBogon(ip);
+  const ctx = { resolver: opts.resolver, timeouts, route: opts.route, ca: opts.ca, trace, queries, allowAddress };
 
   const dns = await resolveHost(ctx, host);
   const thAddrs = dns.addrs;
@@ -51,11 +56,7 @@ export async function controlMeasurement(req: ThRequest, opts: HelperOptions): P
   const tcp: ThResponse['tcp_connect'] = {};
   const tlsRes: NonNullable<ThResponse['tls_handshake']> = {};
   const validTls = new Set<string>();
-  const httpAddrs = opts.allowPrivate ? thAddrs : thAddrs.filter((a) => !isBogon(a));
-  const httpPromise: Promise<Hop[]> =
-    thAddrs.length && !httpAddrs.length
-      ? Promise.resolve([])
-      : fetchChain(ctx, url, thAddrs.length ? httpAddrs : null, headerValues(req.http_request_headers));
+  const httpPromise: Promise<Hop[]> = fetchChain(ctx, url, thAddrs.length ? thAddrs : null, headerValues(req.http_request_headers));
   await Promise.all(
     list.map(async ([key, e]) => {
       // never let a probe make us connect to private or loopback space, except the lab's own route
@@ -87,7 +88,7 @@ export async function controlMeasurement(req: ThRequest, opts: HelperOptions): P
     if (thAddrs.includes(ip)) flags |= 2;
     if (isBogon(ip)) flags |= 4;
     if (validTls.has(ip)) flags |= 8;
-    ipInfo[ip] = { asn: 0, flags };
+    ipInfo[ip] = { asn: lookupAsn(ip)?.asn ?? 0, flags };
   }
   const headers: Record<string, string> = {};
   if (ok) for (const [k, v] of Object.entries(r.headers)) headers[k] = v;
@@ -166,6 +167,19 @@ export function startTestHelper(opts: HelperOptions & { host?: string; port?: nu
         new URL(parsed.data.http_request);
       } catch {
         send(400, { error: 'http_request: not a URL' });
+        return;
+      }
+      const fault = opts.faultFor?.(parsed.data.http_request) ?? null;
+      if (fault === 'reset') {
+        req.socket.resetAndDestroy();
+        return;
+      }
+      if (fault === 'http_500') {
+        send(500, { error: 'internal error (lab: a failing test helper)' });
+        return;
+      }
+      if (fault === 'bad_json') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"tcp_connect": ');
         return;
       }
       try {

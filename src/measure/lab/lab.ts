@@ -9,11 +9,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { decodeMessage, encodeResponse, QTYPE, RCODE, type DnsRecord } from '../net/dns-wire.js';
-import { UdpResolver } from '../net/resolver.js';
+import { UdpResolver, type Resolver } from '../net/resolver.js';
 import type { Route } from '../net/dial.js';
 import { startTestHelper, type RunningHelper } from '../helper/th.js';
 import { BLOCKPAGES, BLOCK_REDIRECTS, GENERIC_BLOCKPAGE } from './blockpages.js';
-import { LAB_DOMAIN, siteHost, type Scenario, type Site } from './scenario.js';
+import { isBogon } from '../ooni/ip.js';
+import { LAB_DOMAIN, siteHost, sitePort, siteUrl, type Scenario, type Site } from './scenario.js';
 
 /**
  * The censorship lab, all on loopback. Each simulated site has a public-looking address that DNS answers
@@ -26,13 +27,16 @@ import { LAB_DOMAIN, siteHost, type Scenario, type Site } from './scenario.js';
 
 const CERT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'certs');
 const pem = (f: string) => readFileSync(join(CERT_DIR, f), 'utf8');
-export const LAB_CA = () => pem('lab-ca-cert.pem');
+export const LAB_CA = () => pem('lab-ca-cert.pem') + pem('lab-ca2-cert.pem');
 
-/** Ports the lab's servers physically listen on (no privileges needed); URLs keep 80/443. */
-const PHYS = { 80: 8080, 443: 8443 } as Record<number, number>;
+/** Ports the lab's servers physically listen on (no privileges needed); URLs keep 80/443; other ports as they are. */
+const PHYS = (port: number) => (port === 80 ? 8080 : port === 443 ? 8443 : port);
+/** The lab's test helper listens on a port that WHATWG fetch refuses ("bad port"): the probe must not use fetch. */
+const TH_PORT = 6000;
 
 const LAB_BLOCKPAGE_PUBLIC = '45.19.0.2';
-const WRONG_IP_PUBLIC = '45.19.0.1';
+/** a public address in another AS than the lab's sites (AS7018 for 45.20.0.0/16 in the shipped ASN data) */
+const WRONG_IP_PUBLIC = '62.19.0.1';
 
 /**
  * Where one lab instance listens: all of it inside 127.<slot>.0.0/16, so several labs (parallel test files) can
@@ -75,7 +79,13 @@ function siteAddr(i: number, prefix: string): string {
 export interface LabSite {
   site: Site;
   host: string;
+  /** the port in the URL */
+  port: number;
   publicIp: string;
+  /** IPv6-only sites: their public IPv6 address (they really listen on ::1) */
+  publicIp6: string | null;
+  /** dns: proxy sites: the transparent proxy's address the censor answers */
+  proxyIp: string;
   originIp: string;
   middleboxIp: string;
   deadIps: string[];
@@ -136,26 +146,55 @@ async function writeSlowly(res: http.ServerResponse, body: Buffer, totalMs: numb
 }
 
 function originHandler(bySiteIp: Map<string, LabSite>, scheme: 'http' | 'https') {
+  const inner = originHandlerInner(bySiteIp, scheme);
+  // whatever a scenario makes the origin do, the lab process never dies of it
+  return (req: http.IncomingMessage, res: http.ServerResponse) => {
+    inner(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  };
+}
+
+function originHandlerInner(bySiteIp: Map<string, LabSite>, scheme: 'http' | 'https') {
   return async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const ls = bySiteIp.get(req.socket.localAddress ?? '');
+    const ls = bySiteIp.get(`${req.socket.localAddress ?? ''}|${req.socket.localPort ?? 0}`) ?? bySiteIp.get(req.socket.localAddress ?? '');
     if (!ls) {
       res.writeHead(421).end();
       return;
     }
     const o = ls.site.origin;
-    const u = new URL(req.url ?? '/', `${scheme}://${ls.host}`);
+    const portPart = ls.site.port ? `:${ls.site.port}` : '';
+    let u: URL;
+    try {
+      u = new URL(req.url ?? '/', `${scheme}://${ls.host}${portPart}`);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
     const common = { 'X-Lab-Site': ls.site.name, Server: 'lab-origin/1.0' };
     const redirect = (code: number, location: string, extra: Record<string, string> = {}) => {
       res.writeHead(code, { ...common, Location: location, 'Content-Length': '0', ...extra }).end();
     };
+    if (o.raw_location !== undefined && u.pathname === new URL(`http://x${ls.site.path}`).pathname) {
+      // written raw: a malformed Location must reach the client as it is
+      res.socket?.end(`HTTP/1.1 302 Found\r\nLocation: ${o.raw_location.replace(/[\r\n]/g, '')}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+      return;
+    }
+    if (o.redirect_loop) return redirect(302, u.pathname === '/loop-a' ? '/loop-b' : '/loop-a');
     if (scheme === 'http' && o.https_redirect) return redirect(301, `https://${ls.host}${u.pathname}${u.search}`);
     const chain = o.redirects;
     if (chain.length) {
-      // positions in the chain, as host+path (the scheme may change along the way)
-      let prev = new URL(`${ls.site.scheme}://${ls.host}${ls.site.path}`);
+      // positions in the chain, as host+path (the scheme may change along the way); a chain entry that is not a
+      // URL ends the chain here rather than crashing the lab
+      let prev = new URL(`${ls.site.scheme}://${ls.host}${portPart}${ls.site.path}`);
       const at = [prev.host + prev.pathname];
       for (const c of chain) {
-        prev = new URL(c, prev);
+        try {
+          prev = new URL(c, prev);
+        } catch {
+          break;
+        }
         at.push(prev.host + prev.pathname);
       }
       const idx = at.indexOf(u.host + u.pathname);
@@ -177,12 +216,20 @@ function originHandler(bySiteIp: Map<string, LabSite>, scheme: 'http' | 'https')
       pump();
       return;
     }
-    const body = sitePage(ls.site, u.pathname);
-    res.writeHead(200, { ...common, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(body.length), 'X-Lab-Origin': 'yes' });
+    const body = o.page === 'normal' ? sitePage(ls.site, u.pathname) : Buffer.from(o.page === 'captcha' ? CAPTCHA_PAGE : ACCESS_DENIED_PAGE);
+    const status = o.page === 'normal' ? 200 : 403;
+    res.writeHead(status, { ...common, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(body.length), 'X-Lab-Origin': 'yes' });
     if (o.body_ms) await writeSlowly(res, body, o.body_ms);
     else res.end(body);
   };
 }
+
+/** An origin's own "Access Denied" page (a WAF), served to everyone: vague blocking words, not censorship. */
+export const ACCESS_DENIED_PAGE =
+  '<!DOCTYPE html><html><head><title>Access Denied</title></head><body><h1>Access Denied</h1><p>You don\'t have permission to access this resource on this server. Reference #18.4f2a</p></body></html>\n';
+/** A CDN's CAPTCHA interstitial. */
+export const CAPTCHA_PAGE =
+  '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body><h1>Checking your browser before accessing the site</h1><p>Please complete the security check (CAPTCHA) to continue.</p></body></html>\n';
 
 /** Reads a TLS ClientHello from the first bytes of a connection and returns its SNI host name. */
 export function parseSni(buf: Buffer): { complete: boolean; sni: string | null } {
@@ -246,14 +293,19 @@ async function startLabAt(scenario: Scenario, L: Layout): Promise<Lab> {
   const sites: LabSite[] = scenario.sites.map((site, i) => ({
     site,
     host: siteHost(site),
+    port: sitePort(site),
     publicIp: siteAddr(i, '45.20'),
+    publicIp6: site.origin.ipv6_only ? `2a00:1450:4001:${(i + 1).toString(16)}::1` : null,
+    proxyIp: siteAddr(i, '77.19'),
     originIp: L.origin(i),
     middleboxIp: L.middlebox(i),
     deadIps: Array.from({ length: site.origin.dead_extra_addrs }, (_, k) => siteAddr(i, `45.${22 + k}`)),
   }));
   const byHost = new Map(sites.map((s) => [s.host, s]));
   const byPublic = new Map(sites.map((s) => [s.publicIp, s]));
+  const byProxy = new Map(sites.filter((s) => s.site.censor.dns === 'proxy').map((s) => [s.proxyIp, s]));
   const byOrigin = new Map(sites.map((s) => [s.originIp, s]));
+  const v6Listen = new Map<string, number>(); // "publicIp6|port" -> physical port on ::1
   const deadPublic = new Set(sites.flatMap((s) => s.deadIps));
 
   try {
@@ -264,8 +316,19 @@ async function startLabAt(scenario: Scenario, L: Layout): Promise<Lab> {
     // ---- origin servers: one shared HTTP and HTTPS handler, a listener per site address ----
     const httpApp = http.createServer(originHandler(byOrigin, 'http'));
     const httpsApp = https.createServer({ key: pem('site-key.pem'), cert: pem('site-cert.pem') }, originHandler(byOrigin, 'https'));
-    for (const app of [httpApp, httpsApp]) {
+    // origins whose own certificate is bad (for everyone)
+    const faultApps = {
+      expired: https.createServer({ key: pem('expired-key.pem'), cert: pem('expired-cert.pem') }, originHandler(byOrigin, 'https')),
+      wrong_name: https.createServer({ key: pem('wrongname-key.pem'), cert: pem('wrongname-cert.pem') }, originHandler(byOrigin, 'https')),
+      unknown_authority: https.createServer({ key: pem('rogue-key.pem'), cert: pem('rogue-cert.pem') }, originHandler(byOrigin, 'https')),
+    };
+    // a CDN's CAPTCHA for the probe's network: valid certificate, a 403 interstitial instead of the page
+    const captchaApp = https.createServer({ key: pem('site-key.pem'), cert: pem('site-cert.pem') }, (_req, res) => {
+      res.writeHead(403, { 'Content-Type': 'text/html; charset=utf-8', Server: 'cdn-edge', 'Cache-Control': 'no-store' }).end(CAPTCHA_PAGE);
+    });
+    for (const app of [httpApp, httpsApp, captchaApp, ...Object.values(faultApps)]) {
       app.keepAliveTimeout = 500;
+      app.on('tlsClientError', () => undefined);
       closers.push({ close: () => app.closeAllConnections() });
     }
     const listeners: net.Server[] = [];
@@ -286,8 +349,29 @@ async function startLabAt(scenario: Scenario, L: Layout): Promise<Lab> {
         const o = ls.site.origin;
         if (o.down) return [];
         const out: Promise<unknown>[] = [];
-        if (o.http) out.push(addListener(ls.originIp, PHYS[80]!, (s) => httpApp.emit('connection', s)));
-        if (o.https) out.push(addListener(ls.originIp, PHYS[443]!, (s) => httpsApp.emit('connection', s)));
+        const tlsApp = o.tls_fault ? faultApps[o.tls_fault] : httpsApp;
+        const onHttp = (s: net.Socket) => httpApp.emit('connection', s);
+        const onHttps = (s: net.Socket) => tlsApp.emit('connection', s);
+        if (o.ipv6_only) {
+          // one listener per port on ::1 (random physical port); the lab's handler finds the site by local port
+          for (const [port, on, want] of [[80, onHttp, o.http], [443, onHttps, o.https]] as const) {
+            if (!want) continue;
+            out.push(
+              addListener('::1', 0, on).then((srv) => {
+                const phys = (srv.address() as net.AddressInfo).port;
+                v6Listen.set(`${ls.publicIp6}|${port}`, phys);
+                byOrigin.set(`::1|${phys}`, ls);
+              }),
+            );
+          }
+          return out;
+        }
+        if (ls.site.port) {
+          out.push(addListener(ls.originIp, ls.site.port, ls.site.scheme === 'https' ? onHttps : onHttp));
+          return out;
+        }
+        if (o.http) out.push(addListener(ls.originIp, PHYS(80), onHttp));
+        if (o.https) out.push(addListener(ls.originIp, PHYS(443), onHttps));
         return out;
       }),
     );
@@ -302,16 +386,18 @@ async function startLabAt(scenario: Scenario, L: Layout): Promise<Lab> {
     const rogueTls = tls.createServer({ key: pem('rogue-key.pem'), cert: pem('rogue-cert.pem') }, (s) => s.end());
     const wrongTls = tls.createServer({ key: pem('wrongname-key.pem'), cert: pem('wrongname-cert.pem') }, (s) => s.end());
     for (const t of [rogueTls, wrongTls]) t.on('tlsClientError', () => undefined);
-    await addListener(L.blockServer, PHYS[80]!, (s) => blockApp.emit('connection', s));
-    await addListener(L.blockServer, PHYS[443]!, (s) => rogueTls.emit('connection', s));
-    await addListener(L.labBlockpage, PHYS[80]!, (s) => blockApp.emit('connection', s));
+    await addListener(L.blockServer, PHYS(80), (s) => blockApp.emit('connection', s));
+    await addListener(L.blockServer, PHYS(443), (s) => rogueTls.emit('connection', s));
+    await addListener(L.labBlockpage, PHYS(80), (s) => blockApp.emit('connection', s));
 
     // ---- middleboxes, one listener per censored site and port ----
     const mbox = new Map<string, { host: string; port: number }>(); // "publicIp:port" -> where the probe's path goes
     for (const ls of sites) {
       const c = ls.site.censor;
-      for (const port of [80, 443] as const) {
+      const ports = ls.site.port ? [ls.site.port] : [80, 443];
+      for (const port of ports) {
         const key = `${ls.publicIp}:${port}`;
+        const isTlsPort = ls.site.port ? ls.site.scheme === 'https' : port === 443;
         if (c.tcp === 'refuse') {
           mbox.set(key, REFUSED);
           continue;
@@ -320,22 +406,24 @@ async function startLabAt(scenario: Scenario, L: Layout): Promise<Lab> {
           mbox.set(key, bh.endpoint);
           continue;
         }
-        const origin = { host: ls.originIp, port: PHYS[port]! };
-        const originUp = !ls.site.origin.down && (port === 80 ? ls.site.origin.http : ls.site.origin.https);
+        const origin = { host: ls.originIp, port: PHYS(port) };
+        const originUp = !ls.site.origin.down && (ls.site.port ? true : port === 80 ? ls.site.origin.http : ls.site.origin.https);
         let handler: ((s: net.Socket) => void) | null = null;
-        if (port === 443 && (c.tls === 'rogue_cert' || c.tls === 'wrong_name')) {
+        if (isTlsPort && (c.tls === 'rogue_cert' || c.tls === 'wrong_name')) {
           const t = c.tls === 'rogue_cert' ? rogueTls : wrongTls;
           handler = (s) => t.emit('connection', s);
-        } else if (port === 443 && (c.tls === 'reset' || c.tls === 'drop')) {
+        } else if (isTlsPort && (c.tls === 'reset' || c.tls === 'drop')) {
           handler = sniFilter(ls.host, c.tls, origin, originUp, c.throttle_bps, stalled);
-        } else if (port === 80 && c.http) {
+        } else if (isTlsPort && ls.site.origin.captcha_for_probe) {
+          handler = (s) => captchaApp.emit('connection', s);
+        } else if (!isTlsPort && c.http) {
           handler = httpInjector(ls, c.http, stalled);
         } else if (c.throttle_bps && originUp) {
           handler = (s) => proxy(s, Buffer.alloc(0), origin, c.throttle_bps);
         }
         if (!handler) continue;
-        await addListener(ls.middleboxIp, PHYS[port]!, handler);
-        mbox.set(key, { host: ls.middleboxIp, port: PHYS[port]! });
+        await addListener(ls.middleboxIp, PHYS(port), handler);
+        mbox.set(key, { host: ls.middleboxIp, port: PHYS(port) });
       }
     }
     closers.push({
@@ -353,6 +441,7 @@ async function startLabAt(scenario: Scenario, L: Layout): Promise<Lab> {
       const ls = byHost.get(n);
       if (n === `blockpage.${LAB_DOMAIN}`) return { rcode: 0, answers: qtype === QTYPE.A ? [{ name, type: QTYPE.A, ttl: 60, data: LAB_BLOCKPAGE_PUBLIC }] : [] };
       if (!ls || ls.site.origin.down === 'nxdomain') return { rcode: RCODE.NXDOMAIN, answers: [] };
+      if (ls.publicIp6) return { rcode: 0, answers: qtype === QTYPE.AAAA ? [{ name, type: QTYPE.AAAA, ttl: 60, data: ls.publicIp6 }] : [] };
       if (qtype !== QTYPE.A) return { rcode: 0, answers: [] };
       return { rcode: 0, answers: [ls.publicIp, ...ls.deadIps].map((data) => ({ name, type: QTYPE.A, ttl: 60, data })) };
     };
@@ -364,8 +453,9 @@ async function startLabAt(scenario: Scenario, L: Layout): Promise<Lab> {
       const rule = ls?.site.censor.dns;
       if (rule === 'nxdomain') return { rcode: RCODE.NXDOMAIN, answers: [] };
       if (rule === 'empty') return { rcode: 0, answers: [] };
-      if (rule) {
-        return { rcode: 0, answers: q.type === QTYPE.A ? [{ name: q.name, type: QTYPE.A, ttl: 60, data: DNS_INJECT[rule]! }] : [] };
+      if (rule && ls) {
+        const data = rule === 'chosen' ? ls.site.censor.dns_ip! : rule === 'proxy' ? ls.proxyIp : DNS_INJECT[rule]!;
+        return { rcode: 0, answers: q.type === QTYPE.A ? [{ name: q.name, type: QTYPE.A, ttl: 60, data }] : [] };
       }
       const r = await upstream.lookup(q.name, q.type === QTYPE.AAAA ? 'AAAA' : 'A', 2000);
       if (r.rcode < 0) return { rcode: RCODE.SERVFAIL, answers: [] };
@@ -377,30 +467,53 @@ async function startLabAt(scenario: Scenario, L: Layout): Promise<Lab> {
     const originRoute = (ls: LabSite, port: number) => {
       const o = ls.site.origin;
       if (o.down === 'timeout') return bh.endpoint;
-      const up = !o.down && (port === 80 ? o.http : port === 443 ? o.https : false);
-      return up ? { host: ls.originIp, port: PHYS[port]! } : REFUSED;
+      const up = !o.down && (ls.site.port ? port === ls.site.port : port === 80 ? o.http : port === 443 ? o.https : false);
+      return up ? { host: ls.originIp, port: PHYS(port) } : REFUSED;
     };
+    // chosen public addresses lead to the ISP's block server; chosen private ones (127.0.0.1…) refuse, as they would
+    const chosenIps = new Set(sites.map((s) => s.site.censor.dns_ip).filter((x): x is string => Boolean(x) && !byPublic.has(x!) && !isBogon(x!)));
     const cleanRoute: Route = (ip, port) => {
       const ls = byPublic.get(ip);
       if (ls) return originRoute(ls, port);
-      if (ip === LAB_BLOCKPAGE_PUBLIC && port === 80) return { host: L.labBlockpage, port: PHYS[80]! };
+      const v6 = v6Listen.get(`${ip}|${port}`);
+      if (v6) return { host: '::1', port: v6 };
+      if (ip.includes(':') && [...v6Listen.keys()].some((k) => k.startsWith(`${ip}|`))) return REFUSED;
+      if (ip === LAB_BLOCKPAGE_PUBLIC && port === 80) return { host: L.labBlockpage, port: PHYS(80) };
       if (deadPublic.has(ip)) return REFUSED;
       throw new Error(`no route to ${ip}`);
     };
     const probeRoute: Route = (ip, port) => {
       const m = mbox.get(`${ip}:${port}`);
       if (m) return m;
-      if (INJECTED_TO_BLOCK_SERVER.has(ip) && PHYS[port]) return { host: L.blockServer, port: PHYS[port]! };
-      if (ip === DNS_INJECT.localhost || ip === DNS_INJECT.bogon) return REFUSED;
+      if ((INJECTED_TO_BLOCK_SERVER.has(ip) || chosenIps.has(ip)) && (port === 80 || port === 443)) return { host: L.blockServer, port: PHYS(port) };
+      if (ip === DNS_INJECT.localhost || ip === DNS_INJECT.bogon || chosenIps.has(ip) || (isBogon(ip) && !byPublic.has(ip))) return REFUSED;
+      const px = byProxy.get(ip);
+      if (px) return originRoute(px, port); // the transparent proxy forwards to the real site
       return cleanRoute(ip, port);
     };
+    // the helper's path is clean, except for sites whose censor (or fault) sits on its path too
+    const controlToo = sites.filter((s) => s.site.censor.control_too);
+    const controlTooIps = new Set(
+      controlToo.flatMap((s) => [s.publicIp, s.proxyIp, ...(s.site.censor.dns_ip ? [s.site.censor.dns_ip] : []), ...(s.site.censor.dns && DNS_INJECT[s.site.censor.dns] ? [DNS_INJECT[s.site.censor.dns]!] : [])]),
+    );
+    const thRoute: Route = (ip, port) => (controlTooIps.has(ip) ? probeRoute(ip, port) : cleanRoute(ip, port));
+    const controlTooHosts = new Set(controlToo.map((s) => s.host));
+    const censorForTh = new UdpResolver(L.censorDns, censor.port);
+    const thResolver: Resolver = {
+      engine: 'udp',
+      address: upstream.address,
+      lookup: (host, qtype, ms) => (controlTooHosts.has(host.toLowerCase().replace(/\.$/, '')) ? censorForTh : upstream).lookup(host, qtype, ms),
+    };
+    const byUrl = new Map(sites.map((s) => [siteUrl(s.site), s]));
 
     // ---- the lab's own test helper (clean vantage point) ----
     const th: RunningHelper = await startTestHelper({
       host: L.th,
-      resolver: upstream,
-      route: cleanRoute,
+      port: TH_PORT,
+      resolver: thResolver,
+      route: thRoute,
       ca: LAB_CA(),
+      faultFor: (u) => byUrl.get(u)?.site.control ?? null,
       timeouts: {
         dnsMs: scenario.timeouts.dns_ms,
         tcpMs: scenario.timeouts.tcp_ms,
@@ -534,9 +647,19 @@ function httpInjector(ls: LabSite, rule: string, stalled: Set<net.Socket>) {
       if (!buf.includes('\r\n\r\n') && buf.length < 16384) return;
       s.off('data', onData);
       const path = /^GET (\S+)/.exec(buf)?.[1] ?? '/';
-      const requested = `http://${ls.host}${path}`;
+      const requested = `http://${ls.host}${ls.site.port ? `:${ls.site.port}` : ''}${path}`;
       if (rule === 'reset') {
         s.resetAndDestroy();
+        return;
+      }
+      if (rule === 'eof') {
+        s.end(); // a clean close instead of an answer
+        return;
+      }
+      if (rule === 'stall') {
+        s.pause(); // the request is swallowed: no answer, no close
+        stalled.add(s);
+        s.on('close', () => stalled.delete(s));
         return;
       }
       let out: Buffer;

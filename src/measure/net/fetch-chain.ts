@@ -4,6 +4,7 @@ import type { DnsQuery } from '../ooni/model.js';
 import { httpGet, rel, tcpConnect, tlsHandshake, type HttpResult, type Route, type Trace } from './dial.js';
 import type { Resolver } from './resolver.js';
 import { QTYPE } from './dns-wire.js';
+import { lookupAsn } from '../ooni/asn.js';
 
 export const MAX_REDIRECTS = 10;
 
@@ -35,6 +36,11 @@ export interface NetContext {
   bodyCap?: number;
   trace: Trace;
   queries: DnsQuery[];
+  /**
+   * Which resolved addresses may be connected to (the public test helper refuses private space). Checked on every
+   * hop after resolution, and the connection goes to the checked address itself (no second lookup: no rebinding).
+   */
+  allowAddress?: (ip: string) => boolean;
 }
 
 /** Resolves A and AAAA, recording both queries; returns the addresses (A first). */
@@ -48,13 +54,13 @@ export async function resolveHost(ctx: NetContext, host: string): Promise<{ addr
   const t = rel(ctx.trace);
   const addrs: string[] = [];
   for (const [qt, r] of [['A', a], ['AAAA', aaaa]] as const) {
-    const answers = r.answers.map((x) =>
-      x.type === QTYPE.A
-        ? { answer_type: 'A', ipv4: x.data, asn: 0, as_org_name: '', ttl: x.ttl }
-        : x.type === QTYPE.AAAA
-          ? { answer_type: 'AAAA', ipv6: x.data, asn: 0, as_org_name: '', ttl: x.ttl }
-          : { answer_type: 'CNAME', hostname: x.data, asn: 0, as_org_name: '', ttl: x.ttl },
-    );
+    const answers = r.answers.map((x) => {
+      if (x.type !== QTYPE.A && x.type !== QTYPE.AAAA) return { answer_type: 'CNAME', hostname: x.data, asn: 0, as_org_name: '', ttl: x.ttl };
+      const as = lookupAsn(x.data);
+      return x.type === QTYPE.A
+        ? { answer_type: 'A', ipv4: x.data, asn: as?.asn ?? 0, as_org_name: as?.org ?? '', ttl: x.ttl }
+        : { answer_type: 'AAAA', ipv6: x.data, asn: as?.asn ?? 0, as_org_name: as?.org ?? '', ttl: x.ttl };
+    });
     for (const x of r.answers) if ((x.type === QTYPE.A && qt === 'A') || (x.type === QTYPE.AAAA && qt === 'AAAA')) addrs.push(x.data);
     ctx.queries.push({
       answers: answers.length ? answers : null,
@@ -90,7 +96,7 @@ export async function fetchChain(ctx: NetContext, start: URL, firstAddrs: string
   const hops: Hop[] = [];
   const jar = new Map<string, Map<string, string>>();
   let url = start;
-  for (let i = 0; i <= MAX_REDIRECTS; i++) {
+  for (let i = 0; i <= MAX_REDIRECTS + 1; i++) {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     const reqHeaders: Record<string, string> = { ...headers };
@@ -107,10 +113,19 @@ export async function fetchChain(ctx: NetContext, start: URL, firstAddrs: string
       hops.push(failHop(`unknown_failure: unsupported scheme ${url.protocol}`, 'http_round_trip'));
       break;
     }
-    const addrs = i === 0 && firstAddrs ? firstAddrs : (await resolveHost(ctx, host)).addrs;
-    if (!addrs.length) {
+    if (i === MAX_REDIRECTS + 1) {
+      hops.push(failHop('unknown_failure: stopped after 10 redirects', 'http_round_trip'));
+      break;
+    }
+    const resolved = i === 0 && firstAddrs ? firstAddrs : (await resolveHost(ctx, host)).addrs;
+    if (!resolved.length) {
       const q = [...ctx.queries].reverse().find((x) => x.hostname === host && x.failure);
       hops.push(failHop(q?.failure ?? 'dns_no_answer', 'resolve'));
+      break;
+    }
+    const addrs = ctx.allowAddress ? resolved.filter(ctx.allowAddress) : resolved;
+    if (!addrs.length) {
+      hops.push(failHop(`unknown_failure: ${host} resolves only to private or reserved addresses (${resolved.join(', ')}): not fetched`, 'connect'));
       break;
     }
     let hop: Hop | null = null;
@@ -160,13 +175,20 @@ export async function fetchChain(ctx: NetContext, start: URL, firstAddrs: string
       }
     }
     const location = Object.entries(r.headers).find(([k]) => k.toLowerCase() === 'location')?.[1];
-    if (![301, 302, 303, 307, 308].includes(r.code) || !location) break;
-    if (i === MAX_REDIRECTS) break;
+    if (![301, 302, 303, 307, 308].includes(r.code) || location === undefined) break;
+    // a Location OONI's Go client cannot follow fails the request (as it does for OONI's probe and helper)
+    let next: URL | null = null;
     try {
-      url = new URL(location, url);
+      next = new URL(location, url);
     } catch {
+      next = null;
+    }
+    if (!next || !next.hostname) {
+      url = next ?? url;
+      hops.push(failHop(`unknown_failure: invalid Location header ${JSON.stringify(location.slice(0, 100))}`, 'http_round_trip'));
       break;
     }
+    url = next;
   }
   return hops;
 }

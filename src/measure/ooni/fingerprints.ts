@@ -117,6 +117,8 @@ export interface HttpFingerprintMatch {
   pattern: string;
   scope: string;
   countries: string[];
+  /** does another value (e.g. what the control saw) match the same pattern? */
+  test(value: string): boolean;
 }
 
 /**
@@ -127,17 +129,29 @@ export function matchHttpFingerprint(
   db: FingerprintDb,
   response: { body: string | null; headers: Record<string, string> },
 ): HttpFingerprintMatch | null {
+  return matchHttpFingerprints(db, response)[0] ?? null;
+}
+
+/**
+ * Every fingerprint that matches a response (body or a header), in the file's order. `headers` keys are compared
+ * case-insensitively. Fingerprints scoped `fp` (known false positives) are ignored.
+ */
+export function matchHttpFingerprints(
+  db: FingerprintDb,
+  response: { body: string | null; headers: Record<string, string> },
+): HttpFingerprintMatch[] {
   const headers = new Map<string, string>();
   for (const [k, v] of Object.entries(response.headers)) headers.set(k.toLowerCase(), v);
+  const out: HttpFingerprintMatch[] = [];
   for (const fp of db.http) {
     if (fp.scope === 'fp') continue;
     let value: string | undefined;
     if (fp.location === 'body') value = response.body ?? undefined;
     else value = headers.get(fp.location.slice('header.'.length));
     if (value === undefined || value === '') continue;
-    if (matches(fp, value)) return { name: fp.name, location: fp.location, pattern: fp.pattern, scope: fp.scope, countries: fp.countries };
+    if (matches(fp, value)) out.push({ name: fp.name, location: fp.location, pattern: fp.pattern, scope: fp.scope, countries: fp.countries, test: (v: string) => matches(fp, v) });
   }
-  return null;
+  return out;
 }
 
 export function matchDnsFingerprint(db: FingerprintDb, ip: string): DnsFingerprint | null {

@@ -168,7 +168,10 @@ export const blockingSchema = z.union([z.enum(['dns', 'tcp_ip', 'http-failure', 
 export const evidenceSchema = z.looseObject({
   verdict: z.enum(VERDICT_KINDS),
   reasons: z.array(z.string()),
+  /** a confirmed fingerprint only (an in-scope, specific blockpage or block IP the control does not see) */
   fingerprint: z.string().nullable(),
+  /** a fingerprint that matched but does not confirm (vague words, another country's, no control) */
+  fingerprint_likely: z.string().nullable().optional(),
   throttling: z
     .looseObject({ probe_bytes_per_s: z.number(), control_bytes_per_s: z.number(), ratio: z.number(), throttled: z.boolean() })
     .nullable(),
@@ -197,7 +200,10 @@ export const webConnectivityTestKeysSchema = z.looseObject({
   title_match: z.boolean().nullable(),
   blocking: blockingSchema,
   accessible: z.boolean().nullable(),
+  /** OONI v0.5's own flags (its meaning, written by OONI's probes; we keep it as given). */
   x_blocking_flags: z.number().int().optional(),
+  /** Stackwatch's blocking flags: DNS=1, TCP/IP=2, TLS=4, HTTP failure=8, HTTP diff=16, success=32. */
+  x_stackwatch_blocking_flags: z.number().int().optional(),
   /** Stackwatch's verdict with the evidence behind it. */
   x_stackwatch: evidenceSchema.optional(),
 });

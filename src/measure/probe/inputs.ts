@@ -12,7 +12,10 @@ export interface InputProblem {
   message: string;
 }
 
-/** Checks a URL the way the probe needs it: absolute http(s) with a host. Returns the normalised string or an error. */
+/**
+ * Checks a URL the way the probe needs it: absolute http(s) with a host. Returns the URL exactly as given (trimmed):
+ * OONI keeps `input` as the test list writes it (no punycode, no added slash), so measurements join on it.
+ */
 export function checkUrl(raw: string): { url: string } | { error: string } {
   const s = raw.trim();
   if (!s) return { error: 'empty URL' };
@@ -25,7 +28,7 @@ export function checkUrl(raw: string): { url: string } | { error: string } {
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return { error: `unsupported scheme "${u.protocol}" in "${s.slice(0, 200)}" (only http and https)` };
   if (!u.hostname) return { error: `no host in "${s.slice(0, 200)}"` };
   if (u.username || u.password) return { error: `credentials in URL "${s.slice(0, 200)}" are not allowed` };
-  return { url: u.toString() };
+  return { url: s };
 }
 
 /**

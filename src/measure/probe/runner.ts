@@ -2,7 +2,9 @@ import { createReadStream, existsSync, openSync, closeSync, writeSync, fsyncSync
 import { createInterface } from 'node:readline';
 import { table } from '../../core/cli-kit.js';
 import type { VerdictKind, WebConnectivityMeasurement } from '../ooni/model.js';
-import { measureUrl, type ProbeOptions } from './web-connectivity.js';
+import { measureUrl, newReportId, type ProbeMeta, type ProbeOptions } from './web-connectivity.js';
+import { lookupAsn } from '../ooni/asn.js';
+import { detectThrottling, type ThrottlingReport } from '../analysis/throttling.js';
 
 /** Many URLs: bounded concurrency, one measurement at a time per host (politeness), resumable JSONL output. */
 
@@ -15,6 +17,8 @@ export interface RunOptions extends ProbeOptions {
   onProgress?: (done: number, total: number) => void;
   /** called with each measurement (after it is written) */
   onMeasurement?: (m: WebConnectivityMeasurement) => void;
+  /** per-input changes to the probe's metadata (the lab: a site "measured from" a given country) */
+  metaFor?: (input: string) => Partial<ProbeMeta> | undefined;
 }
 
 export interface RunResult {
@@ -29,6 +33,10 @@ export interface RunSummary {
   results: RunResult[];
   counts: Record<string, number>;
   elapsedMs: number;
+  /** the run's report id (one run = one report, as OONI's probes write) */
+  reportId: string;
+  /** throttling findings across the run (see analysis/throttling.ts) */
+  throttling: ThrottlingReport;
 }
 
 /** Inputs already measured in an existing JSONL file (for resume); unreadable lines are ignored. */
@@ -50,6 +58,10 @@ export async function measuredInputs(path: string): Promise<Set<string>> {
 
 export async function runProbe(inputs: string[], opts: RunOptions): Promise<RunSummary> {
   const t0 = Date.now();
+  // load the offline ASN tables before measuring: a first lookup mid-run would stall every socket for a moment
+  lookupAsn('192.0.2.1');
+  const reportId = opts.reportId ?? newReportId(new Date(), opts.meta);
+  const sampledRun: WebConnectivityMeasurement[] = [];
   const unique = [...new Set(inputs)];
   const already = opts.out ? await measuredInputs(opts.out) : new Set<string>();
   const queue = unique.filter((u) => !already.has(u));
@@ -115,7 +127,9 @@ export async function runProbe(inputs: string[], opts: RunOptions): Promise<RunS
       const host = hostOf(item);
       busyHosts.add(host);
       try {
-        const m = await measureUrl(item, opts);
+        const extra = opts.metaFor?.(item);
+        const m = await measureUrl(item, { ...opts, reportId, meta: extra ? { ...opts.meta, ...extra } : opts.meta });
+        if ((m.test_keys as Record<string, unknown>).x_stackwatch_samples) sampledRun.push(m);
         if (fd !== null) writeSync(fd, JSON.stringify(m) + '\n');
         opts.onMeasurement?.(m);
         results.push({ input: item, verdict: m.test_keys.x_stackwatch?.verdict ?? 'unknown' });
@@ -140,7 +154,7 @@ export async function runProbe(inputs: string[], opts: RunOptions): Promise<RunS
   }
   const counts: Record<string, number> = {};
   for (const r of results) counts[r.verdict] = (counts[r.verdict] ?? 0) + 1;
-  return { total: unique.length, skipped, results, counts, elapsedMs: Date.now() - t0 };
+  return { total: unique.length, skipped, results, counts, elapsedMs: Date.now() - t0, reportId, throttling: detectThrottling(sampledRun) };
 }
 
 const GROUPS: [string, (VerdictKind | 'error')[]][] = [
@@ -150,7 +164,6 @@ const GROUPS: [string, (VerdictKind | 'error')[]][] = [
   ['blocked: HTTP blockpage (confirmed)', ['http-blockpage']],
   ['blocked: HTTP diff', ['http-diff']],
   ['blocked: HTTP failure', ['http-failure']],
-  ['throttled (reachable, slow)', ['throttling']],
   ['site down', ['down']],
   ['reachable', ['ok']],
   ['could not tell', ['unknown']],
@@ -160,7 +173,11 @@ const GROUPS: [string, (VerdictKind | 'error')[]][] = [
 export function summaryTable(s: RunSummary): string {
   const rows = GROUPS.map(([label, kinds]) => [label, kinds.reduce((n, k) => n + (s.counts[k] ?? 0), 0)] as [string, number]);
   const measured = s.results.length;
-  rows.push(['measured now', measured], ['skipped (already in output)', s.skipped]);
+  rows.push(
+    ['throttled (finding: reachable, repeatedly 10x slower than similar sites in this run)', s.throttling.findings.length],
+    ['measured now', measured],
+    ['skipped (already in output)', s.skipped],
+  );
   const rate = measured ? (measured / (s.elapsedMs / 60000)).toFixed(1) : '0';
   return table(['outcome', 'URLs'], rows) + `${measured} URLs in ${(s.elapsedMs / 1000).toFixed(1)} s (${rate} per minute)\n`;
 }

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { endpoint } from '../ooni/ip.js';
 import {
@@ -18,8 +20,10 @@ import {
   type WebConnectivityTestKeys,
 } from '../ooni/model.js';
 import { computeVerdict } from '../ooni/verdict.js';
+import { lookupAsn } from '../ooni/asn.js';
+import { THROTTLING_MIN_BYTES } from '../analysis/throttling.js';
 import { shippedFingerprints, type FingerprintDb } from '../ooni/fingerprints.js';
-import { BODY_CAP, failureOf, newTrace, ooniBody, rel, tcpConnect, tlsHandshake, type Route } from '../net/dial.js';
+import { BODY_CAP, failureOf, newTrace, ooniBody, tcpConnect, tlsHandshake, type Route } from '../net/dial.js';
 import { fetchChain, OONI_TIMEOUTS, PROBE_REQUEST_HEADERS, resolveHost, type Timeouts } from '../net/fetch-chain.js';
 import type { Resolver } from '../net/resolver.js';
 
@@ -45,6 +49,25 @@ export interface ProbeOptions {
   route?: Route;
   ca?: string | Buffer;
   bodyCap?: number;
+  /**
+   * Body transfer samples per URL for the throttling finding (default 1: none extra). With N > 1 the final page is
+   * fetched N - 1 more times when it is at least THROTTLING_MIN_BYTES; see analysis/throttling.ts.
+   */
+  samples?: number;
+}
+
+/** The probe's ASN: as given, else looked up offline from its IP when the user gave one. */
+export function probeAsn(meta: ProbeMeta): string {
+  if (meta.asn && meta.asn !== 'AS0') return meta.asn;
+  const found = meta.ip ? lookupAsn(meta.ip) : null;
+  return found ? `AS${found.asn}` : 'AS0';
+}
+
+/** One report id per run, in OONI's shape: 20240101T000000Z_webconnectivity_CC_ASN_n1_<16 letters/digits>. */
+export function newReportId(start: Date, meta: ProbeMeta): string {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const rand = [...randomBytes(16)].map((b) => abc[b % abc.length]).join('');
+  return makeReportId(start, meta.cc, probeAsn(meta), rand);
 }
 
 /** The web_connectivity test for one URL: DNS, control, TCP, TLS, HTTP (with redirects), verdict. */
@@ -162,6 +185,19 @@ export async function measureUrl(input: string, opts: ProbeOptions): Promise<Web
       .reverse(); // OONI writes requests newest first
   }
 
+  // 5. repeated body-transfer samples (throttling is judged on these, across the run, never on one sample)
+  const samples: { bytes: number; ms: number }[] = [];
+  const last = requests[0] as (HttpTransaction & { x_body_bytes?: number; x_body_transfer_ms?: number }) | undefined;
+  if (last && !last.failure && typeof last.x_body_bytes === 'number' && last.x_body_bytes >= THROTTLING_MIN_BYTES) {
+    samples.push({ bytes: last.x_body_bytes, ms: last.x_body_transfer_ms ?? 0 });
+    for (let k = 1; k < (opts.samples ?? 1); k++) {
+      const again = await fetchChain({ ...ctx, trace: newTrace(), queries: [] }, new URL(last.request.url), null);
+      const r = again[again.length - 1]?.result;
+      if (!r || r.failure || again.length !== 1) break;
+      samples.push({ bytes: r.body.length, ms: r.bodyTransferMs });
+    }
+  }
+
   await controlPromise;
   const tkRaw = {
     queries,
@@ -171,7 +207,7 @@ export async function measureUrl(input: string, opts: ProbeOptions): Promise<Web
     control: control as ThResponse | null,
     control_failure: controlFailure as string | null,
   };
-  const verdict = computeVerdict(input, tkRaw, fps);
+  const verdict = computeVerdict(input, tkRaw, fps, { probeCc: opts.meta.cc });
   const testKeys: WebConnectivityTestKeys = {
     agent: 'redirect',
     client_resolver: opts.resolver.address || null,
@@ -180,6 +216,7 @@ export async function measureUrl(input: string, opts: ProbeOptions): Promise<Web
     ...tkRaw,
     network_events: trace.events,
     ...verdict,
+    ...(samples.length > 1 ? { x_stackwatch_samples: samples } : {}),
   };
   const runtime = (performance.now() - wall0) / 1000;
   const ts = ooniTimestamp(startDate);
@@ -190,12 +227,12 @@ export async function measureUrl(input: string, opts: ProbeOptions): Promise<Web
     extensions: { dnst: 0, httpt: 0, netevents: 0, tcpconnect: 0, tlshandshake: 0, tunnel: 0 },
     input,
     measurement_start_time: ts,
-    probe_asn: opts.meta.asn,
+    probe_asn: probeAsn(opts.meta),
     probe_cc: opts.meta.cc,
     probe_ip: opts.meta.ip ?? '127.0.0.1',
     probe_network_name: opts.meta.networkName,
-    report_id: opts.reportId ?? makeReportId(startDate, opts.meta.cc, opts.meta.asn, randomBytes(12).toString('base64url')),
-    resolver_asn: 'AS0',
+    report_id: opts.reportId ?? newReportId(startDate, opts.meta),
+    resolver_asn: resolverIp ? `AS${lookupAsn(resolverIp)?.asn ?? 0}` : 'AS0',
     resolver_ip: resolverIp,
     resolver_network_name: '',
     software_name: SOFTWARE_NAME,
@@ -209,31 +246,62 @@ export async function measureUrl(input: string, opts: ProbeOptions): Promise<Web
   };
 }
 
-/** POSTs the control request; rejects with an OONI failure string. */
-export async function askControl(thUrl: string, input: string, endpoints: string[], timeoutMs: number): Promise<ThResponse> {
+/**
+ * POSTs the control request; rejects with an OONI failure string. Uses node:http(s) directly rather than `fetch`,
+ * which refuses the "bad ports" of the Fetch standard (6000, 6665-6669, 10080, …) that a helper may listen on.
+ */
+export function askControl(thUrl: string, input: string, endpoints: string[], timeoutMs: number): Promise<ThResponse> {
   const body = JSON.stringify({
     http_request: input,
     http_request_headers: Object.fromEntries(Object.entries(PROBE_REQUEST_HEADERS).map(([k, v]) => [k, [v]])),
     tcp_connect: endpoints,
     x_quic_enabled: false,
   });
-  let res: Response;
-  try {
-    res = await fetch(thUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (e) {
-    const err = e as Error & { cause?: unknown };
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') throw 'generic_timeout_error';
-    throw failureOf(err.cause ?? err);
-  }
-  if (!res.ok) throw `unknown_failure: test helper answered HTTP ${res.status}`;
-  let json: unknown;
-  try {
-    json = await res.json();
-  } catch {
-    throw 'unknown_failure: test helper answer is not JSON';
-  }
-  const parsed = thResponseSchema.safeParse(json);
-  if (!parsed.success) throw `unknown_failure: test helper answer has the wrong shape (${parsed.error.issues[0]?.path.join('.')})`;
-  return parsed.data;
+  return new Promise<ThResponse>((resolve, reject) => {
+    let u: URL;
+    try {
+      u = new URL(thUrl);
+    } catch {
+      reject('unknown_failure: the test helper URL is not a URL');
+      return;
+    }
+    const mod = u.protocol === 'https:' ? https : http;
+    let settled = false;
+    const fail = (f: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      reject(f);
+    };
+    const req = mod.request(u, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > 4 * 1024 * 1024) fail('unknown_failure: test helper answer too large');
+        else chunks.push(c);
+      });
+      res.on('error', (e) => fail(failureOf(e)));
+      res.on('aborted', () => fail('connection_reset'));
+      res.on('end', () => {
+        if (settled) return;
+        if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) > 299) return fail(`unknown_failure: test helper answered HTTP ${res.statusCode}`);
+        let json: unknown;
+        try {
+          json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          return fail('unknown_failure: test helper answer is not JSON');
+        }
+        const parsed = thResponseSchema.safeParse(json);
+        if (!parsed.success) return fail(`unknown_failure: test helper answer has the wrong shape (${parsed.error.issues[0]?.path.join('.')})`);
+        settled = true;
+        clearTimeout(timer);
+        resolve(parsed.data);
+      });
+    });
+    const timer = setTimeout(() => fail('generic_timeout_error'), timeoutMs);
+    req.on('error', (e) => fail(failureOf(e)));
+    req.end(body);
+  });
 }
-
