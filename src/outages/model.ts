@@ -78,6 +78,7 @@ export interface MemberExtent {
   kind: OutageKind;
   start: number;
   end: number | null;
+  firstAlertAt: number;
   depth: number;
 }
 

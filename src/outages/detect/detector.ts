@@ -89,6 +89,8 @@ export class SeriesDetector {
   private readonly h: number;
   private readonly size: number;
   private readonly ring: Float32Array;
+  /** Baseline of each recent alert point (NaN for others), to clean the history once an event is confirmed. */
+  private readonly bring: Float32Array;
   private readonly scratch: Float64Array;
   private i = 0;
   private cand: Candidate | null = null;
@@ -116,6 +118,7 @@ export class SeriesDetector {
     const lookback = Math.max(p.days * this.dayPts, p.weekly ? p.weeks * this.weekPts : 0, this.recentPts) + this.h + 1;
     this.size = lookback + 1;
     this.ring = new Float32Array(this.size).fill(NaN);
+    this.bring = new Float32Array(this.size).fill(NaN);
     const maxPeriods = Math.max(p.days, p.weeks);
     this.scratch = new Float64Array(Math.max(maxPeriods * (2 * this.h + 1), this.recentPts, 1));
     this.minPts = Math.max(1, Math.ceil((p.minMinutes * 60) / step));
@@ -261,6 +264,8 @@ export class SeriesDetector {
           if (c.relMin < c.minRatio) c.minRatio = c.relMin;
           c.lastAlertIdx = idx;
           c.normalRun = 0;
+          this.bring[idx % this.size] = b;
+          this.cleanBack(c.relIdx, idx - 1, c.startIdx);
           c.relapse = c.relCrit = 0;
           c.relV = c.relB = 0;
           c.relMin = 1;
@@ -292,6 +297,8 @@ export class SeriesDetector {
           const wasOpen = c.kind !== null;
           c.kind = p.degradationOnly ? 'throttling' : 'outage';
           if (!wasOpen) {
+            this.bring[idx % this.size] = b;
+            this.cleanBack(c.startIdx, idx - 1, c.startIdx);
             // causal: the reading of this point is known once its interval has passed
             c.confirmedAt = time + this.step;
             res.opened = this.snapshot(c, null);
@@ -318,11 +325,26 @@ export class SeriesDetector {
         this.cand = c = null;
       }
     }
-    // history: alert points stand in as their baseline (bounded per event), others as observed
-    const clean = level >= LEVEL_WARNING && c !== null && idx - c.startIdx <= this.cleanPts;
+    // history: alert points of a confirmed event stand in as their baseline (bounded per event), so an outage does
+    // not drag later baselines down; alert points of unconfirmed runs stay as observed (replacing every low reading
+    // by its baseline would censor the noise from below and ratchet the baseline up), and are cleaned afterwards
+    // if the run is confirmed
+    const alert = level >= LEVEL_WARNING && c !== null;
+    const clean = alert && c!.kind !== null && idx - c!.startIdx <= this.cleanPts && (c!.normalRun === 0 || c!.relapse === 0);
     this.ring[idx % this.size] = clean ? b : value;
+    this.bring[idx % this.size] = alert ? b : NaN;
     this.i++;
     return res;
+  }
+
+  /** Replaces alert points in [from, to] (still in the ring, within cleanMaxHours of the event start) by their baselines. */
+  private cleanBack(from: number, to: number, eventStart: number) {
+    const lo = Math.max(from, this.i - this.size + 1, 0);
+    for (let k = lo; k <= to; k++) {
+      if (k - eventStart > this.cleanPts) break;
+      const bb = this.bring[k % this.size]!;
+      if (bb === bb) this.ring[k % this.size] = bb;
+    }
   }
 
   /** The event still open at the end of the data, if confirmed. */

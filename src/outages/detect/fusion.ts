@@ -214,7 +214,7 @@ export function fuse(results: SeriesEvents[], fusion: FusionParams, dataEnd?: nu
           members: { affected: entities.length, total, entities },
           points: inCore.reduce((s, e) => s + e.points, 0),
           memberEvents: inCore
-            .map((e) => ({ entity: e.entity, ...(e.name ? { name: e.name } : {}), kind: e.kind, start: e.start, end: e.end, depth: Math.round(e.depth * 1000) / 1000 }))
+            .map((e) => ({ entity: e.entity, ...(e.name ? { name: e.name } : {}), kind: e.kind, start: e.start, end: e.end, firstAlertAt: e.firstAlertAt, depth: Math.round(e.depth * 1000) / 1000 }))
             .sort((a, b) => a.entity.localeCompare(b.entity)),
           conf: [Math.min(0.97, 0.5 + 0.45 * (entities.length / total))],
         });
