@@ -85,7 +85,17 @@ export function eventJson(e: OutageEvent) {
     confidence: e.confidence,
     signals: e.signals,
     ...(e.members ? { members: e.members } : {}),
+    ...(e.memberEvents
+      ? { memberEvents: e.memberEvents.map((m) => ({ entity: m.entity, ...(m.name ? { name: m.name } : {}), kind: m.kind, start: isoUtc(m.start), end: m.end === null ? null : isoUtc(m.end), depth: m.depth })) }
+      : {}),
+    ...(e.dataEnd !== undefined ? { dataEnd: isoUtc(e.dataEnd) } : {}),
   };
+}
+
+/** Writes what the reader did and what the detector warns about (stderr, so JSON on stdout stays clean). */
+export function writeReport(stderr: NodeJS.WritableStream, notes: string[], warnings: string[]) {
+  for (const n of notes) stderr.write(`note: ${n}\n`);
+  for (const w of warnings) stderr.write(`warning: ${w}\n`);
 }
 
 /** Runs a command body, turning usage and data errors into a message and exit code 2 / 1. */

@@ -13,6 +13,7 @@ import { readSignalFile } from './signals/index.js';
 import { checkStorable, importSeries, loadSeries } from './store.js';
 import { decideEvent, linkEvents, listEvents, registryLabels, saveEvents } from './link.js';
 import { EVALUATE_USAGE, runEvaluate } from './evaluate/cli.js';
+import { coverageOf } from './evaluate/evaluate.js';
 import { parseTime } from './signals/build.js';
 import { runWatchCommand, WATCH_USAGE } from './watch.js';
 
@@ -184,7 +185,7 @@ export const evaluateDbCommand: CliCommand = {
         await ensureSystemOrg(db);
         return registryLabels(db, { countries, from, to });
       });
-      return { detected: d.events, labels, seriesDays: d.seriesDays, header: `${file}: ${p.series.length} series; ${labels.length} labels from the registry (${countries.join(', ')}, ${isoUtc(from)} – ${isoUtc(to)})` };
+      return { coverage: coverageOf(p.series), detected: d.events, labels, seriesDays: d.seriesDays, header: `${file}: ${p.series.length} series; ${labels.length} labels from the registry (${countries.join(', ')}, ${isoUtc(from)} – ${isoUtc(to)})` };
     }),
 };
 

@@ -63,6 +63,23 @@ export interface OutageEvent {
   members?: { affected: number; total: number; entities: string[] };
   /** Points in the event (for evidence). */
   points: number;
+  /**
+   * For national events: each member's own extent. Members may start before and end after the national event (the
+   * regions that stay out longest), and those ends are reported, not absorbed.
+   */
+  memberEvents?: MemberExtent[];
+  /** End of the data the event was judged on: an open event (end null) is known to last at least until here. */
+  dataEnd?: number;
+}
+
+export interface MemberExtent {
+  entity: string;
+  name?: string;
+  kind: OutageKind;
+  start: number;
+  end: number | null;
+  firstAlertAt: number;
+  depth: number;
 }
 
 /** A known event, from a label file, a synthetic benchmark, the registry or Radar annotations. */

@@ -40,6 +40,23 @@ export const SignalParamsSchema = z
     minBaseline: z.number().min(0),
     /** Points in alert are replaced by their baseline in the history for this long (robustness to past outages). */
     cleanMaxHours: z.number().min(0),
+    /**
+     * While same-time history is too short (fewer than `minPeriods` past days), judge against the series' recent
+     * level instead: the median of the last `recentHours` of (cleaned) history. 0 = wait for the full warm-up.
+     */
+    recentHours: z.number().min(0).max(168).default(0),
+    /** Fewest hours with data in that window before the recent level is used. */
+    recentMinHours: z.number().min(0).max(168).default(3),
+    /**
+     * Count signal (responsive addresses, probes): an event is confirmed only if its run of critical points is also
+     * improbable under Poisson noise — P(X ≤ Σ observed | mean Σ baseline) < `countAlpha`.
+     */
+    count: z.boolean().default(false),
+    countAlpha: z.number().gt(0).lt(1).default(0.001),
+    /** A missing point is a zero (count signals aggregated from raw observations: no answer is silence). */
+    missingAsZero: z.boolean().default(false),
+    /** A degradation signal (latency): every event is throttling, never an outage. */
+    degradationOnly: z.boolean().default(false),
   })
   .strict();
 export type SignalParams = z.infer<typeof SignalParamsSchema>;
@@ -77,6 +94,12 @@ const BASE: SignalParams = {
   throttleMinDepth: 0.25,
   minBaseline: 0,
   cleanMaxHours: 14 * 24,
+  recentHours: 0,
+  recentMinHours: 3,
+  count: false,
+  countAlpha: 0.001,
+  missingAsZero: false,
+  degradationOnly: false,
 };
 
 /** Defaults per signal kind; unknown kinds use `generic`. */
@@ -88,8 +111,17 @@ export const DEFAULT_SIGNAL_PARAMS: Record<string, SignalParams> = {
   // IODA telescope: 7 days, warning < 25 %, critical < 10 %.
   'merit-nt': { ...BASE, warning: 0.25, critical: 0.1, throttling: false },
   gtr: { ...BASE, warning: 0.8, critical: 0.5, neighbourMinutes: 30 },
-  // Monash connectivity index (hourly, 0..100 or 0..10): county series are noisy, so an hour alone is not an event.
-  monash: { ...BASE, warning: 0.8, critical: 0.5, weekly: false, minPeriods: 2, neighbourMinutes: 0, minMinutes: 60, recoveryMinutes: 120, throttleMinMinutes: 360 },
+  // Monash connectivity index (hourly, 0..100 or 0..10): county series are noisy, so an hour alone is not an event:
+  // two consecutive hours below the critical level confirm one. Short published windows are judged against the
+  // recent level (last 6 h) until two days of same-hour history exist.
+  monash: { ...BASE, warning: 0.8, critical: 0.5, weekly: false, minPeriods: 2, neighbourMinutes: 0, minMinutes: 120, recoveryMinutes: 120, throttleMinMinutes: 360, recentHours: 6 },
+  // Monash latency index (often 3-hourly), read as 100×100/latency: a degradation signal, two readings to confirm.
+  'monash-latency': { ...BASE, warning: 0.8, critical: 0.5, weekly: false, minPeriods: 2, neighbourMinutes: 0, minMinutes: 360, recoveryMinutes: 360, throttleMinMinutes: 360, recentHours: 24, degradationOnly: true },
+  // Responsive addresses per hour aggregated from raw pings: low counts, so a Poisson test on top of two
+  // consecutive critical hours; an hour with no answer is 0.
+  'monash-pings': { ...BASE, warning: 0.8, critical: 0.5, weekly: false, minPeriods: 2, neighbourMinutes: 0, minMinutes: 120, recoveryMinutes: 120, throttleMinMinutes: 360, recentHours: 6, count: true, missingAsZero: true, minBaseline: 1 },
+  // Any hourly count series from a generic CSV (signal column "count").
+  count: { ...BASE, warning: 0.8, critical: 0.5, weekly: false, minPeriods: 2, neighbourMinutes: 0, minMinutes: 120, recoveryMinutes: 120, throttleMinMinutes: 360, recentHours: 6, count: true, missingAsZero: true, minBaseline: 1 },
   'radar-traffic': { ...BASE },
   generic: { ...BASE },
 };

@@ -55,6 +55,7 @@ function mergeInto(a: Working, b: Working) {
   a.signals = [...new Set([...a.signals, ...b.signals])].sort();
   a.conf.push(...b.conf);
   if (b.kind === 'outage') a.kind = 'outage';
+  if (b.memberEvents) a.memberEvents = [...(a.memberEvents ?? []), ...b.memberEvents].sort((x, y) => x.entity.localeCompare(y.entity) || x.start - y.start);
   if (b.members) {
     a.members = a.members
       ? { affected: Math.max(a.members.affected, b.members.affected), total: Math.max(a.members.total, b.members.total), entities: [...new Set([...a.members.entities, ...b.members.entities])].sort() }
@@ -175,6 +176,26 @@ export function fuse(results: SeriesEvents[], fusion: FusionParams, dataEnd?: nu
         const stop = lastEnd === Infinity ? null : lastEnd;
         const entities = [...new Set(inCore.map((e) => e.entity))].sort();
         const depth = inCore.reduce((s, e) => s + e.depth, 0) / total;
+        // causal first alert: the first time that enough members were confirmed (each at its own first alert) and
+        // still out, and the share had held nationalMinMinutes — never earlier than live mode could have said it
+        const marks2: [number, number][] = [];
+        for (const e of member) {
+          if (endOrInf(e) <= e.firstAlertAt) continue;
+          marks2.push([e.firstAlertAt, 1]);
+          marks2.push([endOrInf(e), -1]);
+        }
+        marks2.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+        let act = 0;
+        let reached = Infinity;
+        for (const [t, d] of marks2) {
+          act += d;
+          if (act >= need && t >= core.start - lead) {
+            reached = t;
+            break;
+          }
+        }
+        if (reached === Infinity) reached = Math.max(...inCore.map((e) => e.firstAlertAt));
+        const firstAlertAt = Math.max(reached, core.start + fusion.nationalMinMinutes * 60);
         // the national event is an outage when members in outage outnumber members throttled
         const outages = inCore.filter((e) => e.kind === 'outage').length;
         national.push({
@@ -184,7 +205,7 @@ export function fuse(results: SeriesEvents[], fusion: FusionParams, dataEnd?: nu
           kind: outages * 2 >= inCore.length ? 'outage' : 'throttling',
           start,
           end: stop,
-          firstAlertAt: core.start,
+          firstAlertAt,
           depth,
           minRatio: Math.min(...inCore.map((e) => e.minRatio)),
           severity: 0,
@@ -192,6 +213,9 @@ export function fuse(results: SeriesEvents[], fusion: FusionParams, dataEnd?: nu
           signals: [...new Set(inCore.flatMap((e) => e.signals))].sort(),
           members: { affected: entities.length, total, entities },
           points: inCore.reduce((s, e) => s + e.points, 0),
+          memberEvents: inCore
+            .map((e) => ({ entity: e.entity, ...(e.name ? { name: e.name } : {}), kind: e.kind, start: e.start, end: e.end, firstAlertAt: e.firstAlertAt, depth: Math.round(e.depth * 1000) / 1000 }))
+            .sort((a, b) => a.entity.localeCompare(b.entity)),
           conf: [Math.min(0.97, 0.5 + 0.45 * (entities.length / total))],
         });
         for (const e of inCore) absorbed.add(e);
@@ -203,6 +227,7 @@ export function fuse(results: SeriesEvents[], fusion: FusionParams, dataEnd?: nu
   return events
     .map(({ conf, ...e }) => ({
       ...e,
+      dataEnd: end,
       severity: severityScore(e.depth, hoursOf(e), e.scope, e.kind),
       confidence: Math.round(combine(conf) * 1000) / 1000,
       depth: Math.round(e.depth * 1000) / 1000,

@@ -3,11 +3,11 @@ import { detect } from '../detect/index.js';
 import { FILE_USAGE, fileOptions, guarded, loadConfig, parseOptionsFrom } from '../cli-common.js';
 import { isoUtc, type LabelledEvent, type OutageEvent } from '../model.js';
 import { readSignalFile } from '../signals/index.js';
-import { evaluate, type Evaluation, type Scores } from './evaluate.js';
+import { coverageOf, evaluate, type Coverage, type Evaluation, type Scores } from './evaluate.js';
 import { readLabels } from './labels.js';
 import { generateBenchmark } from './synthetic.js';
 
-const pct = (x: number) => (x * 100).toFixed(1) + ' %';
+const pct = (x: number | null) => (x === null ? 'n/a' : (x * 100).toFixed(1) + ' %');
 
 export function formatEvaluation(ev: Evaluation): string {
   const row = (name: string, s: Scores) => [
@@ -18,18 +18,26 @@ export function formatEvaluation(ev: Evaluation): string {
     pct(s.recall),
     s.falseAlarms,
     s.falseAlarmsPerSeriesDay.toFixed(5),
-    s.medianDelayMinutes === null ? '-' : `${s.medianDelayMinutes.toFixed(1)} min`,
+    s.medianDelayMinutes === null ? 'n/a' : `${s.medianDelayMinutes.toFixed(1)} min`,
+    s.maxDelayMinutes === null ? 'n/a' : `${s.maxDelayMinutes.toFixed(0)} min`,
   ];
+  const h = ev.hourly;
   return (
     `matching: same entity, overlapping time with a tolerance of ±${ev.toleranceMinutes} min; ${ev.seriesDays.toFixed(1)} series-days of data\n` +
     table(
-      ['events', 'detections', 'labels', 'precision', 'recall', 'false alarms', 'FA per series-day', 'median delay'],
+      ['events', 'detections', 'labels', 'precision', 'recall', 'false alarms', 'FA per series-day', 'median delay', 'max delay'],
       [row('full shutdowns', ev.full), row('partial / throttling', ev.partial), row('all', ev.all)],
-    )
+    ) +
+    (h
+      ? `per hour: false-positive rate ${pct(h.fpr)} (${h.falsePositiveHours} of ${h.negativeHours} entity-hours outside labels flagged), ` +
+        `labelled hours covered ${pct(h.tpr)} (${h.truePositiveHours} of ${h.positiveHours})\n`
+      : '') +
+    'delays are causal (from the label start to when the event could first be announced) and never negative\n'
   );
 }
 
 export interface EvaluateRun {
+  coverage?: Coverage[];
   detected: OutageEvent[];
   labels: LabelledEvent[];
   seriesDays: number;
@@ -38,7 +46,7 @@ export interface EvaluateRun {
 
 /** Registry labels are loaded by the database-backed command (cli-db.ts); this hook lets it reuse the printer. */
 export async function printEvaluation(run: EvaluateRun, opts: { tolerance: number; json: boolean; verbose: boolean }, { stdout }: CliContext) {
-  const ev = evaluate(run.detected, run.labels, { toleranceMinutes: opts.tolerance, seriesDays: run.seriesDays });
+  const ev = evaluate(run.detected, run.labels, { toleranceMinutes: opts.tolerance, seriesDays: run.seriesDays, coverage: run.coverage });
   if (opts.json) {
     const { missed, falseAlarms, ...scores } = ev;
     stdout.write(JSON.stringify({ ...scores, missed: missed.length, falseAlarmEvents: falseAlarms.length }) + '\n');
@@ -105,7 +113,7 @@ export async function runEvaluate(argv: string[], ctx: CliContext, registryLabel
         `${days} days at 5 min (${points.toLocaleString('en')} points), ${bench.labels.length} injected events ` +
         `(${bench.labels.filter((l) => l.kind === 'full').length} full, ${bench.labels.filter((l) => l.kind === 'partial').length} partial)\n` +
         `generated in ${(t1 - t0).toFixed(0)} ms, detected in ${(t2 - t1).toFixed(0)} ms`;
-      await printEvaluation({ detected: d.events, labels: bench.labels, seriesDays: d.seriesDays, header }, { tolerance: intOption(values.tolerance, 'tolerance', 60, 0, 10080), json, verbose }, ctx);
+      await printEvaluation({ detected: d.events, labels: bench.labels, seriesDays: d.seriesDays, header, coverage: coverageOf(bench.series) }, { tolerance: intOption(values.tolerance, 'tolerance', 60, 0, 10080), json, verbose }, ctx);
       return 0;
     }
     if (positionals.length !== 1) throw new UsageError('give exactly one signal file');
@@ -121,7 +129,7 @@ export async function runEvaluate(argv: string[], ctx: CliContext, registryLabel
     const parsed = readSignalFile(file, parseOptionsFrom(values));
     const d = detect(parsed.series, config);
     const header = `${file}: ${parsed.series.length} series; ${labels.length} labels from ${values.labels}`;
-    await printEvaluation({ detected: d.events, labels, seriesDays: d.seriesDays, header }, { tolerance: intOption(values.tolerance, 'tolerance', 60, 0, 10080), json, verbose }, ctx);
+    await printEvaluation({ detected: d.events, labels, seriesDays: d.seriesDays, header, coverage: coverageOf(parsed.series) }, { tolerance: intOption(values.tolerance, 'tolerance', 60, 0, 10080), json, verbose }, ctx);
     return 0;
   });
 }

@@ -1,5 +1,6 @@
 /** A small RFC 4180 CSV reader (quotes, doubled quotes, CRLF, BOM) that keeps line numbers for error messages. */
 import { SignalFormatError } from '../model.js';
+import { checkHeader } from './stream.js';
 
 export interface CsvTable {
   header: string[];
@@ -58,7 +59,7 @@ export function parseCsv(text: string): CsvTable {
   }
   const first = records.shift();
   if (!first) throw new SignalFormatError('the file is empty (no header row)');
-  const header = first.cells.map((h) => h.trim());
+  const header = checkHeader(first.cells);
   for (const r of records) {
     if (r.cells.length !== header.length && !(r.cells.length === 1 && r.cells[0] === '')) {
       throw new SignalFormatError(`expected ${header.length} columns, found ${r.cells.length}`, r.line);

@@ -6,8 +6,9 @@
 import { z } from 'zod';
 import { describeIssues } from '../../core/errors.js';
 import { SignalFormatError, type Series } from '../model.js';
-import { SeriesCollector, parseEntity, parseTime, toAlpha2 } from './build.js';
-import { numberCell, parseCsv, requireColumn, columnIndex } from './csv.js';
+import { SeriesCollector, parseEntity, parseTime, sentinelNote, signalValue, toAlpha2, ValueStats, type ParseReport } from './build.js';
+import { requireColumn, columnIndex } from './csv.js';
+import { streamCsvText, type RowSink } from './stream.js';
 
 export const ColumnMapSchema = z
   .object({
@@ -41,27 +42,58 @@ export function parseColumnMap(text: string): Partial<ColumnMap> {
   return r.data;
 }
 
-export function parseGenericCsv(text: string, opts: GenericCsvOptions = {}): Series[] {
+export interface GenericReader {
+  sink: RowSink;
+  finish(): { series: Series[]; report: ParseReport };
+}
+
+export function genericReader(opts: GenericCsvOptions = {}): GenericReader {
   const map = ColumnMapSchema.parse(opts.map ?? {});
-  const { header, rows } = parseCsv(text);
-  const iTime = requireColumn(header, map.time, 'time of the point');
-  const iEntity = requireColumn(header, map.entity, 'country code, AS number or CC/region');
-  const iValue = requireColumn(header, map.value, 'signal value');
-  const iSignal = map.signal ? requireColumn(header, map.signal, 'signal kind') : columnIndex(header, 'signal');
   const country = opts.country ? toAlpha2(opts.country) : undefined;
   if (opts.country && !country) throw new SignalFormatError(`--country "${opts.country}" is not a country code`);
   const out = new SeriesCollector();
   const entityCache = new Map<string, ReturnType<typeof parseEntity>>();
-  for (const { line, cells } of rows) {
-    const raw = cells[iEntity] ?? '';
-    let entity = entityCache.get(raw);
-    if (!entity) {
-      entity = parseEntity(raw, opts.scope, country, line);
-      entityCache.set(raw, entity);
-    }
-    const signal = (iSignal >= 0 ? (cells[iSignal] ?? '').trim() : '') || opts.signal || 'generic';
-    out.add(entity, signal, parseTime(cells[iTime] ?? '', line, map.time), numberCell(cells[iValue], line, map.value), line);
-  }
-  if (!rows.length) throw new SignalFormatError('the file has a header but no data rows');
-  return out.build(opts.step);
+  const stats = new ValueStats();
+  let iTime = -1;
+  let iEntity = -1;
+  let iValue = -1;
+  let iSignal = -1;
+  let rows = 0;
+  const sink: RowSink = {
+    header(header) {
+      iTime = requireColumn(header, map.time, 'time of the point');
+      iEntity = requireColumn(header, map.entity, 'country code, AS number or CC/region');
+      iValue = requireColumn(header, map.value, 'signal value');
+      iSignal = map.signal ? requireColumn(header, map.signal, 'signal kind') : columnIndex(header, 'signal');
+    },
+    row(cells, line) {
+      rows++;
+      const raw = cells[iEntity] ?? '';
+      let entity = entityCache.get(raw);
+      if (!entity) {
+        entity = parseEntity(raw, opts.scope, country, line);
+        entityCache.set(raw, entity);
+      }
+      const signal = (iSignal >= 0 ? (cells[iSignal] ?? '').trim() : '') || opts.signal || 'generic';
+      out.add(entity, signal, parseTime(cells[iTime] ?? '', line, map.time), signalValue(cells[iValue], line, map.value, stats), line);
+    },
+  };
+  return {
+    sink,
+    finish() {
+      if (!rows) throw new SignalFormatError('the file has a header but no data rows');
+      const report: ParseReport = { notes: [], warnings: [] };
+      const series = out.build(opts.step, report);
+      report.notes.push(`generic CSV: ${rows.toLocaleString('en')} rows, ${series.length} series`);
+      const sn = sentinelNote(stats, map.value);
+      if (sn) report.notes.push(sn);
+      return { series, report };
+    },
+  };
+}
+
+export function parseGenericCsv(text: string, opts: GenericCsvOptions = {}): Series[] {
+  const r = genericReader(opts);
+  streamCsvText(text, r.sink);
+  return r.finish().series;
 }

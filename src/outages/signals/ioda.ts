@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { describeIssues } from '../../core/errors.js';
 import { SignalFormatError, type LabelledEvent, type Series } from '../model.js';
-import { parseEntity, toAlpha2 } from './build.js';
+import { parseEntity, signalValue, toAlpha2 } from './build.js';
 
 const SignalSchema = z.object({
   entityType: z.string(),
@@ -62,7 +62,7 @@ export function parseIodaSignals(json: unknown, opts: IodaOptions = {}): Series[
         }
       }
       const signal = s.datasource === 'ping-slash24' || !s.subtype ? s.datasource : `${s.datasource}.${s.subtype}`;
-      out.push({ entity, signal, start: s.from, step: s.step, values: Float64Array.from(s.values, (v) => (v === null ? NaN : v)) });
+      out.push({ entity, signal, start: s.from, step: s.step, values: Float64Array.from(s.values, (v, i) => signalValue(v, undefined, `${where}: values[${i}]`)) });
     }),
   );
   if (!out.length) throw new SignalFormatError('the IODA file holds no signal');

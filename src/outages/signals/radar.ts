@@ -11,8 +11,8 @@
 import { z } from 'zod';
 import { describeIssues } from '../../core/errors.js';
 import { SignalFormatError, type Entity, type LabelledEvent, type Series } from '../model.js';
-import { SeriesCollector, parseEntity, parseTime, toAlpha2 } from './build.js';
-import { numberCell, parseCsv } from './csv.js';
+import { SeriesCollector, parseEntity, parseTime, signalValue, toAlpha2 } from './build.js';
+import { parseCsv } from './csv.js';
 
 const AnnotationSchema = z.object({
   id: z.union([z.string(), z.number()]).optional(),
@@ -82,8 +82,7 @@ export function parseRadarTrafficJson(json: unknown, opts: RadarTrafficOptions =
     const entity = seriesEntity(name, opts.entity, names.length);
     timestamps.forEach((ts, i) => {
       const raw = values[i];
-      const v = raw === null || raw === undefined ? NaN : Number(raw);
-      if (raw !== null && !Number.isFinite(v)) throw new SignalFormatError(`result.${name}.values[${i}]: "${raw}" is not a number`);
+      const v = signalValue(raw, undefined, `result.${name}.values[${i}]`);
       out.add(entity, opts.signal ?? 'radar-traffic', parseTime(ts, undefined, `result.${name}.timestamps[${i}]`), v, i + 1);
     });
   }
@@ -110,7 +109,7 @@ export function parseRadarTrafficCsv(text: string, opts: RadarTrafficOptions = {
   const out = new SeriesCollector();
   for (const { line, cells } of rows) {
     const t = parseTime(cells[iTime] ?? '', line, header[iTime]);
-    valueCols.forEach((c, k) => out.add(entities[k]!, opts.signal ?? 'radar-traffic', t, numberCell(cells[c.i], line, c.h), line));
+    valueCols.forEach((c, k) => out.add(entities[k]!, opts.signal ?? 'radar-traffic', t, signalValue(cells[c.i], line, c.h), line));
   }
   if (!rows.length) throw new SignalFormatError('the file has a header but no data rows');
   return out.build();

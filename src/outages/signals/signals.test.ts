@@ -49,7 +49,7 @@ describe('Monash parser', () => {
     expect(() => parseMonash('iso,time_e,connectivity\nDEU,1598227200,1\n')).toThrow(/need a UTC offset/);
     expect(() => parseMonash('iso,name_1,time_e_utc,connectivity\nUSA,A,1598227200,1\nUSA,A,1598227200,2\n')).toThrow(/two different values/);
     expect(() => parseMonash('iso,name_1,time_e_utc,connectivity\nUSA,A,1598227200,1\nUSA,A,1598230800,2,3\n')).toThrow(/line 3: expected 4 columns/);
-    expect(() => parseMonash('adm1_name,latency_indx\nKiev,100\n')).toThrow(/latency index/);
+    expect(() => parseMonash('adm1_name,latency_indx\nKiev,100\n')).toThrow(/missing column "iso"/);
     expect(() => parseMonash('iso,time_e_utc,connectivity\n')).toThrow(/no data rows/);
   });
 });
