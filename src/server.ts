@@ -6,6 +6,7 @@ import { bootstrapAdmin } from './platform/auth.js';
 import { createLogger, silentLogger, type Logger } from './platform/log.js';
 import { JobQueue } from './platform/jobs.js';
 import { buildApp } from './app.js';
+import { bindLedger, closeLedgerFor } from './ledger/engine.js';
 import { loadConfig, type Config } from './platform/config.js';
 import { loadHistoryOnce } from './incidents/history.js';
 
@@ -34,6 +35,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const log = givenLog ?? (quiet ? silentLogger : createLogger(cfg.logLevel));
   const dataDir = cfg.dataDir === 'memory://' ? 'memory://' : resolve(cfg.dataDir);
   const db = await openDb({ databaseUrl: cfg.databaseUrl, dataDir });
+  bindLedger(db, { dataDir, clickhouseUrl: options.quiet ? undefined : process.env.LEDGER_CLICKHOUSE_URL });
   let server: ServerType | null = null;
   let jobs: JobQueue | null = null;
   try {
@@ -67,12 +69,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           // Stop taking connections, let in-flight requests finish, then close the queue and the database.
           await new Promise<void>((res) => (server ? server.close(() => res()) : res()));
           await jobs?.stop();
+          await closeLedgerFor(db);
           await db.close();
           log.info('stackwatch stopped');
         })()),
     };
   } catch (e) {
     await jobs?.stop().catch(() => undefined);
+    await closeLedgerFor(db).catch(() => undefined);
     await db.close().catch(() => undefined);
     throw e;
   }

@@ -14,17 +14,17 @@ export const LOCKOUT_MS = 15 * 60 * 1000;
 
 /** What an API token may do. A console session may do all that its role allows. */
 export const TOKEN_SCOPES = [
-  'incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read',
+  'incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read', 'ledger:read', 'ledger:write',
 ] as const;
 export type Scope = (typeof TOKEN_SCOPES)[number];
 
 /** What each role may do, before TLP is applied to reads. */
 const ROLE_PERMS: Record<Role, readonly string[]> = {
-  admin: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read', 'users:admin'],
-  analyst: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write'],
-  responder: ['incidents:read', 'incidents:write', 'laws:read'],
-  partner: ['incidents:read', 'laws:read'],
-  viewer: ['incidents:read', 'laws:read'],
+  admin: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read', 'users:admin', 'ledger:read', 'ledger:write'],
+  analyst: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'ledger:read', 'ledger:write'],
+  responder: ['incidents:read', 'incidents:write', 'laws:read', 'ledger:read'],
+  partner: ['incidents:read', 'laws:read', 'ledger:read'],
+  viewer: ['incidents:read', 'laws:read', 'ledger:read'],
 };
 
 export function can(actor: Actor, perm: string): boolean {
