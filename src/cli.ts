@@ -6,9 +6,10 @@ import { commands as importers } from './incidents/import/cli.js';
 import { commands as measure } from './measure/cli.js';
 import { commands as outages } from './outages/cli.js';
 import { runOnServer, serverFor } from './ops/remote.js';
+import { commands as ledger } from './ledger/cli.js';
 
 /** Every `stackwatch` sub-command, from each wing. */
-export const allCommands: CliCommand[] = [...platform, ...importers, ...measure, ...outages];
+export const allCommands: CliCommand[] = [...platform, ...importers, ...measure, ...outages, ...ledger];
 
 function help(): string {
   const lines = allCommands.map((c) => `  ${c.path.join(' ').padEnd(26)} ${c.summary}`);

@@ -6,6 +6,7 @@ import { bootstrapAdmin } from './platform/auth.js';
 import { createLogger, silentLogger, type Logger } from './platform/log.js';
 import { JobQueue } from './platform/jobs.js';
 import { buildApp } from './app.js';
+import { bindLedger, closeLedgerFor } from './ledger/engine.js';
 import { loadConfig, type Config } from './platform/config.js';
 import { loadHistoryOnce } from './incidents/history.js';
 import { startCliSocket, type CliSocket } from './ops/remote.js';
@@ -37,6 +38,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const log = givenLog ?? (quiet ? silentLogger : createLogger(cfg.logLevel));
   const dataDir = cfg.dataDir === 'memory://' ? 'memory://' : resolve(cfg.dataDir);
   const db = await openDb({ databaseUrl: cfg.databaseUrl, dataDir });
+  bindLedger(db, { dataDir, clickhouseUrl: options.quiet ? undefined : process.env.LEDGER_CLICKHOUSE_URL });
   let server: ServerType | null = null;
   let jobs: JobQueue | null = null;
   let cliSocket: CliSocket | null = null;
@@ -76,6 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           await cliSocket?.close();
           await new Promise<void>((res) => (server ? server.close(() => res()) : res()));
           await jobs?.stop();
+          await closeLedgerFor(db);
           await db.close();
           log.info('stackwatch stopped');
         })()),
@@ -83,6 +86,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   } catch (e) {
     await cliSocket?.close().catch(() => undefined);
     await jobs?.stop().catch(() => undefined);
+    await closeLedgerFor(db).catch(() => undefined);
     await db.close().catch(() => undefined);
     throw e;
   }

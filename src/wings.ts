@@ -2,8 +2,9 @@ import type { App } from './platform/http.js';
 import { outagesRoutes } from './outages/routes.js';
 import { measureRoutes } from './measure/routes.js';
 import { opsRoutes } from './ops/routes.js';
+import { ledgerRoutes } from './ledger/routes.js';
 
 /** Routes of the wings beyond the registry, mounted under /api. */
 export function wingRoutes(): App[] {
-  return [measureRoutes(), outagesRoutes(), opsRoutes()];
+  return [measureRoutes(), outagesRoutes(), opsRoutes(), ledgerRoutes()];
 }

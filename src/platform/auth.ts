@@ -24,17 +24,17 @@ export const LOCKOUT_MS = 15 * 60 * 1000;
 /** What an API token may do. A console session may do all that its role allows. */
 export const TOKEN_SCOPES = [
   'incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read',
-  'imports:run',
+  'imports:run', 'ledger:read', 'ledger:write',
 ] as const;
 export type Scope = (typeof TOKEN_SCOPES)[number];
 
 /** What each role may do, before TLP is applied to reads. */
 const ROLE_PERMS: Record<Role, readonly string[]> = {
-  admin: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read', 'users:admin', 'imports:run'],
-  analyst: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'imports:run'],
-  responder: ['incidents:read', 'incidents:write', 'laws:read'],
-  partner: ['incidents:read', 'laws:read'],
-  viewer: ['incidents:read', 'laws:read'],
+  admin: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read', 'users:admin', 'imports:run', 'ledger:read', 'ledger:write'],
+  analyst: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'imports:run', 'ledger:read', 'ledger:write'],
+  responder: ['incidents:read', 'incidents:write', 'laws:read', 'ledger:read'],
+  partner: ['incidents:read', 'laws:read', 'ledger:read'],
+  viewer: ['incidents:read', 'laws:read', 'ledger:read'],
 };
 
 /** The permissions of a role (before token scopes), for the security documentation and tests. */

@@ -1,0 +1,174 @@
+/**
+ * DSA daily dumps: the shipped sample, synthetic days packed like the real dumps (zip of zips of CSV parts, both
+ * column sets), and mutated copies (bad checksum, truncated inner zip, a row with a wrong column count, an import
+ * stopped midway), on DuckDB and on the ClickHouse engine (chdb).
+ */
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yazl from 'yazl';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Actor } from '../platform/audit.js';
+import { openDuckLedger, type LedgerEngine } from './engine.js';
+import { openChdbLedger } from './chdb-engine.js';
+import { importDsaDay } from './import/dsa.js';
+import { DSA_COLUMNS_V2, synthCsv, writeSyntheticDay } from './import/dsa-synth.js';
+import { fileDigests } from './import/common.js';
+import { runQuery } from './queries.js';
+
+const SAMPLE = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'transparency', 'dsa', 'sor-global-2025-07-01-full-sample.csv');
+const viewer: Actor = { userId: null, label: 'test', orgId: 'org-a', role: 'viewer' };
+const dir = mkdtempSync(join(tmpdir(), 'ledger-dsa-test-'));
+
+/** Packs CSV texts as the dumps do: outer zip → inner `.csv.zip` files → CSV parts. `truncate` cuts an inner zip short. */
+async function packDay(path: string, inner: { name: string; csvs: { name: string; text: string }[]; truncate?: boolean }[]) {
+  const outer = new yazl.ZipFile();
+  const done = new Promise<void>((res) => outer.outputStream.pipe(createWriteStream(path)).on('close', () => res()));
+  for (const z of inner) {
+    const zf = new yazl.ZipFile();
+    const chunks: Buffer[] = [];
+    const end = new Promise<void>((res) => zf.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => res()));
+    for (const c of z.csvs) zf.addBuffer(Buffer.from(c.text), c.name);
+    zf.end();
+    await end;
+    let buf = Buffer.concat(chunks);
+    if (z.truncate) buf = buf.subarray(0, Math.floor(buf.length / 2));
+    outer.addBuffer(buf, z.name, { compress: false });
+  }
+  outer.end();
+  await done;
+  writeFileSync(`${path}.sha1`, `${(await fileDigests(path)).sha1}  x.zip\n`);
+}
+
+const csvText = (day: string, start: number, count: number, seed: number) => [...synthCsv({ day, start, count, columns: DSA_COLUMNS_V2, seed })].join('');
+const total = async (e: LedgerEngine, from?: string) =>
+  (await runQuery(e, 'dsaVolumes', { by: 'day', ...(from ? { from, to: from } : {}) }, viewer)).rows.reduce((s, r) => s + Number(r.statements), 0);
+
+describe.each([
+  ['duckdb', openDuckLedger],
+  ['chdb', openChdbLedger],
+] as const)('DSA dumps on %s', (_name, open) => {
+  let e: LedgerEngine;
+  beforeAll(async () => {
+    e = await open();
+  });
+  afterAll(async () => {
+    await e?.close();
+  });
+
+  it('parses the shipped sample (3 statements of reasons, schema v2)', async () => {
+    const r = await importDsaDay(e, SAMPLE);
+    expect(r).toMatchObject({ status: 'done', rowsLoaded: 3, rowsFlagged: 0, checksum: 'not checked' });
+    const v = await runQuery(e, 'dsaVolumes', { from: '2025-07-01', to: '2025-07-01', by: 'platform_name,category,decision_ground,automated_decision,scope_class' }, viewer);
+    expect(v.caveat).toMatch(/no denominator/);
+    expect(v.rows).toEqual([
+      { platform_name: 'Hotel Hideaway', category: 'STATEMENT_CATEGORY_CYBER_VIOLENCE', decision_ground: 'DECISION_GROUND_INCOMPATIBLE_CONTENT', automated_decision: 'AUTOMATED_DECISION_FULLY', scope_class: 'EEA', statements: 1 },
+      { platform_name: 'Kleinanzeigen', category: 'STATEMENT_CATEGORY_SCAMS_AND_FRAUD', decision_ground: 'DECISION_GROUND_INCOMPATIBLE_CONTENT', automated_decision: 'AUTOMATED_DECISION_FULLY', scope_class: 'DE', statements: 1 },
+      { platform_name: 'Wallapop', category: 'STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS', decision_ground: 'DECISION_GROUND_INCOMPATIBLE_CONTENT', automated_decision: 'AUTOMATED_DECISION_PARTIALLY', scope_class: 'EU', statements: 1 },
+    ]);
+  });
+
+  it('loads a synthetic day packed like the real dumps with the row count exact, and again changes nothing', async () => {
+    const path = join(dir, `${_name}-sor-global-2025-08-01-full.zip`);
+    const w = await writeSyntheticDay(path, { day: '2025-08-01', rows: 2345, rowsPerCsv: 500, csvsPerZip: 2, seed: 7 });
+    expect(w.parts).toHaveLength(5);
+    const r = await importDsaDay(e, path);
+    expect(r).toMatchObject({ status: 'done', checksum: 'verified', rowsLoaded: 2345, rowsFlagged: 0 });
+    expect(await total(e, '2025-08-01')).toBe(2345);
+    const again = await importDsaDay(e, path);
+    expect(again.skipped).toBe(true);
+    expect(await total(e, '2025-08-01')).toBe(2345);
+  });
+
+  it('loads the older column set', async () => {
+    const path = join(dir, `${_name}-old.zip`);
+    await writeSyntheticDay(path, { day: '2024-03-01', rows: 700, rowsPerCsv: 400, csvsPerZip: 1, columns: 'old', seed: 3 });
+    const r = await importDsaDay(e, path);
+    expect(r).toMatchObject({ status: 'done', rowsLoaded: 700, rowsFlagged: 0 });
+  });
+
+  it('refuses a dump whose checksum does not match, loading nothing', async () => {
+    const path = join(dir, `${_name}-badsum.zip`);
+    await writeSyntheticDay(path, { day: '2025-08-02', rows: 300, rowsPerCsv: 100, csvsPerZip: 2, seed: 8 });
+    writeFileSync(`${path}.sha1`, `${'0'.repeat(40)}  sor-global-2025-08-02-full.zip\n`);
+    await expect(importDsaDay(e, path)).rejects.toThrow(/published checksum is 0{40}.*nothing was loaded/);
+    expect(await total(e, '2025-08-02')).toBe(0);
+  });
+
+  it('flags a truncated inner zip by name and loads the other parts, none of it half-loaded', async () => {
+    const day = '2025-08-03';
+    const a = csvText(day, 0, 120, 1);
+    const b = csvText(day, 120, 80, 2);
+    const path = join(dir, `${_name}-trunc.zip`);
+    await packDay(path, [
+      { name: 'sor-global-2025-08-03-full-00000.csv.zip', csvs: [{ name: 'p-00000-00000.csv', text: a }] },
+      { name: 'sor-global-2025-08-03-full-00001.csv.zip', csvs: [{ name: 'p-00001-00000.csv', text: b }], truncate: true },
+    ]);
+    const r = await importDsaDay(e, path);
+    expect(r.status).toBe('failed');
+    expect(r.failedParts).toHaveLength(1);
+    expect(r.failedParts[0]!.part).toBe('sor-global-2025-08-03-full-00001.csv.zip');
+    expect(r.failedParts[0]!.error).toMatch(/inner zip unreadable/);
+    expect(r.flags.some((f) => f.part === 'sor-global-2025-08-03-full-00001.csv.zip' && /part not loaded/.test(f.reason))).toBe(true);
+    expect(await total(e, day)).toBe(120); // no half-loaded part
+  });
+
+  it('flags rows with a wrong column count or a missing uuid, with the line, losing none', async () => {
+    const day = '2025-08-04';
+    const lines = csvText(day, 0, 50, 4).split('\n');
+    lines[10] = `${lines[10]},extra`; // data line 10 → file line 11
+    lines[20] = lines[20]!.replace(/^[^,]+/, ''); // uuid removed
+    const path = join(dir, `${_name}-cols.zip`);
+    await packDay(path, [{ name: 'sor-global-2025-08-04-full-00000.csv.zip', csvs: [{ name: 'p.csv', text: lines.join('\n') }] }]);
+    const r = await importDsaDay(e, path);
+    expect(r).toMatchObject({ status: 'done', rowsLoaded: 48, rowsFlagged: 2, rowsRead: 50 });
+    const tooMany = r.flags.find((f) => /TOO MANY COLUMNS/.test(f.reason))!;
+    expect(tooMany.row_no).toBe(11);
+    expect(tooMany.raw).toContain(',extra');
+    expect(r.flags.some((f) => f.reason === 'uuid is empty')).toBe(true);
+    expect(await total(e, day)).toBe(48);
+  });
+
+  it('resumes an import stopped midway and ends identical to a clean run', async () => {
+    const path = join(dir, `${_name}-resume.zip`);
+    await writeSyntheticDay(path, { day: '2025-08-05', rows: 900, rowsPerCsv: 300, csvsPerZip: 1, seed: 9 });
+    await expect(
+      importDsaDay(e, path, {
+        onProgress: (done) => {
+          if (done === 2) throw new Error('stopped');
+        },
+      }),
+    ).rejects.toThrow('stopped');
+    const mid = await total(e, '2025-08-05');
+    expect(mid).toBe(600); // two whole parts, nothing of the third
+    const r = await importDsaDay(e, path);
+    expect(r).toMatchObject({ status: 'done', rowsLoaded: 900 });
+    expect(r.parts!.filter((p) => p.skipped)).toHaveLength(2);
+    expect(await total(e, '2025-08-05')).toBe(900);
+    const uuids = await e.all(`SELECT count(DISTINCT uuid) AS n FROM ledger_dsa WHERE day = '2025-08-05'`);
+    expect(Number(uuids[0]!.n)).toBe(900);
+  });
+});
+
+describe('DSA volumes on both engines', () => {
+  it('gives the same volumes on DuckDB and on chdb for the same synthetic day', async () => {
+    const path = join(dir, 'same.zip');
+    await writeSyntheticDay(path, { day: '2025-09-01', rows: 1500, rowsPerCsv: 500, csvsPerZip: 2, seed: 11 });
+    const [a, b] = [await openDuckLedger(), await openChdbLedger()];
+    try {
+      await importDsaDay(a, path);
+      await importDsaDay(b, path);
+      for (const by of ['platform_name,category,decision_ground,day', 'automated_detection,automated_decision,scope_class', 'source_type,content_type']) {
+        const x = await runQuery(a, 'dsaVolumes', { by }, viewer);
+        const y = await runQuery(b, 'dsaVolumes', { by }, viewer);
+        expect(x.rows.length).toBeGreaterThan(3);
+        expect(y.rows).toEqual(x.rows);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,0 +1,315 @@
+/**
+ * EU DSA Transparency Database daily dumps, as published: a zip (sor-global-YYYY-MM-DD-full.zip) holding zips of
+ * CSV parts, each holding CSV files. Streamed: the outer zip is read entry by entry (yauzl), one inner zip and one
+ * CSV part at a time go through a temporary file, never a whole dump in memory.
+ *
+ *  - Checksum: the SHA-1 the database publishes beside each dump (`<zip>.sha1`, or `--sha1`) is checked before
+ *    anything is loaded; a mismatch stops the import with nothing written.
+ *  - Columns are read by name from each part's header, so the older and the current (v2, 38 columns) sets both load;
+ *    a part without a required column fails with the column named.
+ *  - Unit of work: one CSV part, all-or-nothing (a DuckDB transaction; on ClickHouse, delete-by-key then insert). A
+ *    re-run skips parts already loaded, so a killed import resumes where it stopped and ends identical to a clean run.
+ *  - Malformed rows (wrong column count, unterminated quote, missing uuid/platform/date) are flagged with the reason
+ *    and the line; a part that cannot be read (a truncated inner zip) is flagged as a whole and the import ends
+ *    "failed", naming it, with the other parts loaded.
+ *
+ * On DuckDB the CSV text is parsed by DuckDB's own reader (read_csv, with rejected lines stored); on ClickHouse by
+ * csv-parse, streamed in batches to the server.
+ */
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { parse as parseStream } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
+import yauzl from 'yauzl';
+import { AppError } from '../../core/errors.js';
+import { lit, type LedgerEngine } from '../engine.js';
+import { getImport, importIdFor, insertFlags, listFlags, recordImport, type Flag, type ImportRecord, type ImportSummary } from '../store.js';
+import { fileDigests } from './common.js';
+
+export const DSA_REQUIRED = ['uuid', 'decision_ground', 'category', 'platform_name', 'created_at'] as const;
+export const DSA_USED = [...DSA_REQUIRED, 'decision_visibility', 'decision_account', 'automated_detection', 'automated_decision', 'territorial_scope', 'source_type', 'content_type'] as const;
+
+/** The territorial scope as a class: EEA (30 codes), EU (27), one country's code, several, or none. */
+export function scopeClass(ts: string): string {
+  const s = ts.trim();
+  if (s === '' || s === '[]') return 'none';
+  const commas = s.length - s.replace(/,/g, '').length;
+  if (commas === 0) return s.replace(/[^A-Za-z]/g, '').toUpperCase();
+  if (commas === 29) return 'EEA';
+  if (commas === 26 && !s.includes('"IS"') && !s.includes('"LI"') && !s.includes('"NO"')) return 'EU';
+  return 'multiple';
+}
+
+const TS_RE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
+/** Why a row of a part cannot be loaded, or null. Same rules as the DuckDB SQL below. */
+export function dsaRowProblem(v: Record<string, string>): string | null {
+  if (!v.uuid) return 'uuid is empty';
+  if (!v.platform_name) return 'platform_name is empty';
+  if (!v.decision_ground) return 'decision_ground is empty';
+  if (!v.category) return 'category is empty';
+  if (!TS_RE.test(v.created_at ?? '') || Number.isNaN(Date.parse(`${(v.created_at ?? '').replace(' ', 'T')}Z`))) return `created_at "${v.created_at ?? ''}" is not YYYY-MM-DD HH:MM:SS`;
+  return null;
+}
+
+function openZip(path: string): Promise<yauzl.ZipFile> {
+  return new Promise((res, rej) => yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, zf) => (err || !zf ? rej(err ?? new Error('cannot open zip')) : res(zf))));
+}
+
+async function* entries(zf: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
+  const queue: (yauzl.Entry | null | Error)[] = [];
+  let wake: (() => void) | null = null;
+  zf.on('entry', (e: yauzl.Entry) => (queue.push(e), wake?.()));
+  zf.on('end', () => (queue.push(null), wake?.()));
+  zf.on('error', (err: Error) => (queue.push(err), wake?.()));
+  zf.readEntry();
+  for (;;) {
+    if (!queue.length) await new Promise<void>((r) => (wake = r));
+    wake = null;
+    const x = queue.shift()!;
+    if (x === null) return;
+    if (x instanceof Error) throw x;
+    yield x;
+    zf.readEntry();
+  }
+}
+
+async function extract(zf: yauzl.ZipFile, entry: yauzl.Entry, to: string): Promise<void> {
+  const rs = await new Promise<NodeJS.ReadableStream>((res, rej) => zf.openReadStream(entry, (err, s) => (err || !s ? rej(err ?? new Error('no stream')) : res(s))));
+  await pipeline(rs, createWriteStream(to));
+}
+
+function headerOf(csvPath: string): string[] {
+  const fd = openSync(csvPath, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '');
+    const line = text.split('\n', 1)[0] ?? '';
+    return ((parseSync(line) as string[][])[0] ?? []).map((h) => h.trim());
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface PartResult {
+  part: string;
+  rowsLoaded: number;
+  rowsFlagged: number;
+  skipped: boolean;
+  error?: string;
+}
+
+async function loadPartDuck(e: LedgerEngine, importId: string, sha256: string, part: string, csv: string, header: string[]): Promise<PartResult> {
+  const d = 'duckdb' as const;
+  const id = lit(d, importId);
+  const p = lit(d, part);
+  const cols = `{${header.map((h) => `${lit(d, h)}: 'VARCHAR'`).join(', ')}}`;
+  const has = (c: string) => header.includes(c);
+  const col = (c: string) => (has(c) ? `coalesce("${c}", '')` : `''`);
+  const ts = col('territorial_scope');
+  const commas = `(length(${ts}) - length(replace(${ts}, ',', '')))`;
+  const scope = `CASE WHEN trim(${ts}) IN ('', '[]') THEN 'none' WHEN ${commas} = 0 THEN upper(regexp_replace(${ts}, '[^A-Za-z]', '', 'g'))
+    WHEN ${commas} = 29 THEN 'EEA' WHEN ${commas} = 26 AND NOT (${ts} LIKE '%"IS"%' OR ${ts} LIKE '%"LI"%' OR ${ts} LIKE '%"NO"%') THEN 'EU' ELSE 'multiple' END`;
+  const created = `try_strptime(${col('created_at')}, '%Y-%m-%d %H:%M:%S')`;
+  const reason = `CASE WHEN ${col('uuid')} = '' THEN 'uuid is empty' WHEN ${col('platform_name')} = '' THEN 'platform_name is empty'
+    WHEN ${col('decision_ground')} = '' THEN 'decision_ground is empty' WHEN ${col('category')} = '' THEN 'category is empty'
+    WHEN NOT regexp_full_match(${col('created_at')}, '\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}') OR ${created} IS NULL THEN 'created_at "' || ${col('created_at')} || '" is not YYYY-MM-DD HH:MM:SS' END`;
+  return e.transaction(async () => {
+    await e.run(`DELETE FROM ledger_dsa WHERE import_id = ${id} AND part = ${p}`);
+    await e.run(`DELETE FROM ledger_flags WHERE import_id = ${id} AND part = ${p}`);
+    await e.run('DROP TABLE IF EXISTS dsa_rej');
+    await e.run('DROP TABLE IF EXISTS dsa_scan');
+    await e.run(`CREATE OR REPLACE TEMP TABLE dsa_stage AS SELECT ${col('uuid')} AS uuid, ${col('platform_name')} AS platform_name, ${col('category')} AS category,
+        ${col('decision_ground')} AS decision_ground, ${col('decision_visibility')} AS decision_visibility, ${col('decision_account')} AS decision_account,
+        ${col('automated_detection')} AS automated_detection, ${col('automated_decision')} AS automated_decision, ${ts} AS territorial_scope, ${scope} AS scope_class,
+        ${col('source_type')} AS source_type, ${col('content_type')} AS content_type, ${created} AS created_at, ${col('created_at')} AS created_raw, ${reason} AS reason
+      FROM read_csv(${lit(d, csv)}, header = true, auto_detect = false, columns = ${cols}, delim = ',', quote = '"', escape = '"', strict_mode = true,
+        store_rejects = true, rejects_table = 'dsa_rej', rejects_scan = 'dsa_scan', max_line_size = 8388608)`);
+    await e.run(`INSERT INTO ledger_dsa SELECT uuid, platform_name, category, decision_ground, decision_visibility, decision_account, automated_detection, automated_decision,
+        territorial_scope, scope_class, source_type, content_type, created_at, CAST(created_at AS DATE), ${lit(d, sha256)}, ${p}, 0, ${id} FROM dsa_stage WHERE reason IS NULL`);
+    await e.run(`INSERT INTO ledger_flags SELECT ${id}, ${p}, line, error_type || ': ' || error_message, coalesce(csv_line, '') FROM dsa_rej`);
+    await e.run(`INSERT INTO ledger_flags SELECT ${id}, ${p}, 0, reason, to_json(struct_pack(uuid, platform_name, category, decision_ground, created_raw))::VARCHAR FROM dsa_stage WHERE reason IS NOT NULL`);
+    const n = await e.all(`SELECT (SELECT count(*) FROM dsa_stage WHERE reason IS NULL) AS ok, (SELECT count(*) FROM ledger_flags WHERE import_id = ${id} AND part = ${p}) AS bad`);
+    const ok = Number(n[0]!.ok);
+    const bad = Number(n[0]!.bad);
+    await e.run(`INSERT INTO ledger_parts VALUES (${id}, ${p}, ${ok}, ${bad})`);
+    await e.run('DROP TABLE dsa_stage');
+    return { part, rowsLoaded: ok, rowsFlagged: bad, skipped: false };
+  });
+}
+
+async function loadPartJs(e: LedgerEngine, importId: string, sha256: string, part: string, csv: string, header: string[]): Promise<PartResult> {
+  const d = e.dialect;
+  const id = lit(d, importId);
+  const p = lit(d, part);
+  await e.run(`DELETE FROM ledger_dsa WHERE import_id = ${id} AND part = ${p}`);
+  await e.run(`DELETE FROM ledger_flags WHERE import_id = ${id} AND part = ${p}`);
+  const parser = createReadStream(csv).pipe(parseStream({ bom: true, relax_column_count: true, raw: true, info: true, from_line: 2, max_record_size: 8 << 20 }));
+  let batch: Record<string, unknown>[] = [];
+  const flags: Flag[] = [];
+  let ok = 0;
+  const idx = Object.fromEntries(DSA_USED.map((c) => [c, header.indexOf(c)]));
+  for await (const r of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
+    const line = r.info.lines;
+    if (r.record.length !== header.length) {
+      flags.push({ part, row_no: line, reason: `${r.record.length > header.length ? 'TOO MANY COLUMNS' : 'MISSING COLUMNS'}: Expected Number of Columns: ${header.length} Found: ${r.record.length}`, raw: r.raw.replace(/\n$/, '') });
+      continue;
+    }
+    const v: Record<string, string> = {};
+    for (const c of DSA_USED) v[c] = idx[c]! >= 0 ? (r.record[idx[c]!] ?? '') : '';
+    const problem = dsaRowProblem(v);
+    if (problem) {
+      flags.push({ part, row_no: 0, reason: problem, raw: JSON.stringify({ uuid: v.uuid, platform_name: v.platform_name, category: v.category, decision_ground: v.decision_ground, created_raw: v.created_at }) });
+      continue;
+    }
+    batch.push({
+      uuid: v.uuid, platform_name: v.platform_name, category: v.category, decision_ground: v.decision_ground, decision_visibility: v.decision_visibility,
+      decision_account: v.decision_account, automated_detection: v.automated_detection, automated_decision: v.automated_decision, territorial_scope: v.territorial_scope,
+      scope_class: scopeClass(v.territorial_scope ?? ''), source_type: v.source_type, content_type: v.content_type, created_at: v.created_at, day: v.created_at!.slice(0, 10),
+      file_sha256: sha256, part, row_no: 0, import_id: importId,
+    });
+    ok++;
+    if (batch.length >= 20_000) {
+      await e.insert('ledger_dsa', batch);
+      batch = [];
+    }
+  }
+  if (batch.length) await e.insert('ledger_dsa', batch);
+  await insertFlags(e, importId, flags);
+  await e.insert('ledger_parts', [{ import_id: importId, part, rows_loaded: ok, rows_flagged: flags.length }]);
+  return { part, rowsLoaded: ok, rowsFlagged: flags.length, skipped: false };
+}
+
+export interface DsaImportSummary extends ImportSummary {
+  status: 'done' | 'failed';
+  checksum: 'verified' | 'not checked';
+  failedParts: { part: string; error: string }[];
+}
+
+/** Reads the published SHA-1 from `<zip>.sha1` ("hex  name" or just the hex), if there is one. */
+export function publishedSha1(path: string): string | undefined {
+  const side = `${path}.sha1`;
+  if (!existsSync(side)) return undefined;
+  const m = /^([0-9a-f]{40})\b/i.exec(readFileSync(side, 'utf8').trim());
+  return m?.[1]?.toLowerCase();
+}
+
+/** Imports one daily dump. See the file's comment for the rules. */
+export async function importDsaDay(
+  e: LedgerEngine,
+  path: string,
+  opts: { sha1?: string; onProgress?: (done: number, total: number, part: string) => void; by?: string } = {},
+): Promise<DsaImportSummary> {
+  const fileName = basename(path);
+  const dig = await fileDigests(path);
+  const expected = (opts.sha1 ?? publishedSha1(path))?.toLowerCase();
+  if (expected && expected !== dig.sha1) {
+    throw new AppError(400, 'checksum_mismatch', `${fileName}: SHA-1 is ${dig.sha1}, the published checksum is ${expected}. The file is damaged or incomplete; nothing was loaded. Download it again.`, 'sha1');
+  }
+  const importId = importIdFor('dsa', dig.sha256);
+  const base = { importId, dataset: 'dsa', file: fileName, sha256: dig.sha256, checksum: expected ? ('verified' as const) : ('not checked' as const) };
+  const prev = await getImport(e, importId);
+  if (prev?.status === 'done') {
+    return { ...base, status: 'done', skipped: true, rowsRead: prev.rows_loaded + prev.rows_flagged, rowsLoaded: prev.rows_loaded, rowsFlagged: prev.rows_flagged, flags: await listFlags(e, importId, 50), failedParts: [] };
+  }
+  const rec: ImportRecord = { id: importId, dataset: 'dsa', file_name: fileName, file_sha256: dig.sha256, status: 'running', rows_loaded: 0, rows_flagged: 0, error: '', org_id: '', created_by: opts.by ?? 'import' };
+  await recordImport(e, rec);
+  const doneParts = new Map((await e.all(`SELECT part, rows_loaded, rows_flagged FROM ledger_parts WHERE import_id = ${lit(e.dialect, importId)}`)).map((r) => [String(r.part), r]));
+  const tmp = mkdtempSync(join(tmpdir(), 'ledger-dsa-'));
+  const results: PartResult[] = [];
+  const failed: { part: string; error: string }[] = [];
+  const loadCsv = async (part: string, csvPath: string) => {
+    const header = headerOf(csvPath);
+    const missing = DSA_REQUIRED.filter((c) => !header.includes(c));
+    if (missing.length) throw new Error(`the header lacks ${missing.join(', ')} (found ${header.length} columns)`);
+    return e.dialect === 'duckdb' ? loadPartDuck(e, importId, dig.sha256, part, csvPath, header) : loadPartJs(e, importId, dig.sha256, part, csvPath, header);
+  };
+  const fail = async (part: string, err: unknown) => {
+    const msg = err instanceof Error ? err.message : String(err);
+    failed.push({ part, error: msg });
+    await insertFlags(e, importId, [{ part, row_no: 0, reason: `part not loaded: ${msg}`, raw: '' }]);
+  };
+  const finish = async (): Promise<DsaImportSummary> => {
+    const sums = (await e.all(`SELECT sum(rows_loaded) AS l, sum(rows_flagged) AS f FROM ledger_parts WHERE import_id = ${lit(e.dialect, importId)}`))[0] ?? {};
+    const loaded = Number(sums.l ?? 0);
+    const flagged = Number(sums.f ?? 0) + failed.length;
+    const status = failed.length ? 'failed' : 'done';
+    await recordImport(e, { ...rec, status, rows_loaded: loaded, rows_flagged: flagged, error: failed.map((f) => `${f.part}: ${f.error}`).join('; ').slice(0, 2000) });
+    return {
+      ...base, status, skipped: false, rowsRead: loaded + flagged, rowsLoaded: loaded, rowsFlagged: flagged, flags: await listFlags(e, importId, 50), failedParts: failed,
+      parts: results.map((r) => ({ part: r.part, rowsLoaded: r.rowsLoaded, rowsFlagged: r.rowsFlagged, skipped: r.skipped })),
+    };
+  };
+  if (path.toLowerCase().endsWith('.csv')) {
+    // a single CSV part (the shipped sample, or a part unpacked by hand)
+    try {
+      if (!doneParts.has(fileName)) results.push(await loadCsv(fileName, path));
+    } catch (err) {
+      await fail(fileName, err);
+    }
+    rmSync(tmp, { recursive: true, force: true });
+    return finish();
+  }
+  const outer = await openZip(path);
+  const total = outer.entryCount;
+  let seen = 0;
+  try {
+    for await (const entry of entries(outer)) {
+      seen++;
+      const name = entry.fileName;
+      if (name.endsWith('/')) continue;
+      if (name.toLowerCase().endsWith('.csv')) {
+        if (doneParts.has(name)) {
+          results.push({ part: name, rowsLoaded: 0, rowsFlagged: 0, skipped: true });
+          continue;
+        }
+        const csvPath = join(tmp, 'part.csv');
+        try {
+          await extract(outer, entry, csvPath);
+          results.push(await loadCsv(name, csvPath));
+        } catch (err) {
+          await fail(name, err);
+        } finally {
+          rmSync(csvPath, { force: true });
+        }
+      } else if (name.toLowerCase().endsWith('.zip')) {
+        const innerPath = join(tmp, 'inner.zip');
+        let inner: yauzl.ZipFile | null = null;
+        try {
+          await extract(outer, entry, innerPath);
+          inner = await openZip(innerPath);
+          for await (const ie of entries(inner)) {
+            if (!ie.fileName.toLowerCase().endsWith('.csv')) continue;
+            const part = `${name}/${ie.fileName}`;
+            if (doneParts.has(part)) {
+              results.push({ part, rowsLoaded: 0, rowsFlagged: 0, skipped: true });
+              continue;
+            }
+            const csvPath = join(tmp, 'part.csv');
+            try {
+              await extract(inner, ie, csvPath);
+              results.push(await loadCsv(part, csvPath));
+            } catch (err) {
+              await fail(part, err);
+            } finally {
+              rmSync(csvPath, { force: true });
+            }
+          }
+        } catch (err) {
+          await fail(name, err instanceof Error ? new Error(`inner zip unreadable (${err.message})`) : err);
+        } finally {
+          inner?.close();
+          rmSync(innerPath, { force: true });
+        }
+      }
+      opts.onProgress?.(seen, total, name);
+    }
+  } finally {
+    outer.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return finish();
+}
