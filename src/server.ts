@@ -8,6 +8,7 @@ import { JobQueue } from './platform/jobs.js';
 import { buildApp } from './app.js';
 import { loadConfig, type Config } from './platform/config.js';
 import { loadHistoryOnce } from './incidents/history.js';
+import { startDeskJobs } from './desk/jobs.js';
 
 export interface ServerOptions extends Partial<Config> {
   quiet?: boolean;
@@ -46,6 +47,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (withJobs) {
       jobs = new JobQueue(db, log);
       await jobs.start();
+      await startDeskJobs(jobs, db, log);
     }
     const app = buildApp({ db, log, secureCookies: cfg.publicUrl?.startsWith('https:') ?? false, webDir });
     const port = await new Promise<number>((res, rej) => {

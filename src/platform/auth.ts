@@ -14,15 +14,15 @@ export const LOCKOUT_MS = 15 * 60 * 1000;
 
 /** What an API token may do. A console session may do all that its role allows. */
 export const TOKEN_SCOPES = [
-  'incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read',
+  'incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read', 'cases:read', 'cases:write', 'grants:decide',
 ] as const;
 export type Scope = (typeof TOKEN_SCOPES)[number];
 
 /** What each role may do, before TLP is applied to reads. */
 const ROLE_PERMS: Record<Role, readonly string[]> = {
-  admin: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read', 'users:admin'],
-  analyst: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write'],
-  responder: ['incidents:read', 'incidents:write', 'laws:read'],
+  admin: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read', 'users:admin', 'cases:read', 'cases:write', 'grants:decide'],
+  analyst: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'grants:decide'],
+  responder: ['incidents:read', 'incidents:write', 'laws:read', 'cases:read', 'cases:write', 'grants:decide'],
   partner: ['incidents:read', 'laws:read'],
   viewer: ['incidents:read', 'laws:read'],
 };
