@@ -53,8 +53,8 @@ export class DeskGuard {
     return `${t}.${createHmac('sha256', secret).update(t).digest('base64url').slice(0, 22)}`;
   }
 
-  /** Null when the token is fine (and marks it used); otherwise the reason, for a clear message. */
-  useFormToken(token: string, now: number): 'missing' | 'invalid' | 'too_fast' | 'expired' | 'used' | null {
+  /** Null when the token is fine (and, unless `mark` is false, marks it used); otherwise the reason, for a clear message. */
+  useFormToken(token: string, now: number, mark = true): 'missing' | 'invalid' | 'too_fast' | 'expired' | 'used' | null {
     if (!token) return 'missing';
     const [ts, nonce, mac] = token.split('.');
     if (!ts || !nonce || !mac) return 'invalid';
@@ -64,9 +64,14 @@ export class DeskGuard {
     if (now - at < FORM_MIN_AGE_MS) return 'too_fast';
     if (now - at > FORM_MAX_AGE_MS) return 'expired';
     if (this.used.has(token)) return 'used';
-    for (const [k, t] of this.used) if (now - t > FORM_MAX_AGE_MS) this.used.delete(k);
-    this.used.set(token, at);
+    if (mark) this.markUsed(token, now);
     return null;
+  }
+
+  /** Marks a form token spent (after the submission it carried was stored). */
+  markUsed(token: string, now: number): void {
+    for (const [k, t] of this.used) if (now - t > FORM_MAX_AGE_MS) this.used.delete(k);
+    this.used.set(token, now);
   }
 
   /** Submissions: the global per-minute ceiling and the per-address one. */

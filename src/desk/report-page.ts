@@ -147,7 +147,7 @@ export function reportPages(opts: ReportPagesOptions = {}) {
     const lang = langOf(c, form);
     const t = REPORT_TEXT[lang];
     const values = Object.fromEntries(['category', 'country', 'urgency', 'safeNow', 'contactPreference', 'contact', 'narrative'].map((k) => [k, str(form[k])]));
-    const tokenProblem = guard.useFormToken(str(form.formToken), now().getTime());
+    const tokenProblem = guard.useFormToken(str(form.formToken), now().getTime(), false);
     if (tokenProblem) return formPage(c, lang, values, tokenProblem === 'too_fast' ? t.errors.too_fast! : t.errors.form!, tokenProblem === 'too_fast' ? 429 : 400);
     const admitted = guard.admit(addressOf(c), now().getTime());
     if (admitted !== 'ok') return formPage(c, lang, values, t.errors.flood!, 429);
@@ -164,6 +164,7 @@ export function reportPages(opts: ReportPagesOptions = {}) {
     const files = await filesOf(form, 'files');
     try {
       const r = await submitPlain(c.get('db'), org, routing.data, { narrative, contact: values.contact!.slice(0, MAX_CONTACT), contactPreference: values.contactPreference || 'page_only' }, files, now(), c.get('log'));
+      guard.markUsed(str(form.formToken), now().getTime());
       return c.html(page(t, lang, t.receiptTitle, receiptBox(t, r.receipt, r.stripped) + `<p><a href="/report/status?lang=${lang}">${esc(t.returnTitle)}</a></p>`));
     } catch (e) {
       if (e instanceof AppError) return formPage(c, lang, values, t.errors[e.code] ?? e.message, e.status);
@@ -184,7 +185,7 @@ export function reportPages(opts: ReportPagesOptions = {}) {
       const i = parsed.error.issues[0]!;
       return c.json({ error: { code: 'validation_failed', message: `${i.path.join('.')}: ${i.message}`, field: i.path.join('.') } }, 400);
     }
-    const tokenProblem = guard.useFormToken(parsed.data.formToken, now().getTime());
+    const tokenProblem = guard.useFormToken(parsed.data.formToken, now().getTime(), false);
     if (tokenProblem) return c.json({ error: { code: tokenProblem === 'too_fast' ? 'too_fast' : 'form', message: `Form token: ${tokenProblem}`, field: 'formToken' } }, tokenProblem === 'too_fast' ? 429 : 400);
     if (guard.admit(addressOf(c), now().getTime()) !== 'ok') return c.json({ error: { code: 'flood', message: 'Too many reports right now; wait a few minutes.' } }, 429);
     const org = await deskOrg(c.get('db'), str(form.org) || undefined);
@@ -196,6 +197,7 @@ export function reportPages(opts: ReportPagesOptions = {}) {
     }
     try {
       const r = await submitSealed(c.get('db'), org, parsed.data, blobs, now(), c.get('log'));
+      guard.markUsed(parsed.data.formToken, now().getTime());
       return c.json({ ref: r.ref }, 201);
     } catch (e) {
       if (e instanceof AppError) return c.json({ error: { code: e.code, message: e.message, field: e.field } }, e.status as 400);
