@@ -9,6 +9,7 @@ import { incidentRoutes } from './incidents/routes.js';
 import { REPO_ROOT } from './platform/config.js';
 import { apiDocsHtml, apiDocsScript } from './platform/api-docs.js';
 import { wingRoutes } from './wings.js';
+import { reportPages } from './desk/report-page.js';
 
 export interface AppOptions {
   db: Db;
@@ -33,7 +34,7 @@ export function buildApp(opts: AppOptions): App {
     c.header('X-Frame-Options', 'DENY');
     c.header('Cross-Origin-Opener-Policy', 'same-origin');
     if (!c.res.headers.get('Content-Security-Policy')) {
-      c.header('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+      c.header('Content-Security-Policy', "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
     }
     if (c.req.path.startsWith('/api/')) c.header('Cache-Control', 'no-store');
     // Paths only: query strings can carry search terms about people at risk, so they are not logged.
@@ -56,6 +57,7 @@ export function buildApp(opts: AppOptions): App {
   api.get('/docs.js', (c) => c.body(apiDocsScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }));
   app.route('/api', api);
   app.all('/api/*', (c) => c.json({ error: { code: 'not_found', message: `No API route ${c.req.method} ${c.req.path}.` } }, 404));
+  app.route('/', reportPages()); // the desk's public reporting page (/report), server-rendered, works without JavaScript
 
   const webDir = opts.webDir ?? join(REPO_ROOT, 'web', 'dist');
   if (existsSync(join(webDir, 'index.html'))) {

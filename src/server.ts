@@ -10,6 +10,7 @@ import { bindLedger, closeLedgerFor } from './ledger/engine.js';
 import { loadConfig, type Config } from './platform/config.js';
 import { loadHistoryOnce } from './incidents/history.js';
 import { startCliSocket, type CliSocket } from './ops/remote.js';
+import { startDeskJobs } from './desk/jobs.js';
 
 export interface ServerOptions extends Partial<Config> {
   quiet?: boolean;
@@ -52,6 +53,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (withJobs) {
       jobs = new JobQueue(db, log);
       await jobs.start();
+      await startDeskJobs(jobs, db, log);
     }
     const app = buildApp({ db, log, secureCookies: cfg.publicUrl?.startsWith('https:') ?? false, webDir, trustedProxies: cfg.trustedProxies });
     const port = await new Promise<number>((res, rej) => {

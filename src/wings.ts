@@ -3,8 +3,9 @@ import { outagesRoutes } from './outages/routes.js';
 import { measureRoutes } from './measure/routes.js';
 import { opsRoutes } from './ops/routes.js';
 import { ledgerRoutes } from './ledger/routes.js';
+import { deskRoutes } from './desk/routes.js';
 
 /** Routes of the wings beyond the registry, mounted under /api. */
 export function wingRoutes(): App[] {
-  return [measureRoutes(), outagesRoutes(), opsRoutes(), ledgerRoutes()];
+  return [measureRoutes(), outagesRoutes(), opsRoutes(), ledgerRoutes(), deskRoutes()];
 }

@@ -24,15 +24,15 @@ export const LOCKOUT_MS = 15 * 60 * 1000;
 /** What an API token may do. A console session may do all that its role allows. */
 export const TOKEN_SCOPES = [
   'incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read',
-  'imports:run', 'ledger:read', 'ledger:write',
+  'imports:run', 'ledger:read', 'ledger:write', 'cases:read', 'cases:write', 'grants:decide',
 ] as const;
 export type Scope = (typeof TOKEN_SCOPES)[number];
 
 /** What each role may do, before TLP is applied to reads. */
 const ROLE_PERMS: Record<Role, readonly string[]> = {
-  admin: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read', 'users:admin', 'imports:run', 'ledger:read', 'ledger:write'],
-  analyst: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'imports:run', 'ledger:read', 'ledger:write'],
-  responder: ['incidents:read', 'incidents:write', 'laws:read', 'ledger:read'],
+  admin: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'audit:read', 'users:admin', 'imports:run', 'ledger:read', 'ledger:write', 'cases:read', 'cases:write', 'grants:decide'],
+  analyst: ['incidents:read', 'incidents:write', 'laws:read', 'laws:write', 'measure:write', 'outages:write', 'imports:run', 'ledger:read', 'ledger:write', 'grants:decide'],
+  responder: ['incidents:read', 'incidents:write', 'laws:read', 'ledger:read', 'cases:read', 'cases:write', 'grants:decide'],
   partner: ['incidents:read', 'laws:read', 'ledger:read'],
   viewer: ['incidents:read', 'laws:read', 'ledger:read'],
 };

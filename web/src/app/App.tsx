@@ -18,6 +18,7 @@ import { AccountPage } from '../auth/AccountPage.js';
 import { AuditPage } from '../admin/AuditPage.js';
 import { OutagesList } from '../outages/OutagesList.js';
 import { OutageEventPage } from '../outages/OutageEventPage.js';
+import { DeskCase, DeskQueue } from '../desk/DeskPage.js';
 import { MeasurementsPage } from '../measure/MeasurementsPage.js';
 import { MeasurementPage } from '../measure/MeasurementPage.js';
 
@@ -63,6 +64,7 @@ function Shell() {
         { to: '/outages', label: t('nav.outages'), show: true },
         { to: '/measurements', label: t('nav.measurements'), show: true },
         { to: '/laws', label: t('nav.laws'), show: true },
+        { to: '/desk', label: t('nav.desk'), show: user.role === 'responder' || user.role === 'admin' },
         { to: '/tokens', label: t('nav.tokens'), show: true },
         { to: '/admin/users', label: t('nav.users'), show: user.role === 'admin' },
         { to: '/admin/audit', label: t('nav.audit'), show: user.role === 'admin' },
@@ -140,6 +142,8 @@ function Routes({ path }: { path: string }) {
   if ((m = match('/outages/events/:id', path))) return <OutageEventPage id={m.id ?? ''} key={m.id} />;
   if (path === '/measurements') return <MeasurementsPage />;
   if ((m = match('/measurements/:id', path))) return <MeasurementPage id={m.id ?? ''} key={m.id} />;
+  if (path === '/desk') return <DeskQueue />;
+  if ((m = match('/desk/cases/:id', path))) return <DeskCase id={m.id ?? ''} key={m.id} />;
   if (path === '/laws') return <LawList />;
   if (path === '/laws/new') return <LawEdit />;
   if ((m = match('/laws/:id/edit', path))) return <LawEdit id={m.id} key={m.id} />;
