@@ -8,6 +8,7 @@ import { JobQueue } from './platform/jobs.js';
 import { buildApp } from './app.js';
 import { loadConfig, type Config } from './platform/config.js';
 import { loadHistoryOnce } from './incidents/history.js';
+import { configureAlerts, startAlerts } from './publish/alerts.js';
 
 export interface ServerOptions extends Partial<Config> {
   quiet?: boolean;
@@ -47,12 +48,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       jobs = new JobQueue(db, log);
       await jobs.start();
     }
+    const alerts = configureAlerts({ db, jobs, log, baseUrl: cfg.publicUrl, smtpUrl: process.env.STACKWATCH_SMTP_URL, mailFrom: process.env.STACKWATCH_MAIL_FROM });
+    await startAlerts(alerts);
     const app = buildApp({ db, log, secureCookies: cfg.publicUrl?.startsWith('https:') ?? false, webDir });
     const port = await new Promise<number>((res, rej) => {
       server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host }, (info) => res(info.port));
       server.on('error', rej);
     });
     const url = `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`;
+    if (!cfg.publicUrl) alerts.baseUrl = url;
     log.info('stackwatch listening', { url, database: db.kind });
     let closing: Promise<void> | null = null;
     return {

@@ -1,8 +1,9 @@
 import type { App } from './platform/http.js';
 import { outagesRoutes } from './outages/routes.js';
 import { measureRoutes } from './measure/routes.js';
+import { publishRoutes } from './publish/api.js';
 
 /** Routes of the wings beyond the registry, mounted under /api. */
 export function wingRoutes(): App[] {
-  return [measureRoutes(), outagesRoutes()];
+  return [measureRoutes(), outagesRoutes(), publishRoutes()];
 }
