@@ -68,13 +68,15 @@ export function alertRuntime(db: Db): AlertRuntime | null {
 }
 
 /** Registers the job handlers and the scan schedule (every minute) on the server's queue. */
-export async function startAlerts(rt: AlertRuntime): Promise<void> {
+export async function startAlerts(rt: AlertRuntime, opts: { schedule?: boolean } = {}): Promise<void> {
   if (!rt.jobs) return;
   await rt.jobs.work<{ deliveryId: string }>(WEBHOOK_QUEUE, async (d) => {
     await deliverWebhook(rt, d.deliveryId);
   });
+  if (opts.schedule === false) return;
   await rt.jobs.work(SCAN_QUEUE, async () => {
     await scanAlerts(rt);
+    await purgeUnconfirmed(rt.db);
   });
   await rt.jobs.schedule(SCAN_QUEUE, '* * * * *');
 }
