@@ -36,6 +36,9 @@ const dateOpt = (name: string, v: unknown) => {
   return s;
 };
 
+/** Links in a report point at the public server (STACKWATCH_PUBLIC_URL, or the default local address). */
+const baseUrl = (ctx: CliContext) => `${(ctx.env.STACKWATCH_PUBLIC_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '')}/`;
+
 async function output(ctx: CliContext, html: string, format: 'html' | 'pdf', out: string | undefined): Promise<void> {
   const body = format === 'pdf' ? await htmlToPdf(html) : Buffer.from(html);
   if (out) {
@@ -63,7 +66,7 @@ export const commands: CliCommand[] = [
           ctx.stdout.write(`${JSON.stringify(f, null, 2)}\n`);
           return 0;
         }
-        await output(ctx, annualHtml(f, lang, { publisher: (await siteSettings(db)).publicName }), format, values.out);
+        await output(ctx, annualHtml(f, lang, { publisher: (await siteSettings(db)).publicName, baseUrl: baseUrl(ctx) }), format, values.out);
         ctx.stderr.write(`${year}: ${f.shutdowns} shutdowns in ${f.countries} countries\n`);
         return 0;
       });
@@ -83,7 +86,7 @@ export const commands: CliCommand[] = [
       const lang = langOpt(values.lang);
       const format = formatOpt(values.format);
       return withDb(ctx, async (db) => {
-        const html = await countryReportHtml(db, cc, `${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`, lang, { publisher: (await siteSettings(db)).publicName });
+        const html = await countryReportHtml(db, cc, `${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`, lang, { publisher: (await siteSettings(db)).publicName, baseUrl: baseUrl(ctx) });
         await output(ctx, html, format, values.out);
         return 0;
       });

@@ -239,13 +239,14 @@ ${l.incidentIds.length ? `<h2>${esc(t.linked)}</h2><ul>${l.incidentIds.map((x) =
     const year = yearOf(c);
     if (!year) return errorPage(c, lang, 404, 'year: must be a year of the data (2016 or later), e.g. /reports/annual/2022');
     const db = c.get('db');
-    const render = async () => annualHtml(await annualFigures(db, year, lang), lang, { publisher: (await siteSettings(db)).publicName });
+    const origin = new URL(c.req.url).origin;
+    const render = async () => annualHtml(await annualFigures(db, year, lang), lang, { publisher: (await siteSettings(db)).publicName, baseUrl: `${origin}/` });
     if (c.req.param('year')!.endsWith('.pdf')) {
-      const pdf = await cachedPublic(db, `annual-pdf:${lang}:${year}`, async () => htmlToPdf(await render()));
+      const pdf = await cachedPublic(db, `annual-pdf:${lang}:${year}:${origin}`, async () => htmlToPdf(await render()));
       c.header('Content-Disposition', `inline; filename="stackwatch-annual-${year}-${lang}.pdf"`);
       return withEtag(c, pdf, 'application/pdf');
     }
-    return html(c, `annual:${lang}:${year}`, render);
+    return html(c, `annual:${lang}:${year}:${origin}`, render);
   });
 
   r.get('/public/:lang/reports/country', async (c) => {
@@ -260,12 +261,13 @@ ${l.incidentIds.length ? `<h2>${esc(t.linked)}</h2><ul>${l.incidentIds.map((x) =
     }
     if (to < from) return errorPage(c, lang, 400, 'to: must not be before from');
     const db = c.get('db');
-    const render = async () => countryReportHtml(db, cc, `${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`, lang, { publisher: (await siteSettings(db)).publicName });
+    const origin = new URL(c.req.url).origin;
+    const render = async () => countryReportHtml(db, cc, `${from}T00:00:00.000Z`, `${to}T23:59:59.999Z`, lang, { publisher: (await siteSettings(db)).publicName, baseUrl: `${origin}/` });
     if (pdf) {
-      const bytes = await cachedPublic(db, `country-pdf:${lang}:${cc}:${from}:${to}:${bucket()}`, async () => htmlToPdf(await render()));
+      const bytes = await cachedPublic(db, `country-pdf:${lang}:${cc}:${from}:${to}:${origin}:${bucket()}`, async () => htmlToPdf(await render()));
       return withEtag(c, bytes, 'application/pdf');
     }
-    return html(c, `country-report:${lang}:${cc}:${from}:${to}:${bucket()}`, render);
+    return html(c, `country-report:${lang}:${cc}:${from}:${to}:${origin}:${bucket()}`, render);
   });
 
   r.get('/public/feeds/incidents.atom', async (c) => {
