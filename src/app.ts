@@ -10,6 +10,7 @@ import { REPO_ROOT } from './platform/config.js';
 import { apiDocsHtml, apiDocsScript } from './platform/api-docs.js';
 import { wingRoutes } from './wings.js';
 import { reportPages } from './desk/report-page.js';
+import { publicSite } from './publish/site.js';
 
 export interface AppOptions {
   db: Db;
@@ -31,12 +32,12 @@ export function buildApp(opts: AppOptions): App {
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
-    c.header('X-Frame-Options', 'DENY');
+    if (!c.req.path.startsWith('/public/embed/')) c.header('X-Frame-Options', 'DENY'); // embeds are made to be framed
     c.header('Cross-Origin-Opener-Policy', 'same-origin');
     if (!c.res.headers.get('Content-Security-Policy')) {
       c.header('Content-Security-Policy', "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
     }
-    if (c.req.path.startsWith('/api/')) c.header('Cache-Control', 'no-store');
+    if (c.req.path.startsWith('/api/') && !c.req.path.startsWith('/api/public/')) c.header('Cache-Control', 'no-store'); // the public API revalidates with ETags
     // Paths only: query strings can carry search terms about people at risk, so they are not logged.
     opts.log.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
   });
@@ -58,6 +59,8 @@ export function buildApp(opts: AppOptions): App {
   app.route('/api', api);
   app.all('/api/*', (c) => c.json({ error: { code: 'not_found', message: `No API route ${c.req.method} ${c.req.path}.` } }, 404));
   app.route('/', reportPages()); // the desk's public reporting page (/report), server-rendered, works without JavaScript
+
+  app.route('/', publicSite()); // the public site under /public (publish wing)
 
   const webDir = opts.webDir ?? join(REPO_ROOT, 'web', 'dist');
   if (existsSync(join(webDir, 'index.html'))) {

@@ -7,9 +7,10 @@ import { commands as measure } from './measure/cli.js';
 import { commands as outages } from './outages/cli.js';
 import { runOnServer, serverFor } from './ops/remote.js';
 import { commands as ledger } from './ledger/cli.js';
+import { commands as publish } from './publish/cli.js';
 
 /** Every `stackwatch` sub-command, from each wing. */
-export const allCommands: CliCommand[] = [...platform, ...importers, ...measure, ...outages, ...ledger];
+export const allCommands: CliCommand[] = [...platform, ...importers, ...measure, ...outages, ...ledger, ...publish];
 
 function help(): string {
   const lines = allCommands.map((c) => `  ${c.path.join(' ').padEnd(26)} ${c.summary}`);

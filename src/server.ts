@@ -11,6 +11,7 @@ import { loadConfig, type Config } from './platform/config.js';
 import { loadHistoryOnce } from './incidents/history.js';
 import { startCliSocket, type CliSocket } from './ops/remote.js';
 import { startDeskJobs } from './desk/jobs.js';
+import { configureAlerts, startAlerts } from './publish/alerts.js';
 
 export interface ServerOptions extends Partial<Config> {
   quiet?: boolean;
@@ -55,6 +56,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       await jobs.start();
       await startDeskJobs(jobs, db, log);
     }
+    const alerts = configureAlerts({ db, jobs, log, baseUrl: cfg.publicUrl, smtpUrl: process.env.STACKWATCH_SMTP_URL, mailFrom: process.env.STACKWATCH_MAIL_FROM });
+    await startAlerts(alerts);
     const app = buildApp({ db, log, secureCookies: cfg.publicUrl?.startsWith('https:') ?? false, webDir, trustedProxies: cfg.trustedProxies });
     const port = await new Promise<number>((res, rej) => {
       server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host }, (info) => res(info.port));
@@ -65,6 +68,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       cliSocket = await startCliSocket({ db, dataDir, log, run: main });
     }
     const url = `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`;
+    if (!cfg.publicUrl) alerts.baseUrl = url;
     log.info('stackwatch listening', { url, database: db.kind });
     let closing: Promise<void> | null = null;
     return {

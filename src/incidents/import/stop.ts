@@ -588,7 +588,7 @@ function incidentFromFacts(sheet: StopSheet, r: StopSheetRow, f: StopFacts, orig
   if (f.hrAbuse === 'yes') parts.push('Human rights abuses were reported.');
   const summary = parts.join(' ');
 
-  const description = [f.event, f.justificationDetails ? `Official statement: ${f.justificationDetails}` : null, `Source: Access Now #KeepItOn STOP, sheet "${sheet.name}", row ${r.row}.`]
+  const description = [f.event, f.justificationDetails ? `Official statement: ${f.justificationDetails}` : null, `Source: Access Now #KeepItOn STOP, sheet "${sheet.name}", row ${r.row}${r.cells.year != null && r.cells.year !== '' ? `, year ${String(r.cells.year)}` : ''}.`]
     .filter(Boolean)
     .join('\n\n');
 

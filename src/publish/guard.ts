@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+
+/**
+ * Per-address rate limit for everything public (site, feeds, embeds, API): a token bucket per client address,
+ * refilled continuously. The address comes from the socket, never from a header a client could forge. Over the
+ * limit: 429 with Retry-After and a message saying when to come back. Addresses are kept in memory only.
+ */
+export class RateLimiter {
+  private buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(
+    readonly perMinute: number,
+    readonly burst: number = Math.max(10, Math.ceil(perMinute / 2)),
+  ) {}
+  /** Seconds to wait, or 0 when the request may go ahead. */
+  take(key: string, now = Date.now()): number {
+    let b = this.buckets.get(key);
+    if (!b) {
+      if (this.buckets.size > 100_000) this.buckets.clear();
+      b = { tokens: this.burst, at: now };
+      this.buckets.set(key, b);
+    }
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) * this.perMinute) / 60_000);
+    b.at = now;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil(((1 - b.tokens) * 60_000) / this.perMinute / 1000));
+  }
+}
+
+export function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // app.request() in tests has no socket
+  }
+}
+
+export function rateLimit(limiter: RateLimiter, kind: 'html' | 'json'): MiddlewareHandler {
+  return async (c, next) => {
+    const wait = limiter.take(clientAddress(c));
+    if (wait) {
+      c.header('Retry-After', String(wait));
+      const msg = `Too many requests from your address: at most ${limiter.perMinute} a minute. Try again in ${wait} s.`;
+      if (kind === 'json') return c.json({ error: { code: 'too_many_requests', message: msg } }, 429);
+      return c.html(`<!doctype html><meta charset="utf-8"><title>429</title><h1>Too many requests</h1><p>${msg}</p>`, 429);
+    }
+    await next();
+  };
+}
+
+/** Strong ETag of a body; answers 304 when the client already has it. Public bodies revalidate on every use. */
+export function withEtag(c: Context, body: string | Uint8Array, type: string, status = 200): Response {
+  const tag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  c.header('ETag', tag);
+  c.header('Cache-Control', 'no-cache');
+  c.header('Vary', 'Accept-Encoding');
+  const inm = c.req.header('if-none-match');
+  if (inm && inm.split(',').some((t) => t.trim() === tag)) return c.body(null, 304);
+  c.header('Content-Type', type);
+  return c.body(body as string, status as 200);
+}
