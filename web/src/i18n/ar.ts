@@ -602,4 +602,6 @@ export const ar: Record<MessageKey, string> = {
   'measure.actions': 'إجراءات المحلّل',
 
   'country.XK': 'كوسوفو',
+  // --- security ---
+  'admin.auditRedacted': 'التفاصيل محجوبة: لا يحق لك قراءة هذا السجل (TLP).',
 };

@@ -600,6 +600,8 @@ export const en = {
   'measure.actions': 'Analyst actions',
 
   'country.XK': 'Kosovo',
+  // --- security ---
+  'admin.auditRedacted': 'Details withheld: you may not read this record (TLP).',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -602,4 +602,6 @@ export const es: Record<MessageKey, string> = {
   'measure.actions': 'Acciones del analista',
 
   'country.XK': 'Kosovo',
+  // --- security ---
+  'admin.auditRedacted': 'Detalles ocultos: no tiene acceso a este registro (TLP).',
 };

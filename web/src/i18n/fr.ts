@@ -602,4 +602,6 @@ export const fr: Record<MessageKey, string> = {
   'measure.actions': 'Actions de l’analyste',
 
   'country.XK': 'Kosovo',
+  // --- security ---
+  'admin.auditRedacted': 'Détails masqués : vous n’avez pas accès à cet enregistrement (TLP).',
 };
