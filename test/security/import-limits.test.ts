@@ -38,12 +38,12 @@ describe('import size limits', () => {
       writeFileSync(csv, 'a,b\n');
       truncateSync(csv, IMPORT_LIMITS.csvBytes + 1); // sparse: no real data is written or read
       const t0 = performance.now();
-      await expect(importIodaOutages(notUsed, csv, {} as never)).rejects.toThrow(/the limit is 32\.0 MB/);
+      await expect(importIodaOutages(notUsed, csv, {} as never)).rejects.toThrow(/the limit is 8\.0 MB/);
       expect(performance.now() - t0).toBeLessThan(1000);
       const xlsx = join(dir, 'huge.xlsx');
       writeFileSync(xlsx, 'PK');
       truncateSync(xlsx, IMPORT_LIMITS.xlsxBytes + 1);
-      await expect(importStop(notUsed, xlsx, {} as never)).rejects.toThrow(/the limit is 16\.0 MB/);
+      await expect(importStop(notUsed, xlsx, {} as never)).rejects.toThrow(/the limit is 8\.0 MB/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

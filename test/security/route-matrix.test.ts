@@ -250,6 +250,23 @@ describe.each(testBackends())('route matrix on %s', (backend) => {
     expect(crossed.rows).toEqual([]);
   }, 300_000);
 
+  it('checks the caller before the request: an invalid body still gets 401/403, never a validation message', async () => {
+    const wrong: string[] = [];
+    for (const [path, o] of Object.entries(openapi.paths)) {
+      for (const [method, op] of Object.entries(o)) {
+        const access = op['x-stackwatch-access'] as string | undefined;
+        if (access === undefined || access === 'public') continue;
+        for (const c of callers.filter((x) => !mayCall(x, access))) {
+          const url = `/api${pathVariants(path)[0]!.url.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/, 'not-a-uuid')}?unknownParam=1`;
+          const res = await c.client.call(method.toUpperCase(), url, method === 'get' || method === 'delete' ? undefined : { unexpected: ['field'] });
+          const want = c.userId ? 403 : 401;
+          if (res.status !== want) wrong.push(`${method.toUpperCase()} ${url} as ${c.name} → ${res.status}, expected ${want}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('keeps the audit log, history and exports of each organisation free of what the reader may not read', async () => {
     for (const c of callers) {
       for (const url of ['/api/admin/audit?pageSize=500', '/api/incidents/export?format=csv', '/api/incidents/export?format=json', '/api/incidents?pageSize=500', '/api/laws?pageSize=500']) {

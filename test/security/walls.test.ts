@@ -176,6 +176,11 @@ describe.each(testBackends())('security walls on %s', (backend) => {
       const other = { 'x-forwarded-for': '198.51.100.51' };
       expect((await mk().call('POST', '/api/auth/login', { email: 'totp@a.example', password: PW, totp: next }, other)).status).toBe(200);
       expect((await mk().call('POST', '/api/auth/login', { email: 'totp@a.example', password: PW, totp: next }, other)).status).toBe(401);
+      // Two sign-ins racing with the same fresh code: exactly one gets in.
+      await db.query('update users set totp_last_step = totp_last_step - 1 where id = $1', [ids['totp@a.example']]); // "next" is unused again
+      const race = await Promise.all([0, 1, 2, 3].map((i) => mk().call('POST', '/api/auth/login', { email: 'totp@a.example', password: PW, totp: next }, { 'x-forwarded-for': `198.51.100.${70 + i}` })));
+      const codes = race.map((r) => r.status).sort();
+      expect(codes).toEqual([200, 401, 401, 401]);
     });
 
     it('counts wrong current passwords on password change like sign-in failures', async () => {

@@ -56,7 +56,9 @@ export function AuditPage() {
                       {a.entityType} <code>{a.entityId ?? ''}</code>
                     </td>
                     <td data-label={t('common.details')}>
-                      {(a.before !== null && a.before !== undefined) || (a.after !== null && a.after !== undefined) ? (
+                      {a.redacted ? (
+                        <span className="muted" data-testid="audit-redacted">{t('admin.auditRedacted')}</span>
+                      ) : (a.before !== null && a.before !== undefined) || (a.after !== null && a.after !== undefined) ? (
                         <details>
                           <summary>{t('common.details')}</summary>
                           <div className="diff">

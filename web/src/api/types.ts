@@ -164,6 +164,8 @@ export interface AuditEntry {
   entityId: string | null;
   before: unknown;
   after: unknown;
+  /** True when the record's bodies are withheld from this reader (TLP). */
+  redacted?: boolean;
 }
 
 export interface ApiToken {

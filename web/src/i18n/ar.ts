@@ -663,4 +663,6 @@ export const ar: Record<MessageKey, string> = {
   'desk.sendReply': "إرسال رد مختوم",
   'desk.note': "ملاحظة داخلية (للفريق فقط)",
   'desk.addNote': "إضافة ملاحظة",
+  // --- security ---
+  'admin.auditRedacted': 'التفاصيل محجوبة: لا يحق لك قراءة هذا السجل (TLP).',
 };

@@ -660,6 +660,8 @@ export const en = {
   'desk.sendReply': "Send sealed reply",
   'desk.note': "Internal note (responders only)",
   'desk.addNote': "Add note",
+  // --- security ---
+  'admin.auditRedacted': 'Details withheld: you may not read this record (TLP).',
 } as const;
 
 export type MessageKey = keyof typeof en;

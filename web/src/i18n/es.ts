@@ -663,4 +663,6 @@ export const es: Record<MessageKey, string> = {
   'desk.sendReply': "Enviar respuesta sellada",
   'desk.note': "Nota interna (solo equipo)",
   'desk.addNote': "Añadir nota",
+  // --- security ---
+  'admin.auditRedacted': 'Detalles ocultos: no tiene acceso a este registro (TLP).',
 };

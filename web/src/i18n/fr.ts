@@ -663,4 +663,6 @@ export const fr: Record<MessageKey, string> = {
   'desk.sendReply': "Envoyer la réponse scellée",
   'desk.note': "Note interne (intervenants seulement)",
   'desk.addNote': "Ajouter la note",
+  // --- security ---
+  'admin.auditRedacted': 'Détails masqués : vous n’avez pas accès à cet enregistrement (TLP).',
 };
