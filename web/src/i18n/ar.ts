@@ -635,4 +635,6 @@ export const ar: Record<MessageKey, string> = {
   'registry.mergeConfirm': 'دمج «{title}» في هذه الحادثة؟ تنتقل مصادرها وأدلتها وسجلها إلى هنا.',
   'registry.mergedInto': 'دُمجت هذه الحادثة في حادثة أخرى.',
   'registry.openMerged': 'افتحها',
+  'registry.endHint': 'اتركه فارغًا إذا لم تُعرف النهاية، ثم حدّد إن كانت مستمرة أو نهايتها غير معروفة.',
+  'registry.endState': 'دون تاريخ نهاية',
 };

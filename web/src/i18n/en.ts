@@ -633,6 +633,8 @@ export const en = {
   'registry.mergeConfirm': 'Merge “{title}” into this incident? Its sources, evidence and history move here.',
   'registry.mergedInto': 'This incident was merged into another one.',
   'registry.openMerged': 'Open it',
+  'registry.endHint': 'Leave empty if the end is not known; then say whether it is ongoing or its end is unknown.',
+  'registry.endState': 'Without an end date',
 } as const;
 
 export type MessageKey = keyof typeof en;

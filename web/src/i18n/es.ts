@@ -635,4 +635,6 @@ export const es: Record<MessageKey, string> = {
   'registry.mergeConfirm': '¿Fusionar «{title}» en este incidente? Sus fuentes, pruebas e historial pasan aquí.',
   'registry.mergedInto': 'Este incidente se fusionó en otro.',
   'registry.openMerged': 'Abrirlo',
+  'registry.endHint': 'Déjelo vacío si no se conoce el fin; luego indique si sigue en curso o si su fin es desconocido.',
+  'registry.endState': 'Sin fecha de fin',
 };

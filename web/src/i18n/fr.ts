@@ -635,4 +635,6 @@ export const fr: Record<MessageKey, string> = {
   'registry.mergeConfirm': 'Fusionner « {title} » dans cet incident ? Ses sources, preuves et historique y seront déplacés.',
   'registry.mergedInto': 'Cet incident a été fusionné dans un autre.',
   'registry.openMerged': 'L’ouvrir',
+  'registry.endHint': 'Laisser vide si la fin n’est pas connue, puis indiquer si l’incident est en cours ou si sa fin est inconnue.',
+  'registry.endState': 'Sans date de fin',
 };
