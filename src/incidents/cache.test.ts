@@ -22,10 +22,10 @@ describe.each(testBackends())('cached registry reads on %s', (backend) => {
   it('never serves a list or a statistic older than the last write', async () => {
     expect(db.registryGeneration).not.toBeNull();
     expect((await listIncidents(db, actor, f({ country: 'SD' }))).total).toBe(0);
-    expect(await statsByCountry(db, actor, {})).toEqual([]);
+    expect(await statsByCountry(db, actor, { status: 'all' })).toEqual([]);
     await createIncident(db, actor, { type: 'shutdown.full', title: 'Sudan blackout', country: 'SD', startAt: '2021-10-25', tlp: 'TLP:CLEAR' });
     expect((await listIncidents(db, actor, f({ country: 'SD' }))).total).toBe(1);
-    expect((await statsByCountry(db, actor, {}))[0]).toMatchObject({ country: 'SD', count: 1 });
+    expect((await statsByCountry(db, actor, { status: 'all' }))[0]).toMatchObject({ country: 'SD', count: 1 }); // a draft: counted only when asked for every status
     // a write in plain SQL (as an importer does) moves the generation too
     await db.query("update incidents set title = 'Sudan: nationwide blackout after the coup' where country = 'SD'");
     expect((await listIncidents(db, actor, f({ country: 'SD' }))).items[0]!.title).toBe('Sudan: nationwide blackout after the coup');

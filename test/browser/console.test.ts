@@ -135,6 +135,10 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
   it('finds the new incident on the map, then on the country page', async () => {
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByRole('button', { name: 'All time' }).click();
+    // The map counts verified incidents by default and says so; the new incident is a draft: count every status.
+    expect(await page.locator('[data-testid=figure-statement]').first().textContent()).toContain('Verified');
+    await page.locator('select[name=status]').selectOption('all');
+    await expect.poll(() => page.locator('[data-testid=figure-statement]').first().textContent()).toContain('Any status');
     const iceland = page.locator('[data-testid=world-map] path[data-cc=IS]');
     await expect.poll(() => iceland.getAttribute('data-count')).toBe('1');
     expect(Number(await iceland.getAttribute('data-class'))).toBeGreaterThan(0);

@@ -80,12 +80,18 @@ describe('IODA outage file', () => {
   });
 
   it('plans every row: created, attached or skipped with a reason', () => {
-    const plans = planIoda(outages, []);
+    const all = planIoda(outages, []);
+    // An incident made for a series of consecutive daily records stands for rows planned as attachments to it.
+    const series = all.filter((p) => p.action === 'create' && p.derived);
+    expect(series.length).toBeGreaterThan(0);
+    const plans = all.filter((p) => !(p.action === 'create' && p.derived));
     expect(plans).toHaveLength(1704);
+    const inSeries = plans.filter((p) => p.action === 'attach' && 'originKey' in p.target && p.target.originKey.startsWith('ioda:series:'));
+    expect(inSeries.length).toBeGreaterThanOrEqual(series.length * 3);
     const skipped = plans.filter((p) => p.action === 'skip');
     expect(skipped.map((p) => p.flags.at(-1)?.code).sort()).toEqual(['country_unknown', 'duplicate_row']);
     const created = plans.filter((p) => p.action === 'create');
-    expect(created).toHaveLength(1702);
+    expect(created.length + inSeries.length).toBe(1702);
     const gov = created.find((p) => p.action === 'create' && p.incident.originKey === 'ioda:5A446C2E');
     expect(gov && gov.action === 'create' && gov.incident).toMatchObject({ type: 'shutdown.full', country: 'IR', status: 'verified', startPrecision: 'minute' });
     const power = created.find((p) => p.action === 'create' && p.incident.tags.includes('power-outage'));

@@ -113,7 +113,8 @@ async function runImport(db: Db, spec: RunSpec, opts: ImportOptions): Promise<Im
     flagged,
     JSON.stringify(flags),
   ]);
-  const total = spec.plans.length;
+  const isRow = (p: PlannedRow) => !(p.action === 'create' && p.derived);
+  const total = rows.length;
   let done = 0;
   const createdIds: string[] = [];
   try {
@@ -125,7 +126,7 @@ async function runImport(db: Db, spec: RunSpec, opts: ImportOptions): Promise<Im
       createdIds.push(...counts.createdIds);
       summary.merged += counts.merged;
       summary.unchanged += counts.unchanged;
-      done += batch.length;
+      done += batch.filter(isRow).length;
       opts.onProgress?.(done, total);
     }
   } catch (e) {
@@ -256,7 +257,8 @@ async function writeBatch(tx: Queryable, batch: PlannedRow[], orgId: string, act
       (await tx.query<{ origin_key: string }>('select origin_key from incidents where origin_key = any($1::text[])', [keys])).rows.map((r) => r.origin_key),
     );
     const fresh = creates.filter((p) => !existing.has(p.incident.originKey));
-    unchanged += creates.length - fresh.length;
+    // Rows only: an incident made for a series of rows is not a row of the file.
+    unchanged += creates.filter((p) => !p.derived && existing.has(p.incident.originKey)).length;
     if (fresh.length) {
       const withIds = fresh.map((p) => ({ id: randomUUID(), p }));
       const inserted = await tx.query<{ id: string }>(
@@ -276,7 +278,7 @@ async function writeBatch(tx: Queryable, batch: PlannedRow[], orgId: string, act
       const derived = made.filter(({ p }) => p.derived).length;
       imported += ids.size - derived;
       series += derived;
-      unchanged += fresh.length - ids.size;
+      unchanged += fresh.filter((p) => !p.derived).length - made.filter(({ p }) => !p.derived).length;
       createdIds.push(...made.map(({ id }) => id));
       await insertRecords(
         tx,

@@ -55,6 +55,12 @@ export interface Incident {
   updatedAt: string;
   version: number;
   lawIds: string[];
+  /** ended | ongoing (known to continue, as of ongoingAsOf or now) | unknown (end never recorded). */
+  endState?: 'ended' | 'ongoing' | 'unknown';
+  ongoingAsOf?: string | null;
+  durationDays?: number | null;
+  durationIsMinimum?: boolean;
+  mergedInto?: string | null;
 }
 
 export interface Source {
@@ -108,6 +114,41 @@ export interface CountryStat {
   country: string;
   count: number;
   shutdownDays: number;
+  endUnknown?: number;
+  ongoing?: number;
+}
+
+/** The choice behind a figure, as the API applied it (every statistic states it). */
+export interface AppliedFilter {
+  status: string;
+  family: string;
+  types: string[];
+  origin: string | null;
+  from: string | null;
+  to: string | null;
+  period: string;
+  description: string;
+}
+
+export interface DuplicateCandidate {
+  id: string;
+  title: string;
+  type: string;
+  startAt: string | null;
+  endAt: string | null;
+  endState: string;
+  area: string | null;
+  origin: string;
+  status: string;
+  reasons: string[];
+  score: number;
+}
+
+export interface DatasetCounts {
+  dataset: string;
+  counting: string;
+  attribution: string;
+  items: { period: string | null; records: number; incidents: number }[];
 }
 
 export interface MonthlyStat {
@@ -140,6 +181,9 @@ export interface CountryProfile {
   shutdownDays: number;
   byType: { type: string; count: number }[];
   laws: Law[];
+  endUnknown?: number;
+  ongoing?: number;
+  filter?: AppliedFilter;
 }
 
 export interface AdminUser {

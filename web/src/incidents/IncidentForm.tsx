@@ -20,6 +20,8 @@ export interface IncidentDraft {
   startPrecision: Precision;
   endAt: string;
   endPrecision: Precision;
+  /** Without an end date: 'unknown' (never recorded) or 'ongoing' (known to continue). */
+  endState: 'ongoing' | 'unknown';
   status: string;
   severity: string;
   tlp: string;
@@ -59,6 +61,7 @@ export function draftFrom(inc: Incident | undefined, defaults: { type: string; t
     startAt: inc ? toInput(inc.startAt, inc.startPrecision) : '',
     endPrecision: inc?.endPrecision === 'minute' ? 'minute' : 'day',
     endAt: inc ? toInput(inc.endAt, inc.endPrecision === 'minute' ? 'minute' : 'day') : '',
+    endState: inc?.endState === 'ongoing' ? 'ongoing' : 'unknown',
     status: inc?.status ?? defaults.status,
     severity: inc?.severity ?? '',
     tlp: inc?.tlp ?? defaults.tlp,
@@ -121,6 +124,7 @@ export function validateDraft(d: IncidentDraft, t: Translate, actorRoles: readon
     startPrecision: d.startPrecision,
     endAt: end ?? null,
     endPrecision: end ? d.endPrecision : undefined,
+    endState: end ? undefined : d.endState,
     status: d.status,
     severity: d.severity || undefined,
     tlp: d.tlp,
@@ -251,9 +255,18 @@ function IncidentForm({ incident }: { incident?: Incident | undefined }) {
         <Field label={t('form.precision')} error={errors.startPrecision}>
           {precisionSelect('startPrecision', 'startAt')}
         </Field>
-        <Field label={t('form.endAt')} hint={t('form.endHint')} error={errors.endAt}>
+        <Field label={t('form.endAt')} hint={t('registry.endHint')} error={errors.endAt}>
           {dateInput('endAt')}
         </Field>
+        {!d.endAt && (
+          <SelectField
+            label={t('registry.endState')}
+            name="endState"
+            value={d.endState}
+            onChange={(v) => set('endState', v === 'ongoing' ? 'ongoing' : 'unknown')}
+            choices={[{ value: 'unknown', label: t('registry.endUnknown') }, { value: 'ongoing', label: t('registry.ongoingNow') }]}
+          />
+        )}
         <Field label={t('form.precision')} error={errors.endPrecision}>
           {precisionSelect('endPrecision', 'endAt')}
         </Field>

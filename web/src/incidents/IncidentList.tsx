@@ -7,7 +7,7 @@ import { Field, Loaded, Pager } from '../ui/components.js';
 import { choicesOf, CountryField, SelectField } from '../ui/fields.js';
 import { ExportLinks, PageSizeSelect, positiveInt, useListParams, useTextFilter } from '../ui/list.js';
 import { useApi } from '../ui/useApi.js';
-import { IncidentTable } from './IncidentTable.js';
+import { IncidentTable, type IncidentSort } from './IncidentTable.js';
 
 export const INCIDENT_FILTERS = ['country', 'type', 'status', 'from', 'to', 'q', 'tlp'] as const;
 export type IncidentFilterKey = (typeof INCIDENT_FILTERS)[number];
@@ -27,7 +27,10 @@ export function IncidentList() {
   const pageSize = positiveInt(params.get('pageSize'), 50, 200);
   const q = useTextFilter(filters.q, (v) => setParams({ q: v, page: undefined }, { replace: true }));
 
-  const query = useMemo(() => ({ ...filters, page, pageSize }), [params.toString()]); // eslint-disable-line react-hooks/exhaustive-deps
+  const sortParam = params.get('sort');
+  const sort: IncidentSort = sortParam === 'end' || sortParam === 'duration' ? sortParam : 'start';
+  const order = params.get('order') === 'asc' ? 'asc' : 'desc';
+  const query = useMemo(() => ({ ...filters, page, pageSize, ...(sort !== 'start' ? { sort } : {}), ...(order !== 'desc' ? { order } : {}) }), [params.toString()]); // eslint-disable-line react-hooks/exhaustive-deps
   const res = useApi<Page<Incident>>('/api/incidents', query);
 
   const activeFilters = Object.fromEntries(Object.entries(filters).filter(([, v]) => v)) as Record<string, string>;
@@ -81,7 +84,10 @@ export function IncidentList() {
         <Loaded state={res} isEmpty={(d) => d.items.length === 0}>
           {(d) => (
             <>
-              <IncidentTable items={d.items} />
+              <IncidentTable
+                items={d.items}
+                sort={{ sort, order, onSort: (s2, o2) => setParams({ sort: s2 === 'start' ? undefined : s2, order: o2 === 'desc' ? undefined : o2, page: undefined }) }}
+              />
               <Pager page={d.page} pageSize={d.pageSize} total={d.total} onPage={setPage} />
             </>
           )}

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/client.js';
-import type { HistoryEntry, IncidentDetail } from '../api/types.js';
+import type { DuplicateCandidate, HistoryEntry, IncidentDetail } from '../api/types.js';
+import { EndCell } from './IncidentTable.js';
 import { Link } from '../app/router.js';
 import { canWrite, useSession } from '../auth/auth.js';
 import { interpolateNodes, useI18n, type I18n } from '../i18n/index.js';
@@ -44,17 +45,69 @@ export function buildTimeline(inc: IncidentDetail, history: HistoryEntry[], i18n
       detail: isCreation(h) ? undefined : Object.keys(h.changes).join(', ') || undefined,
     });
   out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-  if (inc.startAt && !inc.endAt) out.push({ at: new Date().toISOString(), kind: 'ongoing', text: t('incidents.tl.ongoing') });
+  // Only an incident known to continue is drawn on: to the day a source last confirmed it, or to now when it is live.
+  // An end that was never recorded is not drawn into the future.
+  if (inc.startAt && !inc.endAt && inc.endState === 'ongoing') {
+    out.push({ at: inc.ongoingAsOf ?? new Date().toISOString(), kind: 'ongoing', text: inc.ongoingAsOf ? t('registry.ongoingAsOf', { date: i18n.date(inc.ongoingAsOf) }) : t('incidents.tl.ongoing') });
+  }
   return out;
 }
 
 function durationDays(inc: IncidentDetail): number | null {
   if (!inc.startAt) return null;
+  if (inc.durationDays !== undefined) return inc.durationDays === null ? null : Math.max(1, Math.round(inc.durationDays));
   const end = inc.endAt ? Date.parse(inc.endAt) : Date.now();
   const d = (end - Date.parse(inc.startAt)) / 86_400_000;
   if (!Number.isFinite(d) || d < 0) return null;
   // Dates to the day count both the first and the last day, as the registry's shutdown-day figures do.
   return inc.startPrecision === 'day' && inc.endPrecision !== 'minute' ? Math.floor(d) + 1 : Math.max(1, Math.ceil(d));
+}
+
+/** Likely duplicates of this incident (same country, overlapping time, compatible type and place), to merge or dismiss. */
+function Duplicates({ id, writer, onMerged }: { id: string; writer: boolean; onMerged: () => void }) {
+  const { t, label, date } = useI18n();
+  const dups = useApi<{ items: DuplicateCandidate[] }>(`/api/incidents/${encodeURIComponent(id)}/duplicates`);
+  const [busy, setBusy] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const items = dups.data?.items ?? [];
+  if (!items.length) return null;
+  const act = async (other: DuplicateCandidate, merge: boolean) => {
+    if (merge && !window.confirm(t('registry.mergeConfirm', { title: other.title }))) return;
+    setBusy(other.id);
+    setError(null);
+    try {
+      if (merge) await api.post(`/api/incidents/${encodeURIComponent(id)}/merge`, { from: other.id });
+      else await api.post(`/api/incidents/${encodeURIComponent(id)}/duplicates/${encodeURIComponent(other.id)}/dismiss`);
+      dups.reload();
+      onMerged();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy('');
+    }
+  };
+  return (
+    <Section title={t('registry.duplicates')}>
+      {error != null && <ErrorBox error={error as Error} />}
+      <ul className="duplicates" data-testid="duplicates">
+        {items.map((d) => (
+          <li key={d.id}>
+            <Link to={`/incidents/${encodeURIComponent(d.id)}`} dir="auto">{d.title}</Link>{' '}
+            <span className="muted">
+              {label('type', d.type)} · {date(d.startAt)} · {d.origin}
+            </span>
+            <div className="muted small">{d.reasons.join(' · ')}</div>
+            {writer && (
+              <span className="actions">
+                <button type="button" className="btn" disabled={busy === d.id} onClick={() => void act(d, true)}>{t('registry.merge')}</button>{' '}
+                <button type="button" className="btn btn-quiet" disabled={busy === d.id} onClick={() => void act(d, false)}>{t('registry.dismiss')}</button>
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </Section>
+  );
 }
 
 export function IncidentPage({ id }: { id: string }) {
@@ -97,17 +150,24 @@ export function IncidentPage({ id }: { id: string }) {
         )}
       </div>
 
+      {inc.mergedInto && (
+        <p className="notice" role="status">
+          {t('registry.mergedInto')} <Link to={`/incidents/${encodeURIComponent(inc.mergedInto)}`}>{t('registry.openMerged')}</Link>
+        </p>
+      )}
+      {!inc.mergedInto && <Duplicates id={inc.id} writer={writer} onMerged={reloadAll} />}
+
       <div className="grid-2">
         <Section title={t('common.details')}>
           <dl className="facts">
             <dt>{t('incidents.start')}</dt>
             <dd>{date(inc.startAt, inc.startPrecision === 'minute')}</dd>
             <dt>{t('incidents.end')}</dt>
-            <dd>{inc.endAt ? date(inc.endAt, inc.endPrecision === 'minute') : t('common.ongoing')}</dd>
+            <dd>{inc.endAt ? date(inc.endAt, inc.endPrecision === 'minute') : <EndCell i={inc} />}</dd>
             {days !== null && (
               <>
                 <dt>{t('incidents.duration')}</dt>
-                <dd>{tn('incidents.days', days, { days: num(days) })}</dd>
+                <dd>{inc.durationIsMinimum ? t('registry.atLeast', { value: tn('incidents.days', days, { days: num(days) }) }) : tn('incidents.days', days, { days: num(days) })}</dd>
               </>
             )}
             {inc.area && (

@@ -6,15 +6,21 @@ import { IncidentTable } from '../incidents/IncidentTable.js';
 import { ErrorBox, Loaded, Loading, Pager, Section, TlpBadge } from '../ui/components.js';
 import { useApi } from '../ui/useApi.js';
 import { MonthlyChart } from './MonthlyChart.js';
+import { FigureChoices, FigureStatement, useFigureChoice } from './FigureChoices.js';
+import { PeriodPicker } from './Overview.js';
 import { ConnectivitySignals } from '../outages/CountrySignals.js';
 
 export function CountryPage({ cc }: { cc: string }) {
   const { t, label, country, num } = useI18n();
   const { params, setPage } = useListParams();
   const page = Math.max(1, Number(params.get('page')) || 1);
-  const profile = useApi<CountryProfile>(`/api/countries/${encodeURIComponent(cc)}`);
-  const incidents = useApi<Page<Incident>>('/api/incidents', { country: cc, page, pageSize: 25 });
-  const monthly = useApi<{ items: MonthlyStat[] }>('/api/stats/monthly', { country: cc });
+  const choice = useFigureChoice();
+  const from = params.get('from') ?? '';
+  const to = params.get('to') ?? '';
+  const period = { ...(from ? { from } : {}), ...(to ? { to } : {}) };
+  const profile = useApi<CountryProfile>(`/api/countries/${encodeURIComponent(cc)}`, { ...period, ...choice });
+  const incidents = useApi<Page<Incident>>('/api/incidents', { country: cc, page, pageSize: 25, ...period });
+  const monthly = useApi<{ items: MonthlyStat[] }>('/api/stats/monthly', { country: cc, ...period, ...choice });
   const name = country(cc);
 
   if (profile.error) return <ErrorBox error={profile.error} onRetry={profile.reload} />;
@@ -26,6 +32,9 @@ export function CountryPage({ cc }: { cc: string }) {
       <div className="page-head">
         <h1>{t('country.title', { name })}</h1>
       </div>
+      <PeriodPicker />
+      <FigureChoices />
+      <FigureStatement filter={p.filter} />
       <div className="stats-row">
         <div className="stat">
           <span className="stat-value">{num(p.incidentCount)}</span>

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import type { CountryStat, MonthlyStat } from '../api/types.js';
+import type { AppliedFilter, CountryStat, MonthlyStat } from '../api/types.js';
+import { FigureChoices, FigureStatement, StopCounts, useFigureChoice } from './FigureChoices.js';
 import { Link, useQueryState } from '../app/router.js';
 import { useSession } from '../auth/auth.js';
 import { useI18n } from '../i18n/index.js';
@@ -59,8 +60,9 @@ export function Overview() {
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
   const type = params.get('type') ?? '';
-  const countries = useApi<{ items: CountryStat[] }>('/api/stats/countries', { from, to, type });
-  const monthly = useApi<{ items: MonthlyStat[] }>('/api/stats/monthly', { from, to });
+  const choice = useFigureChoice();
+  const countries = useApi<{ items: CountryStat[]; filter?: AppliedFilter }>('/api/stats/countries', { from, to, type, ...choice });
+  const monthly = useApi<{ items: MonthlyStat[]; filter?: AppliedFilter }>('/api/stats/monthly', { from, to, ...choice, ...(type && !choice.family ? { family: type } : {}) });
   const top = useMemo(() => [...(countries.data?.items ?? [])].sort((a, b) => b.count - a.count).slice(0, 12), [countries.data]);
   const listLink = (cc: string) => `/incidents?${new URLSearchParams({ country: cc, ...(from ? { from } : {}), ...(to ? { to } : {}), ...(type ? { type } : {}) })}`;
 
@@ -70,6 +72,8 @@ export function Overview() {
         <h1>{t('nav.overview')}</h1>
       </div>
       <PeriodPicker withType />
+      <FigureChoices />
+      <FigureStatement filter={countries.data?.filter} />
       <div className="grid-map">
         <Section title={t('map.title')}>
           <Loaded state={countries}>{(d) => <WorldMap stats={d.items} />}</Loaded>
@@ -107,7 +111,9 @@ export function Overview() {
       </div>
       <Section title={t('chart.monthly')}>
         <Loaded state={monthly}>{(d) => <MonthlyChart items={d.items} />}</Loaded>
+        <FigureStatement filter={monthly.data?.filter} />
       </Section>
+      <StopCounts />
     </div>
   );
 }

@@ -15,7 +15,10 @@ export function WorldMap({ stats }: { stats: CountryStat[] }) {
 
   const go = (cc: string) => (e: MouseEvent) => {
     e.preventDefault();
-    navigate(`/countries/${cc}`);
+    // The country page opens with the same period and figure choices as the map.
+    const keep = new URLSearchParams([...new URLSearchParams(window.location.search)].filter(([k]) => ['from', 'to', 'status', 'family', 'origin'].includes(k)));
+    const qs = keep.toString();
+    navigate(`/countries/${cc}${qs ? `?${qs}` : ''}`);
   };
 
   const hoverCount = hover ? (counts.get(hover) ?? 0) : 0;
