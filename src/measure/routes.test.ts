@@ -11,7 +11,7 @@ import { runLab } from './lab/run.js';
 let jsonl = '';
 beforeAll(async () => {
   const r = await runLab(
-    parseScenario(['name: routes', 'sites:', '  - { name: open, expect: ok }', '  - { name: court, censor: { http: "blockpage:ca-court" }, expect: http-blockpage }', '  - { name: gone, origin: { down: refuse }, expect: down }'].join('\n')),
+    parseScenario(['name: routes', 'sites:', '  - { name: open, expect: ok }', '  - { name: court, censor: { http: "blockpage:id-trustpositif" }, expect: http-blockpage }', '  - { name: gone, origin: { down: refuse }, expect: down }'].join('\n')),
   );
   jsonl = r.measurements.map((m) => JSON.stringify({ ...m, probe_cc: 'TR', probe_asn: 'AS9121' })).join('\n');
 }, 60_000);
@@ -37,7 +37,8 @@ describe.each(testBackends())('measure routes on %s', (backend) => {
     const list = await viewer.json('GET', '/api/measure/measurements?country=tr');
     expect(list.body.total).toBe(3);
     const court = list.body.items.find((m: { domain: string }) => m.domain === 'court.lab.test');
-    expect(court).toMatchObject({ verdict: 'http-blockpage', fingerprint: 'ooni.ca_1' });
+    // ooni.id_6 is scoped to Indonesia (only likely from Turkey); the unscoped ISP fingerprint confirms
+    expect(court).toMatchObject({ verdict: 'http-blockpage', fingerprint: 'cp.c_isp_id_govt_trustpositive_1' });
     const one = await viewer.json('GET', `/api/measure/measurements/${court.id}`);
     expect(one.body.measurement.test_keys.blocking).toBe('http-diff');
     const raw = await viewer.call('GET', `/api/measure/measurements/${court.id}/raw`);
@@ -54,6 +55,13 @@ describe.each(testBackends())('measure routes on %s', (backend) => {
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toMatch(/by/);
     expect((await viewer.json('GET', '/api/measure/measurements?country=Turkey')).status).toBe(400);
+  });
+
+  it('declares who may call every route (x-stackwatch-access)', () => {
+    const doc = measureRoutes().getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'measure', version: '1' } });
+    const ops = Object.values(doc.paths ?? {}).flatMap((p) => Object.values(p as Record<string, Record<string, unknown>>));
+    expect(ops.length).toBeGreaterThanOrEqual(7);
+    for (const op of ops) expect(['public', 'admin', 'incidents:read', 'incidents:write', 'measure:write']).toContain(op['x-stackwatch-access']);
   });
 
   it('opens a website-blocking incident from the confirmed block', async () => {

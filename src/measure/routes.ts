@@ -53,19 +53,19 @@ export function measureRoutes(): App {
   const r = newRouter();
 
   r.openapi(
-    createRoute({ method: 'get', path: '/measure/measurements', tags: ['measure'], summary: 'Stored web-connectivity measurements', request: { query: ListQuery }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/measure/measurements', 'x-stackwatch-access': 'incidents:read', tags: ['measure'], summary: 'Stored web-connectivity measurements', request: { query: ListQuery }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => {
-      requireActor(c, 'incidents:read');
+      const actor = requireActor(c, 'incidents:read');
       const q = c.req.valid('query');
-      return c.json(await listMeasurements(c.get('db'), q), 200);
+      return c.json(await listMeasurements(c.get('db'), { ...q, orgId: actor.orgId }), 200);
     },
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/measure/measurements/{id}', tags: ['measure'], summary: 'One measurement with its raw OONI JSON', request: { params: z.object({ id: z.string() }) }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/measure/measurements/{id}', 'x-stackwatch-access': 'incidents:read', tags: ['measure'], summary: 'One measurement with its raw OONI JSON', request: { params: z.object({ id: z.string() }) }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => {
-      requireActor(c, 'incidents:read');
-      const m = await getMeasurement(c.get('db'), c.req.valid('param').id);
+      const actor = requireActor(c, 'incidents:read');
+      const m = await getMeasurement(c.get('db'), c.req.valid('param').id, actor.orgId);
       if (!m) throw notFound('Measurement');
       const { raw, ...rest } = m;
       return c.json({ ...rest, measurement: JSON.parse(raw) as unknown }, 200);
@@ -73,10 +73,11 @@ export function measureRoutes(): App {
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/measure/measurements/{id}/raw', tags: ['measure'], summary: 'The stored measurement, byte for byte (its SHA-256 in X-Content-SHA256)', request: { params: z.object({ id: z.string() }) }, responses: { 200: { description: 'The raw OONI JSON line' }, ...errorResponses } }),
+    createRoute({ method: 'get', path: '/measure/measurements/{id}/raw', 'x-stackwatch-access': 'incidents:read', tags: ['measure'], summary: 'The stored measurement, byte for byte (its SHA-256 in X-Content-SHA256)', request: { params: z.object({ id: z.string() }) }, responses: { 200: { description: 'The raw OONI JSON line' }, ...errorResponses } }),
     async (c) => {
-      requireActor(c, 'incidents:read');
-      const m = await getMeasurement(c.get('db'), c.req.valid('param').id);
+      const actor = requireActor(c, 'incidents:read');
+      // the raw line holds the probe's IP and annotations: the owning organisation only (or a public measurement)
+      const m = await getMeasurement(c.get('db'), c.req.valid('param').id, actor.orgId);
       if (!m) throw notFound('Measurement');
       return c.body(m.raw, 200, {
         'Content-Type': 'application/json; charset=utf-8',
@@ -87,20 +88,20 @@ export function measureRoutes(): App {
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/measure/aggregate', tags: ['measure'], summary: 'Anomalies by country, ASN, domain and day', request: { query: AggQuery }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/measure/aggregate', 'x-stackwatch-access': 'incidents:read', tags: ['measure'], summary: 'Anomalies by country, ASN, domain and day', request: { query: AggQuery }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => {
-      requireActor(c, 'incidents:read');
+      const actor = requireActor(c, 'incidents:read');
       const { by, ...f } = c.req.valid('query');
       const keys = by.split(',').map((k) => k.trim()) as GroupKey[];
-      return c.json({ by: keys, items: await aggregateAnomalies(c.get('db'), keys, f) }, 200);
+      return c.json({ by: keys, items: await aggregateAnomalies(c.get('db'), keys, { ...f, orgId: actor.orgId }) }, 200);
     },
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/measure/blocked-domains', tags: ['measure'], summary: 'Distinct blocked domains per day', request: { query: Filter }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/measure/blocked-domains', 'x-stackwatch-access': 'incidents:read', tags: ['measure'], summary: 'Distinct blocked domains per day', request: { query: Filter }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => {
-      requireActor(c, 'incidents:read');
-      return c.json({ items: await blockedDomainsOverTime(c.get('db'), c.req.valid('query')) }, 200);
+      const actor = requireActor(c, 'incidents:read');
+      return c.json({ items: await blockedDomainsOverTime(c.get('db'), { ...c.req.valid('query'), orgId: actor.orgId }) }, 200);
     },
   );
 
@@ -108,15 +109,27 @@ export function measureRoutes(): App {
     createRoute({
       method: 'post',
       path: '/measure/import',
+      'x-stackwatch-access': 'measure:write',
       tags: ['measure'],
       summary: 'Import OONI measurement JSONL (at most 1 MiB per request; use `stackwatch measure import` for big files)',
-      request: { body: body(z.object({ jsonl: z.string().min(1), source: z.string().min(1).max(200).default('api') }).strict()) },
+      request: {
+        body: body(
+          z
+            .object({
+              jsonl: z.string().min(1),
+              source: z.string().min(1).max(200).default('api'),
+              /** every organisation may read them, raw included (for OONI's published measurements) */
+              public: z.boolean().default(false),
+            })
+            .strict(),
+        ),
+      },
       responses: { 200: json(Any), ...errorResponses },
     }),
     async (c) => {
-      requireActor(c, 'measure:write');
+      const actor = requireActor(c, 'measure:write');
       const b = c.req.valid('json');
-      return c.json(await importJsonl(c.get('db'), b.jsonl, b.source), 200);
+      return c.json(await importJsonl(c.get('db'), b.jsonl, b.source, { actor, public: b.public }), 200);
     },
   );
 
@@ -124,6 +137,7 @@ export function measureRoutes(): App {
     createRoute({
       method: 'post',
       path: '/measure/incidents/{id}/evidence',
+      'x-stackwatch-access': 'incidents:write',
       tags: ['measure'],
       summary: 'Attach stored measurements to an incident as evidence',
       request: { params: z.object({ id: z.string() }), body: body(z.object({ measurementIds: z.array(z.string()).min(1).max(500) }).strict()) },
@@ -139,6 +153,7 @@ export function measureRoutes(): App {
     createRoute({
       method: 'post',
       path: '/measure/open-incidents',
+      'x-stackwatch-access': 'measure:write',
       tags: ['measure'],
       summary: 'Open draft "website blocking" incidents from confirmed blocks in a country',
       request: {

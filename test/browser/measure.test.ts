@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createUser } from '../../src/platform/auth.js';
-import { createIncident } from '../../src/incidents/service.js';
+import { createIncident, systemActor } from '../../src/incidents/service.js';
 import { importJsonl } from '../../src/measure/analysis/store.js';
 import { loadScenario } from '../../src/measure/lab/scenario.js';
 import { runLab } from '../../src/measure/lab/run.js';
@@ -207,7 +207,7 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
       ...measurements.filter((_, i) => i % 2 === 0).map((m) => asCameroon(m, 2)),
       ...measurements.filter((_, i) => i % 3 === 0).map((m) => asCameroon(m, 3)),
     ];
-    const imported = await importJsonl(srv.db, lines.join('\n'), 'lab');
+    const imported = await importJsonl(srv.db, lines.join('\n'), 'lab', { actor: await systemActor(srv.db) });
     expect(imported.problems).toEqual([]);
     expect(imported.imported).toBe(lines.length);
     expected.total = lines.length;

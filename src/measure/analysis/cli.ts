@@ -9,11 +9,13 @@ import { openBlockingIncidents } from './registry.js';
 export const importCommand: CliCommand = {
   path: ['measure', 'import'],
   summary: 'Import OONI measurement JSONL (ours or downloaded from OONI); recompute verdicts; optionally open blocking incidents',
-  usage: `stackwatch measure import FILE.jsonl... [--data-dir DIR] [--open-incidents CC] [--quiet]
-  Stores each raw measurement gzip-compressed with its SHA-256; lines already imported are skipped.
+  usage: `stackwatch measure import FILE.jsonl... [--data-dir DIR] [--public] [--open-incidents CC] [--quiet]
+  Stores each raw measurement gzip-compressed with its SHA-256, owned by the first organisation (the CLI acts as
+  the system); a line whose content is already stored is skipped and listed with its line number.
+  --public              mark them public (OONI's published data): every organisation may read them, raw included
   --open-incidents CC   afterwards, open a draft "website blocking" incident per domain with confirmed blocks in CC`,
   async run(argv, ctx) {
-    const { values, positionals } = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, 'open-incidents': { type: 'string' }, quiet: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, 'open-incidents': { type: 'string' }, public: { type: 'boolean' }, quiet: { type: 'boolean' } });
     if (!positionals.length) throw new UsageError('give one or more JSONL files');
     for (const f of positionals) if (!existsSync(f)) throw new UsageError(`${f}: no such file`);
     const cc = values['open-incidents']?.toUpperCase();
@@ -24,12 +26,19 @@ export const importCommand: CliCommand = {
       const rows: (string | number)[][] = [];
       for (const f of positionals) {
         const progress = new Progress(ctx.stderr, basename(f), 0, Boolean(values.quiet));
-        const r = await importJsonl(db, readFileSync(f, 'utf8'), basename(f), (d, t) => {
-          progress.setTotal(t);
-          progress.update(d);
+        const actor = await systemActor(db);
+        const r = await importJsonl(db, readFileSync(f, 'utf8'), basename(f), {
+          actor,
+          public: Boolean(values.public),
+          onProgress: (d, t) => {
+            progress.setTotal(t);
+            progress.update(d);
+          },
         });
         progress.done();
         for (const p of r.problems.slice(0, 50)) ctx.stderr.write(`${f}:${p.line}: ${p.message} (line skipped)\n`);
+        for (const p of r.skipped.slice(0, 20)) ctx.stderr.write(`${f}:${p.line}: ${p.message} (skipped)\n`);
+        if (r.skipped.length > 20) ctx.stderr.write(`${f}: ${r.skipped.length - 20} more lines skipped as already stored\n`);
         if (r.problems.length > 50) ctx.stderr.write(`${f}: ${r.problems.length - 50} more bad lines\n`);
         problems += r.problems.length;
         rows.push([f, r.lines, r.imported, r.duplicates, r.problems.length]);

@@ -19,7 +19,7 @@ export async function attachMeasurements(db: Db, actor: Actor, incidentId: strin
   let already = 0;
   const missing: string[] = [];
   for (const id of measurementIds) {
-    const m = await getMeasurement(db, id);
+    const m = await getMeasurement(db, id, actor.orgId);
     if (!m) {
       missing.push(id);
       continue;
@@ -36,7 +36,11 @@ export async function attachMeasurements(db: Db, actor: Actor, incidentId: strin
   return { attached, already, missing };
 }
 
-/** Kinds that count as a confirmed block: a matched blockpage or DNS fingerprint. */
+/**
+ * Kinds that count as a confirmed block: a matched blockpage or DNS fingerprint. The stored `fingerprint` is set only
+ * for confirmed matches (in scope for the probe's country, not vague words, not seen by the control too); likely
+ * ones never open an incident.
+ */
 const CONFIRMED = new Set(['dns', 'http-blockpage']);
 
 export interface OpenedIncident {
@@ -58,7 +62,7 @@ export async function openBlockingIncidents(
 ): Promise<OpenedIncident[]> {
   const all: MeasurementRow[] = [];
   for (let offset = 0; ; offset += 500) {
-    const page = await listMeasurements(db, { country: q.country, from: q.from, to: q.to, domain: q.domain, limit: 500, offset });
+    const page = await listMeasurements(db, { orgId: actor.orgId, country: q.country, from: q.from, to: q.to, domain: q.domain, limit: 500, offset });
     all.push(...page.items);
     if (page.items.length < 500) break;
   }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Db, Queryable } from '../../platform/db.js';
+import { audit, type Actor } from '../../platform/audit.js';
 import { measurementSchema, webConnectivityTestKeysSchema, type Measurement, type VerdictKind } from '../ooni/model.js';
 import { computeVerdict } from '../ooni/verdict.js';
 import { shippedFingerprints, type FingerprintDb } from '../ooni/fingerprints.js';
@@ -43,7 +44,17 @@ export interface ImportResult {
   lines: number;
   imported: number;
   duplicates: number;
+  /** every line not stored, with why (duplicates by content; bad lines are in `problems`) */
+  skipped: ImportProblem[];
   problems: ImportProblem[];
+}
+
+export interface ImportOptions {
+  /** who imports: the measurements belong to this actor's organisation, and the import is audited as theirs */
+  actor: Actor;
+  /** mark the measurements public (e.g. OONI's published data): every organisation may read them, raw included */
+  public?: boolean;
+  onProgress?: (done: number, total: number) => void;
 }
 
 const BATCH = 200;
@@ -73,31 +84,43 @@ function domainOf(input: string | null): string | null {
 /**
  * Imports OONI measurement JSONL text (ours or OONI's). Each raw line is stored gzip-compressed with the SHA-256
  * of its exact bytes, so it reads back identically; the verdict stored is the one recomputed from the raw data.
- * Every batch of lines is one transaction; a line seen before (same SHA-256) is skipped, so an import can resume.
+ * De-duplication is by content only: a line whose bytes an organisation already stored (same SHA-256) is skipped
+ * and reported with its line number, so an import can resume; distinct measurements of one URL in one report are
+ * all kept. Every batch of lines is one transaction, with its audit-log entry in the same transaction.
  */
-export async function importJsonl(db: Db, text: string, source: string, onProgress?: (done: number, total: number) => void): Promise<ImportResult> {
+export async function importJsonl(db: Db, text: string, source: string, opts: ImportOptions): Promise<ImportResult> {
+  const { actor, onProgress } = opts;
   const lines = text.split('\n');
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
-  const res: ImportResult = { lines: 0, imported: 0, duplicates: 0, problems: [] };
+  const res: ImportResult = { lines: 0, imported: 0, duplicates: 0, skipped: [], problems: [] };
   const fps = shippedFingerprints();
-  let batch: unknown[][] = [];
+  const seen = new Map<string, number>(); // sha256 -> first line in this import
+  let batch: { line: number; row: unknown[] }[] = [];
   const flush = async () => {
     if (!batch.length) return;
     const rows = batch;
     batch = [];
     const inserted = await db.transaction(async (tx) => {
-      let n = 0;
-      for (const r of rows) {
+      const ids: string[] = [];
+      for (const { line, row } of rows) {
         const q = await tx.query(
           `insert into measure_measurements (id, sha256, report_id, test_name, input, domain, probe_cc, probe_asn, probe_network_name,
-             measurement_start_time, day, verdict, blocking, accessible, fingerprint, reasons, source, raw_gz, raw_bytes)
-           values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb,$17,$18,$19)
+             measurement_start_time, day, verdict, blocking, accessible, fingerprint, reasons, source, raw_gz, raw_bytes, org_id, public)
+           values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb,$17,$18,$19,$20,$21)
            on conflict do nothing returning id`,
-          r,
+          row,
         );
-        n += q.rows.length;
+        if (q.rows.length) ids.push(String(row[0]));
+        else res.skipped.push({ line, message: `already stored: a measurement with the same content (SHA-256 ${String(row[1]).slice(0, 16)}…) is in the database` });
       }
-      return n;
+      await audit(tx, actor, 'measure.import', 'measurement', null, null, {
+        source,
+        lines: `${rows[0]!.line}-${rows[rows.length - 1]!.line}`,
+        imported: ids.length,
+        alreadyStored: rows.length - ids.length,
+        public: Boolean(opts.public),
+      });
+      return ids.length;
     });
     res.imported += inserted;
     res.duplicates += rows.length - inserted;
@@ -114,12 +137,27 @@ export async function importJsonl(db: Db, text: string, source: string, onProgre
     const m = p.m;
     const v = recompute(m, fps);
     const bytes = Buffer.from(raw, 'utf8');
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const first = seen.get(sha);
+    if (first !== undefined) {
+      res.duplicates++;
+      res.skipped.push({ line: i + 1, message: `identical to line ${first} of this import (same SHA-256)` });
+      continue;
+    }
+    seen.set(sha, i + 1);
     const start = new Date(`${m.measurement_start_time.replace(' ', 'T')}Z`);
-    batch.push([
-      randomUUID(), createHash('sha256').update(bytes).digest('hex'), m.report_id, m.test_name, m.input, domainOf(m.input), m.probe_cc,
-      Number(m.probe_asn.slice(2)), m.probe_network_name ?? '', start.toISOString(), start.toISOString().slice(0, 10), v.verdict,
-      v.blocking, v.accessible, v.fingerprint, JSON.stringify(v.reasons), source, gzipSync(bytes), bytes.length,
-    ]);
+    if (Number.isNaN(start.getTime())) {
+      res.problems.push({ line: i + 1, message: 'measurement_start_time: not a valid date' });
+      continue;
+    }
+    batch.push({
+      line: i + 1,
+      row: [
+        randomUUID(), sha, m.report_id, m.test_name, m.input, domainOf(m.input), m.probe_cc,
+        Number(m.probe_asn.slice(2)), m.probe_network_name ?? '', start.toISOString(), start.toISOString().slice(0, 10), v.verdict,
+        v.blocking, v.accessible, v.fingerprint, JSON.stringify(v.reasons), source, gzipSync(bytes), bytes.length, actor.orgId, Boolean(opts.public),
+      ],
+    });
     if (batch.length >= BATCH) await flush();
     onProgress?.(i + 1, lines.length);
   }
@@ -141,9 +179,10 @@ export interface MeasurementRow {
   accessible: boolean | null;
   fingerprint: string | null;
   reasons: string[];
+  public: boolean;
 }
 
-const COLS = `id, sha256, report_id, input, domain, probe_cc, probe_asn, measurement_start_time, verdict, blocking, accessible, fingerprint, reasons`;
+const COLS = `id, sha256, report_id, input, domain, probe_cc, probe_asn, measurement_start_time, verdict, blocking, accessible, fingerprint, reasons, public`;
 function toRow(r: Record<string, unknown>): MeasurementRow {
   return {
     id: String(r.id),
@@ -159,10 +198,13 @@ function toRow(r: Record<string, unknown>): MeasurementRow {
     accessible: (r.accessible as boolean | null) ?? null,
     fingerprint: (r.fingerprint as string | null) ?? null,
     reasons: (typeof r.reasons === 'string' ? JSON.parse(r.reasons) : r.reasons) as string[],
+    public: r.public === true,
   };
 }
 
 export interface MeasurementFilter {
+  /** the reader's organisation: only its own measurements and public ones (none given: all, for local CLI use) */
+  orgId?: string;
   country?: string;
   asn?: number;
   domain?: string;
@@ -175,6 +217,7 @@ export interface MeasurementFilter {
 
 function where(f: MeasurementFilter, params: unknown[]): string {
   const c: string[] = [];
+  if (f.orgId) c.push(`(org_id = $${params.push(f.orgId)}::uuid or public)`);
   if (f.country) c.push(`probe_cc = $${params.push(f.country.toUpperCase())}`);
   if (f.asn !== undefined) c.push(`probe_asn = $${params.push(f.asn)}`);
   if (f.domain) c.push(`domain = $${params.push(f.domain.toLowerCase())}`);
@@ -193,9 +236,12 @@ export async function listMeasurements(db: Queryable, f: MeasurementFilter): Pro
   return { total, items: rows.rows.map(toRow) };
 }
 
-export async function getMeasurement(db: Queryable, id: string): Promise<(MeasurementRow & { raw: string }) | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-  const r = (await db.query(`select ${COLS}, raw_gz from measure_measurements where id = $1`, [id])).rows[0];
+/** One measurement with its raw line; with `orgId`, only if that organisation owns it or it is public. */
+export async function getMeasurement(db: Queryable, id: string, orgId?: string): Promise<(MeasurementRow & { raw: string }) | null> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+  const r = (
+    await db.query(`select ${COLS}, raw_gz from measure_measurements where id = $1 ${orgId ? 'and (org_id = $2::uuid or public)' : ''}`, orgId ? [id, orgId] : [id])
+  ).rows[0];
   if (!r) return null;
   return { ...toRow(r), raw: gunzipSync(Buffer.from(r.raw_gz as Uint8Array)).toString('utf8') };
 }

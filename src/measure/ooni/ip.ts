@@ -30,7 +30,16 @@ export function isBogon(ip: string): boolean {
     if (/^fe[89ab][0-9a-f]?:/.test(l)) return true; // fe80::/10
     if (l.startsWith('ff')) return true; // multicast
     if (l.startsWith('2001:db8:')) return true; // documentation
-    if (l.startsWith('::ffff:')) return isBogon(l.slice(7));
+    if (l.startsWith('::ffff:')) {
+      // v4-mapped, dotted (::ffff:127.0.0.1) or hex (::ffff:7f00:1): judged as the IPv4 address it maps
+      const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(l);
+      if (hex) {
+        const hi = parseInt(hex[1]!, 16);
+        const lo = parseInt(hex[2]!, 16);
+        return isBogon(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+      }
+      return isBogon(l.slice(7));
+    }
     return false;
   }
   return true; // not an IP address at all

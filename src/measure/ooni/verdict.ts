@@ -304,7 +304,32 @@ export function computeVerdict(
   const dnsBad = dnsConsistency === 'inconsistent';
 
   // ---- the redirect chain, oldest first ----
-  const hops: HttpTransaction[] = [...(tk.requests ?? [])].reverse();
+  // OONI v0.5 (LTE) also fetches through addresses that other resolvers (DoH, UDP) or the helper found; like OONI's
+  // classic filter, only fetches through the system resolver's addresses count. Depth tags order the hops.
+  const systemAddrsFor = (host: string): Set<string> | null => {
+    if (!hasSystem) return null;
+    const qs = (tk.queries ?? []).filter((q) => q.hostname.toLowerCase().replace(/\.$/, '') === host && SYSTEM_ENGINES.has(q.engine));
+    return new Set(addrsOf(qs).map((a) => a.ip));
+  };
+  let reqs = [...(tk.requests ?? [])];
+  if (hasSystem) {
+    reqs = reqs.filter((r) => {
+      if (!r.address) return true;
+      let h: string;
+      try {
+        h = hostOf(new URL(r.request.url));
+      } catch {
+        return true;
+      }
+      if (/^[\d.]+$/.test(h) || h.includes(':')) return true;
+      const ok = systemAddrsFor(h);
+      return !ok || ok.has(stripPort(r.address));
+    });
+    if (reqs.length < (tk.requests ?? []).length) reasons.push(`http: ${(tk.requests ?? []).length - reqs.length} fetch(es) through addresses the system resolver did not give are not used for the verdict (OONI's classic filter)`);
+  }
+  const hops: HttpTransaction[] = reqs.every((r) => depthTag(r) !== null)
+    ? [...reqs].sort((a, b) => depthTag(a)! - depthTag(b)!)
+    : [...reqs].reverse();
   const lastHop = hops[hops.length - 1];
 
   // ---- fingerprints (confirmed vs likely; scoped; never against what the control sees) ----
