@@ -42,7 +42,7 @@ describe('outages import / link CLI on an embedded database', () => {
     expect(rv.code).toBe(0);
     expect(rv.out).toMatch(/IR 2019-11-16T14:30:00Z: confirmed by ana/);
     const ls = await run('events', ['--country', 'IR', '--confirmed']);
-    expect(ls.out).toMatch(/IR\s+outage\s+2019-11-16T14:30:00Z\s+ongoing\s+0\.89\s+[\d.]+\s+confirmed/);
+    expect(ls.out).toMatch(/IR\s+outage\s+2019-11-16T14:30:00Z\s+ongoing\s+0\.97\s+[\d.]+\s+confirmed/);
     expect((await run('review', ['confirm', '00000000-0000-0000-0000-000000000000', '--by', 'ana'])).err).toMatch(/Outage event not found/);
   });
 });

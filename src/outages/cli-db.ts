@@ -7,7 +7,7 @@ import { openFromEnv } from '../platform/cli.js';
 import type { Db } from '../platform/db.js';
 import { ensureOrg, firstOrgId } from '../platform/auth.js';
 import { detect } from './detect/index.js';
-import { FILE_USAGE, fileOptions, guarded, loadConfig, parseOptionsFrom } from './cli-common.js';
+import { FILE_USAGE, fileOptions, guarded, loadConfig, parseOptionsFrom, writeReport } from './cli-common.js';
 import { isoUtc, type Series } from './model.js';
 import { readSignalFile } from './signals/index.js';
 import { checkStorable, importSeries, loadSeries } from './store.js';
@@ -43,10 +43,12 @@ export const importCommand: CliCommand = {
       const parsed = positionals.map((f) => {
         const p = readSignalFile(f, opts);
         if (!p.series.length) throw new UsageError(`${f} holds no signal series`);
+        writeReport(ctx.stderr, p.report.notes.map((n) => `${basename(f)}: ${n}`), p.report.warnings.map((w) => `${basename(f)}: ${w}`));
         checkStorable(p.series);
         return { file: f, sha256: createHash('sha256').update(readFileSync(f)).digest('hex'), ...p };
       });
       return withDb(ctx, async (db) => {
+        await ensureSystemOrg(db);
         const rows: (string | number)[][] = [];
         for (const p of parsed) {
           const r = await importSeries(db, p.series, { fileName: basename(p.file), sha256: p.sha256, format: p.format });
@@ -102,6 +104,7 @@ export const linkCommand: CliCommand = {
         await ensureSystemOrg(db);
         const { series, source } = await seriesFor(db, values, positionals);
         const d = detect(series, config, { trace: true });
+        writeReport(ctx.stderr, [], d.warnings);
         const saved = await saveEvents(db, d.events, { source, perSeries: d.perSeries });
         const links = await linkEvents(db, saved.map((s) => s.event), { tlp: tlp as 'TLP:GREEN' });
         if (values.json) {
@@ -160,6 +163,7 @@ export const reviewCommand: CliCommand = {
       if (positionals.length !== 2 || (decision !== 'confirm' && decision !== 'reject')) throw new UsageError('usage: outages review confirm|reject <event-id> --by NAME');
       if (!values.by) throw new UsageError('--by NAME is required (who decided)');
       return withDb(ctx, async (db) => {
+        await ensureSystemOrg(db);
         const e = await decideEvent(db, id!, decision === 'confirm' ? 'confirmed' : 'rejected', values.by!, values.note ?? '');
         ctx.stdout.write(`${e.id} ${e.entity} ${isoUtc(e.start)}: ${e.decision} by ${e.decidedBy}\n`);
         return 0;

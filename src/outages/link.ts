@@ -7,7 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../platform/db.js';
-import { attachEvidence, createIncident, findOverlappingIncidents, systemActor, type Actor } from '../incidents/service.js';
+import { audit } from '../platform/audit.js';
+import { attachEvidence, createIncident, findOverlappingIncidents, getIncident, systemActor, type Actor } from '../incidents/service.js';
 import { countryName } from '../core/countries.js';
 import { badRequest, notFound } from '../core/errors.js';
 import type { IncidentType } from '../core/taxonomy.js';
@@ -46,6 +47,8 @@ function rowToEvent(r: Record<string, unknown>): StoredEvent {
     signals: (r.signals as string[]) ?? [],
     ...(r.members ? { members: r.members as StoredEvent['members'] } : {}),
     points: Number((r.evidence as { points?: number } | null)?.points ?? 0),
+    ...((r.evidence as { memberEvents?: unknown } | null)?.memberEvents ? { memberEvents: (r.evidence as { memberEvents: StoredEvent['memberEvents'] }).memberEvents } : {}),
+    ...((r.evidence as { dataEnd?: number } | null)?.dataEnd !== undefined ? { dataEnd: Number((r.evidence as { dataEnd: number }).dataEnd) } : {}),
     incidentId: (r.incident_id as string | null) ?? null,
     decision: (r.decision as StoredEvent['decision']) ?? null,
     decidedBy: (r.decided_by as string | null) ?? null,
@@ -71,6 +74,8 @@ export async function saveEvents(db: Db, events: OutageEvent[], opts: { source: 
     const evidence = {
       minRatio: e.minRatio,
       points: e.points,
+      ...(e.dataEnd !== undefined ? { dataEnd: e.dataEnd } : {}),
+      ...(e.memberEvents ? { memberEvents: e.memberEvents } : {}),
       ...(plot ? { plot, svg: plotSvg(plot, e) } : {}),
     };
     const res = await db.transaction(async (tx) => {
@@ -122,12 +127,60 @@ function describe(e: OutageEvent): { title: string; summary: string } {
   const what = e.kind === 'throttling' ? 'Sustained partial connectivity drop (possible throttling)' : e.depth >= 0.75 ? 'Connectivity loss' : 'Partial connectivity loss';
   const scope = e.scope === 'country' ? 'nationwide' : e.scope === 'region' ? (e.name ?? e.entity) : `network ${e.entity}${e.name ? ` (${e.name})` : ''}`;
   const title = `${what} in ${where}, ${scope} — detected ${isoUtc(e.start).slice(0, 10)}`;
+  const place = e.scope === 'country' ? `${where}, nationwide` : e.scope === 'region' ? `region ${e.name ?? e.entity} (${where})` : `network ${e.entity} (${where})`;
+  const to = e.end === null ? `${e.dataEnd !== undefined ? isoUtc(e.dataEnd) : 'the end of the data'} (still out when the data ends)` : isoUtc(e.end);
   const summary =
-    `Detected by Stackwatch outages from ${e.signals.join(', ')}: ${(e.depth * 100).toFixed(0)} % of connectivity lost ` +
-    `from ${isoUtc(e.start)} to ${e.end === null ? 'the end of the data (ongoing)' : isoUtc(e.end)}; severity ${e.severity}/100, confidence ${e.confidence}` +
+    `Detected by Stackwatch outages from ${e.signals.join(', ')} in ${place}: ${(e.depth * 100).toFixed(0)} % of connectivity lost ` +
+    `from ${isoUtc(e.start)} to ${to}; severity ${e.severity}/100, confidence ${e.confidence}` +
     (e.members ? `; ${e.members.affected} of ${e.members.total} ${e.members.entities.some((m) => m.startsWith('AS')) ? 'networks' : 'regions'} affected` : '') +
     '. Machine-made draft: an analyst must confirm or reject it.';
   return { title, summary };
+}
+
+/** When an event is known to have lasted until: its end, or — still open — the end of the data it was judged on. */
+export function eventUntil(e: Pick<OutageEvent, 'start' | 'end' | 'firstAlertAt' | 'dataEnd'>): number {
+  if (e.end !== null) return e.end;
+  return e.dataEnd ?? Math.max(e.start, e.firstAlertAt);
+}
+
+const GENERIC_PLACE_WORDS = new Set(['north', 'south', 'east', 'west', 'central', 'province', 'region', 'state', 'city', 'county', 'district', 'and', 'the', 'of', 'governorate', 'capital', 'distrito']);
+
+function placeTokens(s: string): string[] {
+  return s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((t) => t.length >= 3 && !GENERIC_PLACE_WORDS.has(t));
+}
+
+/** Two place names name the same place: a shared distinctive word (or a 5-letter common prefix: Baluchestan ~ Baluchistan). */
+export function samePlace(a: string, b: string): boolean {
+  const ta = placeTokens(a);
+  const tb = placeTokens(b);
+  return ta.some((x) => tb.some((y) => x === y || (x.length >= 5 && y.length >= 5 && x.slice(0, 5) === y.slice(0, 5))));
+}
+
+const NATIONAL_AREA = /\bnation(al|wide)?\b|entire country|whole country|countrywide|all (the )?country/i;
+
+/** An incident is national when it is not a regional shutdown and names no area (or a nationwide one). */
+export function isNationalIncident(i: { type: string; area: string | null }): boolean {
+  if (i.type === 'shutdown.regional') return false;
+  return !i.area || !i.area.trim() || NATIONAL_AREA.test(i.area);
+}
+
+/** Whether a detected event may be evidence on an incident, by place (see linkEvents). */
+export function placeMatches(e: Pick<OutageEvent, 'scope' | 'entity' | 'name'>, i: { type: string; area: string | null; networks: { asn?: number | null }[] }): boolean {
+  if (isNationalIncident(i)) return true;
+  if (e.scope === 'country') return false;
+  if (e.scope === 'region') {
+    if (!i.area) return false;
+    const names = (e.name ?? e.entity.split('/').slice(1).join(' / ')).split(' / ');
+    // the province (first name) decides: a county joins its province's incident, not another province's
+    return samePlace(names[0] ?? '', i.area) || names.slice(1).some((n) => samePlace(n, i.area!));
+  }
+  const asn = Number(e.entity.replace(/^AS/i, ''));
+  return i.networks.some((n) => n.asn === asn);
 }
 
 export interface LinkResult {
@@ -160,20 +213,29 @@ export async function linkEvents(db: Db, events: StoredEvent[], opts: { actor?: 
     let incidentId = e.incidentId;
     let action: LinkResult['action'] = 'unchanged';
     if (!incidentId) {
+      // time: an event still open at the end of its data is known to last until the data ends — not forever
+      const until = eventUntil(e);
       const overlapping = await findOverlappingIncidents(db, {
         country: e.country,
         typePrefixes: ['shutdown', 'throttling'],
         from: new Date(e.start * 1000),
-        to: e.end === null ? null : new Date(e.end * 1000),
+        to: new Date(until * 1000),
         actor,
       });
+      // place: a national event joins only national incidents; a region joins its own region's incidents or
+      // national ones; a network joins national incidents or incidents naming that network
+      const placed: typeof overlapping = [];
+      for (const i of overlapping) {
+        const inc = await getIncident(db, actor, i.id);
+        if (placeMatches(e, { type: inc.type, area: inc.area ?? null, networks: inc.networks ?? [] })) placed.push(i);
+      }
       // same type first; then anything people or importers recorded; our own national drafts absorb
       // regional and network events of their country
       const wanted = incidentTypeFor(e);
       const pick =
-        overlapping.find((i) => i.type === wanted) ??
-        overlapping.find((i) => i.origin !== 'outages') ??
-        (e.scope !== 'country' ? overlapping.find((i) => i.type === 'shutdown.full') : undefined);
+        placed.find((i) => i.type === wanted) ??
+        placed.find((i) => i.origin !== 'outages') ??
+        (e.scope !== 'country' ? placed.find((i) => i.type === 'shutdown.full') : undefined);
       if (pick) {
         incidentId = pick.id;
         action = 'merged';
@@ -208,7 +270,7 @@ export async function linkEvents(db: Db, events: StoredEvent[], opts: { actor?: 
       kind: 'outage_event',
       ref: `outages:${e.id}`,
       summary: describe(e).summary,
-      data: { eventId: e.id, ...eventJson(e), ...(stored?.evidence ?? {}) },
+      data: { eventId: e.id, ...(stored?.evidence ?? {}), ...eventJson(e) },
     });
     if (action === 'unchanged' && ev.created) action = 'merged';
     push({ eventId: e.id, incidentId, action });
@@ -248,16 +310,28 @@ export async function getEvent(db: Queryable, id: string): Promise<StoredEvent &
   return { ...rowToEvent(r), evidence: (r.evidence as Record<string, unknown>) ?? {} };
 }
 
-/** An analyst's decision on a detected event. */
-export async function decideEvent(db: Db, id: string, decision: 'confirmed' | 'rejected', by: string, note = ''): Promise<StoredEvent> {
+/**
+ * An analyst's decision on a detected event, written to the audit log in the same transaction. `by` is the signed-in
+ * actor (console, API) or, from the CLI, the name given with --by (recorded under the system organisation).
+ */
+export async function decideEvent(db: Db, id: string, decision: 'confirmed' | 'rejected', by: string | Actor, note = ''): Promise<StoredEvent> {
   if (!['confirmed', 'rejected'].includes(decision)) throw badRequest('decision must be confirmed or rejected', 'decision');
-  if (!by.trim()) throw badRequest('the decision needs the name of who made it', 'by');
+  const name = typeof by === 'string' ? by.trim() : by.label;
+  if (!name) throw badRequest('the decision needs the name of who made it', 'by');
   await getEvent(db, id);
-  const r = await db.query<Record<string, unknown>>(
-    `update outage_events set decision = $2, decided_by = $3, decided_at = now(), decision_note = $4, updated_at = now() where id = $1 returning *`,
-    [id, decision, by.trim(), note],
-  );
-  return rowToEvent(r.rows[0]!);
+  const actor: Actor = typeof by === 'string' ? { ...(await systemActor(db)), label: `cli: ${name}` } : by;
+  return db.transaction(async (tx) => {
+    const before = (await tx.query<Record<string, unknown>>('select decision, decided_by, decision_note from outage_events where id = $1 for update', [id])).rows[0];
+    const r = await tx.query<Record<string, unknown>>(
+      `update outage_events set decision = $2, decided_by = $3, decided_at = now(), decision_note = $4, updated_at = now() where id = $1 returning *`,
+      [id, decision, name, note],
+    );
+    const e = rowToEvent(r.rows[0]!);
+    await audit(tx, actor, decision === 'confirmed' ? 'outages.event.confirm' : 'outages.event.reject', 'outage_event', id,
+      before ? { decision: before.decision ?? null, decidedBy: before.decided_by ?? null, note: before.decision_note ?? '' } : null,
+      { decision, decidedBy: name, note, entity: e.entity, start: isoUtc(e.start), incidentId: e.incidentId });
+    return e;
+  });
 }
 
 /**

@@ -52,7 +52,7 @@ export function outagesRoutes(): App {
   const r = newRouter();
 
   r.openapi(
-    createRoute({ method: 'get', path: '/outages/events', tags: ['outages'], summary: 'Recent detected outage events', request: { query: EventQuery }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/outages/events', 'x-stackwatch-access': 'incidents:read', tags: ['outages'], summary: 'Recent detected outage events', request: { query: EventQuery }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => {
       requireActor(c, 'incidents:read');
       const q = c.req.valid('query');
@@ -62,7 +62,7 @@ export function outagesRoutes(): App {
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/outages/events/{id}', tags: ['outages'], summary: 'One detected event with its evidence', request: { params: z.object({ id: z.string() }) }, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/outages/events/{id}', 'x-stackwatch-access': 'incidents:read', tags: ['outages'], summary: 'One detected event with its evidence', request: { params: z.object({ id: z.string() }) }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => {
       requireActor(c, 'incidents:read');
       const e = await getEvent(c.get('db'), c.req.valid('param').id);
@@ -74,6 +74,7 @@ export function outagesRoutes(): App {
     createRoute({
       method: 'post',
       path: '/outages/events/{id}/decision',
+      'x-stackwatch-access': 'outages:write',
       tags: ['outages'],
       summary: 'Confirm or reject a detected event',
       request: { params: z.object({ id: z.string() }), body: { required: true, content: { 'application/json': { schema: z.object({ decision: z.enum(['confirmed', 'rejected']), note: z.string().max(2000).optional() }).strict() } } } },
@@ -82,7 +83,7 @@ export function outagesRoutes(): App {
     async (c) => {
       const actor = requireActor(c, 'outages:write');
       const b = c.req.valid('json');
-      const e = await decideEvent(c.get('db'), c.req.valid('param').id, b.decision, actor.label, b.note ?? '');
+      const e = await decideEvent(c.get('db'), c.req.valid('param').id, b.decision, actor, b.note ?? '');
       return c.json(storedJson(e), 200);
     },
   );
@@ -91,6 +92,7 @@ export function outagesRoutes(): App {
     createRoute({
       method: 'get',
       path: '/outages/countries/{cc}/signals',
+      'x-stackwatch-access': 'incidents:read',
       tags: ['outages'],
       summary: 'Signal charts of a country: series, baseline, alert levels and detected events',
       request: { params: z.object({ cc: Country }), query: z.object({ from: Time.optional(), to: Time.optional(), signal: z.string().max(60).optional(), scope: z.enum(['country', 'region', 'network']).optional() }).strict() },
@@ -147,6 +149,7 @@ export function outagesRoutes(): App {
     createRoute({
       method: 'get',
       path: '/outages/timeline',
+      'x-stackwatch-access': 'incidents:read',
       tags: ['outages'],
       summary: 'Detected events beside registry incidents (STOP, IODA, analysts) on one timeline',
       request: { query: z.object({ country: Country, from: Time.optional(), to: Time.optional() }).strict() },
@@ -169,7 +172,7 @@ export function outagesRoutes(): App {
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/outages/config', tags: ['outages'], summary: 'Detector parameters per signal kind', responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/outages/config', 'x-stackwatch-access': 'incidents:read', tags: ['outages'], summary: 'Detector parameters per signal kind', responses: { 200: json(Any), ...errorResponses } }),
     async (c) => {
       requireActor(c, 'incidents:read');
       return c.json(defaultConfig(), 200);

@@ -7,6 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../platform/db.js';
+import { audit, type Actor } from '../platform/audit.js';
+import { firstOrgId, systemActor } from '../platform/auth.js';
 import { SignalFormatError, type Entity, type Series } from './model.js';
 
 const DAY = 86400;
@@ -42,7 +44,11 @@ export function checkStorable(series: Series[]) {
   }
 }
 
-export async function importSeries(db: Db, series: Series[], meta: { fileName: string; sha256: string; format: string }): Promise<ImportResult> {
+/**
+ * Stores series in one transaction and writes the import to the audit log (who, which file and checksum, how much):
+ * `meta.actor` is the person (console, API token, CLI); without one the system organisation's actor is recorded.
+ */
+export async function importSeries(db: Db, series: Series[], meta: { fileName: string; sha256: string; format: string; actor?: Actor }): Promise<ImportResult> {
   checkStorable(series);
   return db.transaction(async (tx) => {
     let points = 0;
@@ -104,6 +110,12 @@ export async function importSeries(db: Db, series: Series[], meta: { fileName: s
     await tx.query('insert into outage_imports (id, file_name, file_sha256, format, series, points, days) values ($1,$2,$3,$4,$5,$6,$7)', [
       importId, meta.fileName, meta.sha256, meta.format, series.length, points, days,
     ]);
+    const actor = meta.actor ?? ((await firstOrgId(tx)) ? await systemActor(tx) : null);
+    if (actor) {
+      await audit(tx, actor, 'outages.import', 'outage_import', importId, null, {
+        file: meta.fileName, sha256: meta.sha256, format: meta.format, series: series.length, points, days,
+      });
+    }
     return { importId, series: series.length, points, days };
   });
 }
