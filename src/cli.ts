@@ -5,9 +5,10 @@ import { commands as platform } from './platform/cli.js';
 import { commands as importers } from './incidents/import/cli.js';
 import { commands as measure } from './measure/cli.js';
 import { commands as outages } from './outages/cli.js';
+import { commands as desk } from './desk/cli.js';
 
 /** Every `stackwatch` sub-command, from each wing. */
-export const allCommands: CliCommand[] = [...platform, ...importers, ...measure, ...outages];
+export const allCommands: CliCommand[] = [...platform, ...importers, ...measure, ...outages, ...desk];
 
 function help(): string {
   const lines = allCommands.map((c) => `  ${c.path.join(' ').padEnd(26)} ${c.summary}`);
