@@ -80,6 +80,7 @@ create index desk_case_keys_case on desk_case_keys (case_id, purpose);
 
 create table desk_items (
   id uuid primary key,
+  seq bigserial not null,
   case_id uuid not null references desk_cases(id) on delete cascade,
   kind text not null check (kind in ('report', 'attachment', 'reply', 'reporter_message', 'note', 'grant_person')),
   purpose text not null check (purpose in ('report', 'internal')),
@@ -88,7 +89,7 @@ create table desk_items (
   bytes int not null,
   ciphertext bytea
 );
-create index desk_items_case on desk_items (case_id, at);
+create index desk_items_case on desk_items (case_id, seq);
 
 create table desk_escalations (
   id uuid primary key,

@@ -8,9 +8,10 @@ import { commands as outages } from './outages/cli.js';
 import { runOnServer, serverFor } from './ops/remote.js';
 import { commands as ledger } from './ledger/cli.js';
 import { commands as publish } from './publish/cli.js';
+import { commands as desk } from './desk/cli.js';
 
 /** Every `stackwatch` sub-command, from each wing. */
-export const allCommands: CliCommand[] = [...platform, ...importers, ...measure, ...outages, ...ledger, ...publish];
+export const allCommands: CliCommand[] = [...platform, ...importers, ...measure, ...outages, ...ledger, ...publish, ...desk];
 
 function help(): string {
   const lines = allCommands.map((c) => `  ${c.path.join(' ').padEnd(26)} ${c.summary}`);

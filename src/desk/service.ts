@@ -366,7 +366,7 @@ export interface ReporterThread {
 export async function reporterThread(db: Queryable, oc: OpenCase): Promise<ReporterThread> {
   const s = await sodiumReady();
   const items = await db.query<{ kind: string; at: Date; ciphertext: unknown }>(
-    `select kind, at, ciphertext from desk_items where case_id = $1 and purpose = 'report' and ciphertext is not null order by at, id`,
+    `select kind, at, ciphertext from desk_items where case_id = $1 and purpose = 'report' and ciphertext is not null order by seq`,
     [oc.caseId],
   );
   const entries: ReporterThread['entries'] = [];
@@ -513,7 +513,7 @@ export async function getCase(db: Queryable, actor: Actor, id: string, now = new
   );
   const items = await db.query<{ id: string; kind: string; purpose: string; at: Date; bytes: number; author: string | null; ciphertext: unknown }>(
     `select i.id, i.kind, i.purpose, i.at, i.bytes, u.email author, case when i.bytes <= 65536 then i.ciphertext end ciphertext
-     from desk_items i left join users u on u.id = i.author_user_id where i.case_id = $1 and i.ciphertext is not null order by i.at, i.id`,
+     from desk_items i left join users u on u.id = i.author_user_id where i.case_id = $1 and i.ciphertext is not null order by i.seq`,
     [id],
   );
   const esc = await db.query<Record<string, unknown>>('select * from desk_escalations where case_id = $1 order by escalated_at', [id]);

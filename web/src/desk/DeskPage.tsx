@@ -5,7 +5,7 @@
  * (never in storage) and is forgotten on reload or with "Lock".
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api/client.js';
+import { api, ApiError, request } from '../api/client.js';
 import { Link } from '../app/router.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, Loaded, NoResults } from '../ui/components.js';
@@ -64,7 +64,7 @@ function KeyPanel() {
       const c = await loadCrypto();
       const s = await c.sodiumReady();
       const k = c.newResponderKey(s, pass);
-      await fetchPut('/api/desk/keys/me', { publicKey: c.b64(s, k.publicKey), wrappedPrivateKey: c.b64(s, k.wrapped), salt: c.b64(s, k.salt), opslimit: k.opslimit, memlimit: k.memlimit });
+      await request('PUT', '/api/desk/keys/me', { publicKey: c.b64(s, k.publicKey), wrappedPrivateKey: c.b64(s, k.wrapped), salt: c.b64(s, k.salt), opslimit: k.opslimit, memlimit: k.memlimit });
       setUnlocked(c.unwrapResponderKey(s, k, pass), k.publicKey);
       res.reload();
     } catch (err) {
@@ -122,11 +122,6 @@ function KeyPanel() {
       {error && <p className="error" role="alert">{error}</p>}
     </section>
   );
-}
-
-async function fetchPut(path: string, body: unknown) {
-  const { request } = await import('../api/client.js');
-  return request('PUT', path, body);
 }
 
 function SlaBadge({ sla }: { sla: CaseRow['sla'] }) {

@@ -1,0 +1,218 @@
+/**
+ * The desk in Chromium: a report sent with JavaScript disabled (with an image attachment) and one sealed in the
+ * browser with JavaScript on; a responder creates a key, unlocks it and reads both in the console; the reporter comes
+ * back with the receipt, reads the reply and adds a file. Then the "stolen server" check: the database, the data
+ * directory on disk and the server's logs hold none of the canaries and no private key.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { createLogger } from '../../src/platform/log.js';
+import { createUser, systemActor } from '../../src/platform/auth.js';
+import { setEscrowKey } from '../../src/desk/service.js';
+import { b64, sodiumReady } from '../../src/desk/crypto.js';
+import { chromiumOrWarn, DESKTOP, launchChromium, ROOT, SHOTS, shotPath, submitSignIn } from './harness.js';
+
+const CANARY = {
+  noJs: 'CANARY-NOJS-NARRATIVE-5d21 a car waits outside the office every night',
+  noJsContact: 'CANARY-NOJS-CONTACT-signal-0099',
+  js: 'CANARY-JS-NARRATIVE-a9e7 my channel was mass reported',
+  jsContact: 'CANARY-JS-CONTACT-proton-7731',
+  pixels: 'CANARY-ATTACH-PIXELS-33fe',
+  gps: 'CANARY-ATTACH-GPS-48.85N',
+  reply: 'CANARY-REPLY-e02f please move to a safe place',
+  added: 'CANARY-ADDED-FILE-4410',
+};
+const PASSWORD = 'responder password 2026';
+const PASSPHRASE = 'a long responder passphrase for the desk';
+
+function jpeg(): Buffer {
+  const enc = (s: string) => Buffer.from(s, 'latin1');
+  const seg = (m: number, p: Buffer) => Buffer.concat([Buffer.from([0xff, m, (p.length + 2) >> 8, (p.length + 2) & 0xff]), p]);
+  return Buffer.concat([Buffer.from([0xff, 0xd8]), seg(0xe1, enc(`Exif\0\0${CANARY.gps}`)), seg(0xdb, Buffer.alloc(65, 3)), seg(0xda, Buffer.from([1, 1, 0, 0, 63, 0])), enc(CANARY.pixels), Buffer.from([0xff, 0xd9])]);
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+describe.runIf(chromiumOrWarn('desk'))('desk in the browser', () => {
+  let srv: RunningServer;
+  let browser: Browser;
+  let dataDir: string;
+  const logs: string[] = [];
+  let escrowPrivate: Uint8Array;
+  let noJsReceipt = '';
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const outDir = join(ROOT, 'test-artifacts', 'desk-web');
+    await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+    dataDir = mkdtempSync(join(tmpdir(), 'sw-desk-'));
+    srv = await startServer({ port: 0, dataDir, loadHistory: false, jobs: false, webDir: outDir, log: createLogger('debug', (l) => void logs.push(l)) });
+    const sys = await systemActor(srv.db);
+    await createUser(srv.db, sys, { email: 'responder@example.org', name: 'Rita', role: 'responder', password: PASSWORD });
+    const s = await sodiumReady();
+    const kp = s.crypto_box_keypair();
+    escrowPrivate = kp.privateKey;
+    await setEscrowKey(srv.db, sys, b64(s, kp.publicKey));
+    browser = await launchChromium();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const responderPage = async (): Promise<Page> => {
+    const ctx = await browser.newContext(DESKTOP);
+    const p = await ctx.newPage();
+    p.on('pageerror', (e) => pageErrors.push(String(e)));
+    await p.goto(`${srv.url}/desk`);
+    await submitSignIn(p, 'responder@example.org', PASSWORD);
+    await p.getByRole('heading', { name: 'Desk: reports and cases' }).waitFor();
+    return p;
+  };
+
+  const fillReport = async (p: Page, narrative: string, contact: string) => {
+    await p.getByLabel('Threats or harassment').check();
+    await p.getByLabel('Country (optional)').fill('CM');
+    await p.getByLabel('Urgent: today').check();
+    await p.getByLabel('No', { exact: true }).check();
+    await p.getByLabel('Also through the safe contact I give below').check();
+    await p.getByLabel('Safe contact (optional)').fill(contact);
+    await p.getByLabel('What is happening?').fill(narrative);
+    await p.waitForTimeout(3100); // the form token must be a few seconds old
+  };
+
+  it('a responder creates a key in the browser (before any report arrives)', async () => {
+    const p = await responderPage();
+    await p.getByLabel('Passphrase').fill(PASSPHRASE);
+    await p.getByLabel('Again').fill(PASSPHRASE);
+    await p.getByRole('button', { name: 'Create my key' }).click();
+    await p.getByTestId('desk-unlocked').waitFor({ timeout: 30_000 });
+    await p.context().close();
+  }, 60_000);
+
+  it('JavaScript disabled: the form posts, the server seals on arrival, the receipt is shown', async () => {
+    const ctx = await browser.newContext({ ...DESKTOP, javaScriptEnabled: false });
+    const p = await ctx.newPage();
+    await p.goto(`${srv.url}/report`);
+    expect(await p.locator('html').getAttribute('dir')).toBe('ltr');
+    await fillReport(p, CANARY.noJs, CANARY.noJsContact);
+    await p.getByLabel('Files or screenshots (optional)').setInputFiles({ name: 'threat.jpg', mimeType: 'image/jpeg', buffer: jpeg() });
+    await p.getByRole('button', { name: 'Send securely' }).click();
+    noJsReceipt = (await p.locator('#receipt').textContent()) ?? '';
+    expect(noJsReceipt).toMatch(/^[A-Z2-7]{4}(-[A-Z2-7]{2,4}){6}$/);
+    await p.screenshot({ path: shotPath('desk-receipt-nojs'), fullPage: true });
+    const row = (await srv.db.query<{ sealed_by: string }>('select sealed_by from desk_cases order by ref')).rows.at(-1)!;
+    expect(row.sealed_by).toBe('server');
+    // Arabic is right-to-left, and the page is small
+    const ar = await p.goto(`${srv.url}/report?lang=ar`);
+    expect(await p.locator('html').getAttribute('dir')).toBe('rtl');
+    expect((await ar!.body()).length).toBeLessThan(16_000);
+    await p.screenshot({ path: shotPath('desk-report-ar'), fullPage: true });
+    await ctx.close();
+  }, 60_000);
+
+  it('JavaScript on: the browser seals the report before upload', async () => {
+    const ctx = await browser.newContext(DESKTOP);
+    const p = await ctx.newPage();
+    p.on('pageerror', (e) => pageErrors.push(String(e)));
+    const uploads: string[] = [];
+    p.on('request', (r) => {
+      if (r.method() === 'POST') uploads.push(`${r.url()} ${r.postDataBuffer()?.toString('latin1') ?? ''}`);
+    });
+    await p.goto(`${srv.url}/report`);
+    await fillReport(p, CANARY.js, CANARY.jsContact);
+    await p.getByRole('button', { name: 'Send securely' }).click();
+    await p.locator('#receipt').waitFor({ timeout: 30_000 });
+    expect(await p.locator('body').getAttribute('data-sealed-by')).toBe('browser');
+    expect(uploads.length).toBe(1);
+    expect(uploads[0]).toContain('/report/sealed');
+    expect(uploads[0]).not.toContain(CANARY.js);
+    expect(uploads[0]).not.toContain(CANARY.jsContact);
+    const rows = (await srv.db.query<{ sealed_by: string }>('select sealed_by from desk_cases order by ref')).rows;
+    expect(rows.map((r) => r.sealed_by)).toEqual(['server', 'browser']);
+    await ctx.close();
+  }, 60_000);
+
+  it('the responder unlocks the key and reads both reports in the browser, then replies', async () => {
+    const p = await responderPage();
+    await p.getByLabel('Passphrase').fill(PASSPHRASE);
+    await p.getByRole('button', { name: 'Unlock' }).click();
+    await p.getByTestId('desk-unlocked').waitFor({ timeout: 30_000 });
+    await p.getByTestId('desk-queue').waitFor();
+    await p.screenshot({ path: shotPath('desk-queue'), fullPage: true });
+    // The key stays in memory across in-app navigation.
+    await p.getByRole('link', { name: '#2' }).click();
+    await p.getByTestId('desk-thread').waitFor({ timeout: 30_000 });
+    await expect.poll(() => p.getByTestId('desk-thread').textContent()).toContain(CANARY.js);
+    expect(await p.getByTestId('desk-thread').textContent()).toContain(CANARY.jsContact);
+    await p.getByRole('link', { name: /Desk: reports and cases/ }).click();
+    await p.getByRole('link', { name: '#1' }).click();
+    await expect.poll(() => p.getByTestId('desk-thread').textContent(), { timeout: 30_000 }).toContain(CANARY.noJs);
+    const thread = (await p.getByTestId('desk-thread').textContent()) ?? '';
+    expect(thread).toContain(CANARY.noJsContact);
+    expect(thread).toContain('threat.jpg');
+    const download = p.waitForEvent('download');
+    await p.getByRole('link', { name: 'threat.jpg' }).click();
+    const file = readFileSync((await (await download).path())!);
+    expect(file.toString('latin1')).toContain(CANARY.pixels);
+    expect(file.toString('latin1')).not.toContain(CANARY.gps);
+    await p.getByLabel('Reply to the person').fill(CANARY.reply);
+    await p.getByRole('button', { name: 'Send sealed reply' }).click();
+    await expect.poll(() => p.getByTestId('desk-thread').textContent(), { timeout: 30_000 }).toContain(CANARY.reply);
+    await p.screenshot({ path: shotPath('desk-case'), fullPage: true });
+    await p.context().close();
+  }, 90_000);
+
+  it('the reporter comes back with the receipt (JavaScript off), reads the reply and adds a file', async () => {
+    const ctx = await browser.newContext({ ...DESKTOP, javaScriptEnabled: false });
+    const p = await ctx.newPage();
+    await p.goto(`${srv.url}/report/status`);
+    await p.getByLabel('Receipt').fill(noJsReceipt);
+    await p.getByRole('button', { name: 'Open' }).click();
+    await expect(p.locator('body')).toBeTruthy();
+    expect(await p.locator('body').textContent()).toContain(CANARY.reply);
+    await p.getByLabel('Files or screenshots (optional)').setInputFiles({ name: 'more.txt', mimeType: 'text/plain', buffer: Buffer.from(CANARY.added) });
+    await p.getByRole('button', { name: 'Send', exact: true }).click();
+    const body = (await p.locator('body').textContent()) ?? '';
+    expect(body).toContain('Added to your case.');
+    expect(body).toContain('more.txt');
+    await p.screenshot({ path: shotPath('desk-status-nojs'), fullPage: true });
+    await ctx.close();
+  }, 60_000);
+
+  it('stolen server: database, data directory and logs hold no canary and no private key', async () => {
+    expect(pageErrors).toEqual([]);
+    const tables = (await srv.db.query<{ tablename: string }>(`select tablename from pg_tables where schemaname = 'public'`)).rows.map((r) => r.tablename);
+    let dump = '';
+    for (const t of tables) dump += (await srv.db.query<{ row: string }>(`select t::text as row from "${t}" t`)).rows.map((r) => r.row).join('\n');
+    expect(dump).toContain('desk.case.receive');
+    const logText = logs.join('');
+    expect(logText).toContain('/report');
+    await srv.close(); // flush the embedded database to disk before reading its files
+    const disk = Buffer.concat(filesUnder(dataDir).map((f) => readFileSync(f)));
+    expect(disk.length).toBeGreaterThan(1_000_000);
+    expect(disk.includes(Buffer.from('desk.case.receive'))).toBe(true); // the search does find what the database wrote
+    const secrets = [...Object.values(CANARY), PASSPHRASE, noJsReceipt, noJsReceipt.replace(/-/g, '')];
+    for (const v of secrets) {
+      expect(dump, v).not.toContain(v);
+      expect(dump, v).not.toContain(Buffer.from(v).toString('hex'));
+      expect(logText, v).not.toContain(v);
+      expect(disk.includes(Buffer.from(v)), v).toBe(false);
+    }
+    expect(disk.includes(Buffer.from(escrowPrivate))).toBe(false);
+    expect(dump).not.toContain(Buffer.from(escrowPrivate).toString('hex'));
+  }, 60_000);
+});
