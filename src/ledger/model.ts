@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { TLP_LABELS } from '../core/tlp.js';
+import { badRequest, describeIssues } from '../core/errors.js';
 
 export const REQUESTER_TYPES = ['court', 'executive_police', 'regulator', 'other_government', 'private_party', 'trusted_flagger', 'unknown'] as const;
 export type RequesterType = (typeof REQUESTER_TYPES)[number];
@@ -171,3 +172,11 @@ export const Caveats = {
   interventions: 'Infrastructure interventions entered by analysts from their sources: a record of known cases, not a census.',
   generic: 'Imported through a column mapping: the figures are as the source file states them.',
 } as const;
+
+/** Parses input from outside; a failure is a 400 that names each field (never a raw ZodError). */
+export function check<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const d = describeIssues(r.error.issues as never);
+  throw badRequest(d.message, d.field, { issues: d.issues });
+}

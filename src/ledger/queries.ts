@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Actor } from '../platform/audit.js';
 import { lit, type Dialect, type LedgerEngine } from './engine.js';
-import { Caveats, REQUESTER_TYPES } from './model.js';
+import { Caveats, check, REQUESTER_TYPES } from './model.js';
 import { visibleDemands } from './store.js';
 
 const Cc = z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as RU');
@@ -234,7 +234,7 @@ export interface QueryResult {
 /** Validates the parameters (zod: errors name the field), writes the dialect's SQL, runs it, normalises numbers. */
 export async function runQuery(e: LedgerEngine, name: QueryName, params: unknown, actor: Actor): Promise<QueryResult> {
   const q = QUERIES[name] as NamedQuery<z.ZodType>;
-  const p = q.params.parse(params ?? {});
+  const p = check(q.params, params ?? {});
   let sql = q.sql[e.dialect](p, visibleDemands(e.dialect, actor));
   // ClickHouse: an output alias (requests_low) must not shadow the column of the same name inside other aggregates.
   if (e.dialect === 'clickhouse') sql += '\nSETTINGS prefer_column_name_to_alias = 1';

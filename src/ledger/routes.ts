@@ -17,7 +17,7 @@ import { errorResponses, newRouter, requireActor, type App } from '../platform/h
 import { audit } from '../platform/audit.js';
 import { badRequest, notFound } from '../core/errors.js';
 import { ledgerFor } from './engine.js';
-import { ColumnMapping, Caveats } from './model.js';
+import { check, ColumnMapping, Caveats } from './model.js';
 import { QUERY_NAMES, runQuery, type QueryName } from './queries.js';
 import { addIntervention, describeSurgeRule, findSurges, importInterventionsCsv, linkInterventions, linkSurges, pressureTimeline, SURGE_RULE } from './service.js';
 import { getImport, listFlags, listImports, listMappings, saveMapping } from './store.js';
@@ -220,7 +220,7 @@ export function ledgerRoutes(): App {
     }),
     async (c) => {
       const actor = requireActor(c, 'ledger:write');
-      const m = ColumnMapping.parse(c.req.valid('json'));
+      const m = check(ColumnMapping, c.req.valid('json'));
       await saveMapping(await ledgerFor(c.get('db')), actor.orgId, m.name, m, actor.label);
       await audit(c.get('db'), actor, 'ledger.mapping.save', 'ledger_mapping', m.name, null, m);
       return c.json({ saved: m.name, mapping: m }, 200);

@@ -14,7 +14,7 @@ import type { IncidentType } from '../core/taxonomy.js';
 import { blockedDomainsOverTime } from '../measure/analysis/store.js';
 import { listEvents } from '../outages/link.js';
 import { lit, type LedgerEngine } from './engine.js';
-import { ACTION_LAYER, Caveats, InterventionInput, type DemandRow, type InterventionAction } from './model.js';
+import { ACTION_LAYER, Caveats, check, InterventionInput, type DemandRow, type InterventionAction } from './model.js';
 import { runQuery } from './queries.js';
 import { insertDemands, runRowImport, visibleDemands, type Flag, type ImportSummary } from './store.js';
 import { blankDemand, sha256Of } from './import/common.js';
@@ -32,7 +32,7 @@ function interventionRow(v: ReturnType<typeof InterventionInput.parse>, p: { id:
 /** Records one intervention an analyst entered (the form). Audited in the registry's audit log. */
 export async function addIntervention(db: Db, e: LedgerEngine, actor: Actor, input: unknown): Promise<DemandRow> {
   requirePerm(actor, 'ledger:write');
-  const v = InterventionInput.parse(input);
+  const v = check(InterventionInput, input);
   if (v.tlp === 'TLP:RED' && !actor.userId) throw badRequest('A TLP:RED row needs a signed-in author.', 'tlp');
   const id = randomUUID();
   const row = interventionRow(v, { id, importId: 'form', file: '', sha256: '', row: 0, actor });

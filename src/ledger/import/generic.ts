@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { LedgerEngine } from '../engine.js';
-import { ColumnMapping, normaliseReason, normaliseRequester, OUTCOMES, parseCount, parsePct, STACK_LAYERS, type DemandRow, type Outcome, type StackLayer } from '../model.js';
+import { countryCodeFromName } from '../../core/countries.js';
+import { check, ColumnMapping, normaliseReason, normaliseRequester, OUTCOMES, parseCount, parsePct, STACK_LAYERS, type DemandRow, type Outcome, type StackLayer } from '../model.js';
 import { runRowImport, type Flag, type ImportSummary } from '../store.js';
 import { blankDemand, halfYear, isDay, sha256Of } from './common.js';
 
@@ -39,8 +40,9 @@ export function mapRecord(m: ColumnMapping, header: string[], rec: string[], met
     return i < 0 ? '' : (rec[i] ?? '').trim();
   };
   const row = blankDemand({ id: `${meta.importId}:${meta.line}`, dataset: `generic:${m.name}`, importId: meta.importId, sourceFile: meta.fileName, sha256: meta.sha256, row: meta.line });
-  const cc = get('requester_country').toUpperCase();
-  if (!/^[A-Z]{2}$/.test(cc)) return `requester_country "${cc}" is not a two-letter country code`;
+  const ccRaw = get('requester_country');
+  const cc = /^[A-Za-z]{2}$/.test(ccRaw) ? ccRaw.toUpperCase() : (countryCodeFromName(ccRaw) ?? '');
+  if (!/^[A-Z]{2}$/.test(cc)) return `requester_country "${ccRaw}" is neither a two-letter code nor a country name`;
   const platform = get('platform');
   if (!platform) return 'platform is empty';
   const dateRaw = get('date') || get('period_end');
@@ -73,7 +75,7 @@ function readCsv(text: string, m: ColumnMapping): string[][] {
 
 /** The first rows of a file through a mapping, each with its problem (nothing is stored). */
 export function previewMapping(text: string, mapping: unknown, n = 10): MappedPreview {
-  const m = ColumnMapping.parse(mapping);
+  const m = check(ColumnMapping, mapping);
   const recs = readCsv(text, m);
   const header = (recs[0] ?? []).map((h) => h.trim());
   const missingColumns = Object.values(m.columns).filter((c): c is string => !!c && !c.startsWith('=') && !header.includes(c));
@@ -108,13 +110,13 @@ export function parseGeneric(text: string, m: ColumnMapping, meta: { fileName: s
 }
 
 export async function importGeneric(e: LedgerEngine, path: string, mapping: unknown, who: { orgId: string; by: string }): Promise<ImportSummary> {
-  const m = ColumnMapping.parse(mapping);
+  const m = check(ColumnMapping, mapping);
   const buf = readFileSync(path);
   return importGenericText(e, buf.toString('utf8'), basename(path), m, who);
 }
 
 export async function importGenericText(e: LedgerEngine, text: string, fileName: string, mapping: unknown, who: { orgId: string; by: string }): Promise<ImportSummary> {
-  const m = ColumnMapping.parse(mapping);
+  const m = check(ColumnMapping, mapping);
   const sha256 = sha256Of(text);
   // the mapping is part of what was imported: another mapping of the same file is another import
   return runRowImport(e, { dataset: `generic:${m.name}`, fileName, sha256: sha256Of(`${sha256}\n${JSON.stringify(m)}`), orgId: who.orgId, createdBy: who.by }, async (importId) =>

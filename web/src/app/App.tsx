@@ -19,6 +19,9 @@ import { AuditPage } from '../admin/AuditPage.js';
 import { OutagesList } from '../outages/OutagesList.js';
 import { OutageEventPage } from '../outages/OutageEventPage.js';
 import { DeskCase, DeskQueue } from '../desk/DeskPage.js';
+import { LedgerPage } from '../ledger/LedgerPage.js';
+import { MappingPage } from '../ledger/MappingPage.js';
+import { TimelinePage } from '../ledger/TimelinePage.js';
 import { MeasurementsPage } from '../measure/MeasurementsPage.js';
 import { MeasurementPage } from '../measure/MeasurementPage.js';
 
@@ -65,6 +68,7 @@ function Shell() {
         { to: '/measurements', label: t('nav.measurements'), show: true },
         { to: '/laws', label: t('nav.laws'), show: true },
         { to: '/desk', label: t('nav.desk'), show: user.role === 'responder' || user.role === 'admin' },
+        { to: '/ledger', label: t('nav.ledger'), show: true },
         { to: '/tokens', label: t('nav.tokens'), show: true },
         { to: '/admin/users', label: t('nav.users'), show: user.role === 'admin' },
         { to: '/admin/audit', label: t('nav.audit'), show: user.role === 'admin' },
@@ -145,6 +149,9 @@ function Routes({ path }: { path: string }) {
   if (path === '/desk') return <DeskQueue />;
   if ((m = match('/desk/cases/:id', path))) return <DeskCase id={m.id ?? ''} key={m.id} />;
   if (path === '/laws') return <LawList />;
+  if (path === '/ledger') return <LedgerPage />;
+  if (path === '/ledger/mapping') return <MappingPage />;
+  if (path === '/ledger/timeline') return <TimelinePage />;
   if (path === '/laws/new') return <LawEdit />;
   if ((m = match('/laws/:id/edit', path))) return <LawEdit id={m.id} key={m.id} />;
   if ((m = match('/laws/:id', path))) return <LawPage id={m.id ?? ''} key={m.id} />;
