@@ -602,4 +602,8 @@ export const ar: Record<MessageKey, string> = {
   'measure.actions': 'إجراءات المحلّل',
 
   'country.XK': 'كوسوفو',
+
+  // --- publish ---
+  'publish.publicView': 'العرض العام',
+  'publish.publicViewHint': 'الصفحة العامة لهذا السجل (ما يراه الجميع)',
 };

@@ -600,6 +600,10 @@ export const en = {
   'measure.actions': 'Analyst actions',
 
   'country.XK': 'Kosovo',
+
+  // --- publish ---
+  'publish.publicView': 'Public view',
+  'publish.publicViewHint': 'Public page of this record (what anyone sees)',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -602,4 +602,8 @@ export const es: Record<MessageKey, string> = {
   'measure.actions': 'Acciones del analista',
 
   'country.XK': 'Kosovo',
+
+  // --- publish ---
+  'publish.publicView': 'Vista pública',
+  'publish.publicViewHint': 'Página pública de este registro (lo que ve cualquiera)',
 };

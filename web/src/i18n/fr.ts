@@ -602,4 +602,8 @@ export const fr: Record<MessageKey, string> = {
   'measure.actions': 'Actions de l’analyste',
 
   'country.XK': 'Kosovo',
+
+  // --- publish ---
+  'publish.publicView': 'Vue publique',
+  'publish.publicViewHint': 'Page publique de cette fiche (ce que tout le monde voit)',
 };
