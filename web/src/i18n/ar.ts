@@ -730,4 +730,7 @@ export const ar: Record<MessageKey, string> = {
   'ledger.ok': "سليم",
   'ledger.show': "عرض",
   'ledger.surges': "طفرات الطلبات",
+  // --- publish ---
+  'publish.publicView': 'العرض العام',
+  'publish.publicViewHint': 'الصفحة العامة لهذا السجل (ما يراه الجميع)',
 };

@@ -728,6 +728,10 @@ export const en = {
   'ledger.ok': "OK",
   'ledger.show': "Show",
   'ledger.surges': "Surges of demands",
+
+  // --- publish ---
+  'publish.publicView': 'Public view',
+  'publish.publicViewHint': 'Public page of this record (what anyone sees)',
 } as const;
 
 export type MessageKey = keyof typeof en;

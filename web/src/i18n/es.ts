@@ -730,4 +730,7 @@ export const es: Record<MessageKey, string> = {
   'ledger.ok': "OK",
   'ledger.show': "Mostrar",
   'ledger.surges': "Picos de solicitudes",
+  // --- publish ---
+  'publish.publicView': 'Vista pública',
+  'publish.publicViewHint': 'Página pública de este registro (lo que ve cualquiera)',
 };

@@ -730,4 +730,7 @@ export const fr: Record<MessageKey, string> = {
   'ledger.ok': "OK",
   'ledger.show': "Afficher",
   'ledger.surges': "Pics de demandes",
+  // --- publish ---
+  'publish.publicView': 'Vue publique',
+  'publish.publicViewHint': 'Page publique de cette fiche (ce que tout le monde voit)',
 };

@@ -141,6 +141,9 @@ export function IncidentPage({ id }: { id: string }) {
             <TlpBadge tlp={inc.tlp} /> <StatusBadge status={inc.status} />
             {inc.severity && <span className={`sev sev-${inc.severity}`}>{label('severity', inc.severity)}</span>}
             <span className="muted">{t('incidents.version', { version: inc.version })}</span>
+            {inc.tlp === 'TLP:CLEAR' && (['verified', 'closed'].includes(inc.status) || inc.tags.includes('public')) && (
+              <a className="public-view" title={t('publish.publicViewHint')} href={`/public/${i18n.lang}/incidents/${encodeURIComponent(inc.id)}`}>{t('publish.publicView')}</a>
+            )}
           </p>
         </div>
         {writer && (

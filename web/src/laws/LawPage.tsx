@@ -9,7 +9,7 @@ import { ErrorBox, Field, Loading, Section, TlpBadge } from '../ui/components.js
 import { useApi } from '../ui/useApi.js';
 
 export function LawPage({ id }: { id: string }) {
-  const { t, label, country, date } = useI18n();
+  const { t, label, country, date, lang } = useI18n();
   const { user } = useSession();
   const res = useApi<Law>(`/api/laws/${encodeURIComponent(id)}`);
   const law = res.data;
@@ -55,6 +55,7 @@ export function LawPage({ id }: { id: string }) {
           <h1 dir="auto">{law.title}</h1>
           <p className="badges">
             <TlpBadge tlp={law.tlp} />
+            {law.tlp === 'TLP:CLEAR' && <a className="public-view" title={t('publish.publicViewHint')} href={`/public/${lang}/laws/${encodeURIComponent(law.id)}`}>{t('publish.publicView')}</a>}
           </p>
         </div>
         {writer && (

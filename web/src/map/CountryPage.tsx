@@ -11,7 +11,7 @@ import { PeriodPicker } from './Overview.js';
 import { ConnectivitySignals } from '../outages/CountrySignals.js';
 
 export function CountryPage({ cc }: { cc: string }) {
-  const { t, label, country, num } = useI18n();
+  const { t, label, country, num, lang } = useI18n();
   const { params, setPage } = useListParams();
   const page = Math.max(1, Number(params.get('page')) || 1);
   const choice = useFigureChoice();
@@ -31,6 +31,7 @@ export function CountryPage({ cc }: { cc: string }) {
     <div className="page" data-country={cc}>
       <div className="page-head">
         <h1>{t('country.title', { name })}</h1>
+        <a className="public-view" title={t('publish.publicViewHint')} href={`/public/${lang}/countries/${encodeURIComponent(cc)}`}>{t('publish.publicView')}</a>
       </div>
       <PeriodPicker />
       <FigureChoices />
