@@ -36,7 +36,7 @@ export const runJob: JobRunner = async (db: Db, job: JobHandle) => {
       return registrySummary(job, await importIodaOutages(db, job.path!, opts));
     case 'import-ooni': {
       job.progress('reading measurements');
-      const r = await importJsonl(db, readFileSync(job.path!, 'utf8'), job.fileName ?? 'upload.jsonl', onProgress);
+      const r = await importJsonl(db, readFileSync(job.path!, 'utf8'), job.fileName ?? 'upload.jsonl', { actor: job.actor, onProgress });
       job.finish(
         { lines: r.lines, imported: r.imported, alreadyStored: r.duplicates, bad: r.problems.length },
         r.problems.slice(0, 20).map((p) => ({ code: `line ${p.line}`, count: 1, example: p.message.slice(0, 200) })),
