@@ -25,7 +25,7 @@ $$;
 create trigger incidents_end_state before insert or update on incidents for each row execute function stackwatch_incident_end_state();
 -- ongoing without an as-of day: known to continue now (live), so active without bound.
 alter table incidents add column active_until timestamptz generated always as (
-  coalesce(end_at, case when end_state = 'ongoing' then coalesce(greatest(ongoing_as_of, start_at), 'infinity'::timestamptz) end, start_at)
+  coalesce(end_at, case when end_state = 'ongoing' then (case when ongoing_as_of is null then 'infinity'::timestamptz else greatest(ongoing_as_of, start_at) end) end, start_at)
 ) stored;
 create index incidents_active_idx on incidents using gist (tstzrange(start_at, active_until, '[]'));
 create index incidents_end_state_idx on incidents (end_state);

@@ -260,7 +260,7 @@ export async function findOverlappingIncidents(
   const vis = visibleTo(actor, params);
   const rows = await db.query(
     `select i.id, i.type, i.title, i.start_at, i.end_at, i.origin from incidents i
-     where i.country = $1 and i.start_at <= $3::timestamptz and coalesce(i.end_at, 'infinity'::timestamptz) >= $2::timestamptz${typeClause} and ${vis}
+     where i.country = $1 and i.merged_into is null and i.start_at <= $3::timestamptz and coalesce(i.end_at, 'infinity'::timestamptz) >= $2::timestamptz${typeClause} and ${vis}
      order by i.start_at`,
     params,
   );

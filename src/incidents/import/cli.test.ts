@@ -60,7 +60,9 @@ describe('import CLI', () => {
     expect(r.err).toMatch(/import ioda-outages .* 300\/300 100%/);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/rows read\s+imported\s+merged\s+unchanged\s+flagged/);
-    expect(r.out).toMatch(/^300\s+299\s+0\s+0\s+\d+\s+1$/m); // no STOP loaded: nothing to merge into
+    // No STOP loaded: nothing to merge into, but four series of consecutive daily records (50 rows) become one incident each.
+    expect(r.out).toMatch(/^300\s+249\s+50\s+0\s+\d+\s+1$/m);
+    expect(r.out).toMatch(/^4 series of consecutive daily records became one incident each/m);
     expect(r.out).toMatch(/^time_reversed\s+\d+\s+row \d+: end /m);
     expect(r.out).toMatch(/^country_unknown\s+1\s+row \d+: "European Union" is not a country/m);
 
@@ -73,7 +75,7 @@ describe('import CLI', () => {
       const orgs = await db.query<{ name: string }>('select name from orgs');
       expect(orgs.rows).toEqual([{ name: 'Stackwatch' }]);
       const n = await db.query<{ n: number }>(`select count(*)::int as n from incidents where origin = 'ioda'`);
-      expect(n.rows[0]!.n).toBe(299);
+      expect(n.rows[0]!.n).toBe(249 + 4); // 249 rows of their own, 4 series (50 daily rows as their evidence)
       const audit = await db.query<{ actor_label: string; action: string }>('select actor_label, action from audit_log order by id');
       expect(audit.rows).toEqual([
         { actor_label: 'cli', action: 'import.ioda' },

@@ -23,6 +23,8 @@ export function formatSummary(s: ImportSummary): string {
     ['rows read', 'imported', 'merged', 'unchanged', 'flagged', 'flagged only (not written)'],
     [[s.rowsRead, s.imported, s.merged, s.unchanged, s.flagged, s.skipped]],
   );
+  if (s.series) out += `\n${s.series} series of consecutive daily records became one incident each (their rows count as merged).\n`;
+  if (s.likelyDuplicates) out += `\n${s.likelyDuplicates} new incidents have likely duplicates in the registry: review them in the console or with GET /api/duplicates.\n`;
   const sheets = Object.entries(s.perSheet);
   if (sheets.length > 1) out += `\n${table(['sheet', 'rows'], sheets.map(([k, v]) => [k, v]))}`;
   if (s.flags.length) {

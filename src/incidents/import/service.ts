@@ -118,7 +118,7 @@ async function runImport(db: Db, spec: RunSpec, opts: ImportOptions): Promise<Im
   let done = 0;
   const createdIds: string[] = [];
   try {
-    for (let i = 0; i < total; i += batchSize) {
+    for (let i = 0; i < spec.plans.length; i += batchSize) {
       const batch = spec.plans.slice(i, i + batchSize);
       const counts = await db.transaction((tx) => writeBatch(tx, batch, opts.orgId, actor));
       summary.imported += counts.imported;
