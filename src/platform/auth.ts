@@ -197,6 +197,8 @@ export async function login(db: Db, email: string, password: string, totp: strin
     // Spend the same time as a real check so that timing does not reveal which e-mails exist.
     dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
     await verify(await dummyHash, password).catch(() => false);
+    // Audited without the address typed (it may be a password pasted in the wrong field).
+    await audit(db, { userId: null, label: 'unknown account', orgId: null as never, role: 'viewer' }, 'user.sign_in_failed', 'user', null, null, { reason: 'unknown account' });
     throw unauthorized('Wrong e-mail or password.');
   }
   if (u.locked_until && new Date(u.locked_until) > now) {
@@ -207,6 +209,7 @@ export async function login(db: Db, email: string, password: string, totp: strin
     const failed = u.failed_logins + 1;
     const lock = failed >= MAX_FAILED_LOGINS ? new Date(now.getTime() + LOCKOUT_MS) : null;
     await db.query('update users set failed_logins = $2, locked_until = $3 where id = $1', [u.id, lock ? 0 : failed, lock]);
+    await audit(db, { userId: u.id, label: u.email, orgId: u.org_id, role: u.role }, 'user.sign_in_failed', 'user', u.id, null, { reason: u.disabled ? 'disabled' : 'wrong password', failedInARow: failed });
     if (lock) {
       await audit(db, { userId: u.id, label: u.email, orgId: u.org_id, role: u.role }, 'user.lockout', 'user', u.id, null, { lockedUntil: lock.toISOString() });
     }
@@ -216,6 +219,7 @@ export async function login(db: Db, email: string, password: string, totp: strin
     if (!totp) throw new AppError(401, 'totp_required', 'Enter the 6-digit code from your authenticator app.', 'totp');
     if (!u.totp_secret || !verifyTotp(u.totp_secret, totp, now.getTime())) {
       await db.query('update users set failed_logins = failed_logins + 1 where id = $1', [u.id]);
+      await audit(db, { userId: u.id, label: u.email, orgId: u.org_id, role: u.role }, 'user.sign_in_failed', 'user', u.id, null, { reason: 'wrong authenticator code' });
       throw new AppError(401, 'totp_invalid', 'The authenticator code is wrong or expired.', 'totp');
     }
   }
@@ -227,6 +231,7 @@ export async function login(db: Db, email: string, password: string, totp: strin
       sha256(sessionToken), u.id, csrfToken, new Date(now.getTime() + SESSION_TTL_MS),
     ]);
     await tx.query('delete from sessions where expires_at < $1', [now]);
+    await audit(tx, { userId: u.id, label: u.email, orgId: u.org_id, role: u.role }, 'user.sign_in', 'user', u.id, null, { totp: u.totp_enabled });
   });
   return { sessionToken, csrfToken, user: await getUser(db, u.id) };
 }

@@ -162,6 +162,8 @@ export interface AuditEntry {
   action: string;
   entityType: string;
   entityId: string | null;
+  /** The entity's name (user e-mail, incident or law title, token name) while it exists. */
+  entityLabel?: string | null;
   before: unknown;
   after: unknown;
 }

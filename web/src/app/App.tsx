@@ -20,6 +20,8 @@ import { OutagesList } from '../outages/OutagesList.js';
 import { OutageEventPage } from '../outages/OutageEventPage.js';
 import { MeasurementsPage } from '../measure/MeasurementsPage.js';
 import { MeasurementPage } from '../measure/MeasurementPage.js';
+import { ImportsPage } from '../ops/ImportsPage.js';
+import '../ops/ops.css';
 
 export function App() {
   return (
@@ -63,6 +65,7 @@ function Shell() {
         { to: '/outages', label: t('nav.outages'), show: true },
         { to: '/measurements', label: t('nav.measurements'), show: true },
         { to: '/laws', label: t('nav.laws'), show: true },
+        { to: '/import', label: t('ops.nav'), show: user.role === 'admin' || user.role === 'analyst' },
         { to: '/tokens', label: t('nav.tokens'), show: true },
         { to: '/admin/users', label: t('nav.users'), show: user.role === 'admin' },
         { to: '/admin/audit', label: t('nav.audit'), show: user.role === 'admin' },
@@ -145,6 +148,7 @@ function Routes({ path }: { path: string }) {
   if ((m = match('/laws/:id/edit', path))) return <LawEdit id={m.id} key={m.id} />;
   if ((m = match('/laws/:id', path))) return <LawPage id={m.id ?? ''} key={m.id} />;
   if (path === '/tokens') return <TokensPage />;
+  if (path === '/import') return <ImportsPage />;
   if (path === '/account') return <AccountPage />;
   if (path.startsWith('/admin/') && user?.role !== 'admin') return <p className="notice">{t('app.forbidden')}</p>;
   if (path === '/admin/users') return <UsersPage />;
