@@ -9,7 +9,7 @@
  *   - PGlite, as shipped: writes go before waiting reads, search served by the stored text vector and its GIN index,
  *   - PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL, a user that may create databases), as shipped.
  *
- *   npx tsx bench/registry-load.ts            # SECONDS=20 READERS=50 WRITERS=10 SEARCH_SHARE=0.3
+ *   npx tsx bench/registry-load.ts            # LOAD_SECONDS=20 READERS=50 WRITERS=10 SEARCH_SHARE=0.3
  * Targets (issue #8): PGlite write p99 < 1 s and read p99 < 1 s; PostgreSQL read p99 < 300 ms.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openDb } from '../src/platform/db.js';
 
-const SECONDS = Number(process.env.SECONDS ?? 20);
+const SECONDS = Number(process.env.LOAD_SECONDS ?? 20);
 const READERS = Number(process.env.READERS ?? 50);
 const WRITERS = Number(process.env.WRITERS ?? 10);
 const SEARCH_SHARE = Number(process.env.SEARCH_SHARE ?? 0.3);
@@ -92,6 +92,11 @@ function call(url: string, method: string, headers: Record<string, string>, body
 const pick = <T>(a: readonly T[]) => a[Math.floor(Math.random() * a.length)]!;
 const q = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN);
 
+function noteError(f: Figures, what: string, r: { status: number; text: string }) {
+  f.errors++;
+  if (f.errors <= 3) console.log(`  error: ${what} → ${r.status} ${r.text.slice(0, 200)}`);
+}
+
 interface Figures {
   label: string;
   reads: number[];
@@ -117,7 +122,7 @@ async function load(label: string, base: string): Promise<Figures> {
     const r = Math.random();
     if (r < 0.3) return `/api/incidents?page=${1 + Math.floor(Math.random() * 20)}`;
     if (r < 0.5) return `/api/incidents?country=${pick(COUNTRIES)}&type=shutdown`;
-    if (r < 0.7) return `/api/incidents?from=${2016 + Math.floor(Math.random() * 7)}-01-01&to=${2016 + Math.floor(Math.random() * 7)}-12-31`;
+    if (r < 0.7) { const y = 2016 + Math.floor(Math.random() * 7); return `/api/incidents?from=${y}-01-01&to=${y + Math.floor(Math.random() * (2023 - y))}-12-31`; }
     if (r < 0.9) return `/api/incidents/${pick(ids)}`;
     return `/api/stats/countries?from=${2016 + Math.floor(Math.random() * 7)}-01-01&to=2022-12-31`;
   };
@@ -126,7 +131,7 @@ async function load(label: string, base: string): Promise<Figures> {
       const search = Math.random() < SEARCH_SHARE;
       const path = search ? `/api/incidents?q=${encodeURIComponent(pick(WORDS))}${Math.random() < 0.5 ? `&country=${pick(COUNTRIES)}` : ''}` : readPath();
       const r = await call(base + path, 'GET', { cookie });
-      if (r.status !== 200) f.errors++;
+      if (r.status !== 200) noteError(f, `GET ${path}`, r);
       (search ? f.searches : f.reads).push(r.ms);
     }
   };
@@ -140,7 +145,7 @@ async function load(label: string, base: string): Promise<Figures> {
       });
       const r = await call(`${base}/api/incidents`, 'POST', { cookie, 'x-csrf-token': csrf }, body);
       const now = performance.now();
-      if (r.status !== 201) f.errors++;
+      if (r.status !== 201) noteError(f, 'POST /api/incidents', r);
       else {
         if (Number.isNaN(f.firstWriteMs)) f.firstWriteMs = now - t0;
         f.longestWriteGapMs = Math.max(f.longestWriteGapMs, now - lastWriteDone);

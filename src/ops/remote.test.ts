@@ -6,27 +6,14 @@ import { connect } from 'node:net';
 import { startServer, type RunningServer } from '../server.js';
 import { main } from '../cli.js';
 import { captureCli } from '../platform/testing.js';
+import { iodaSlice } from './test-data.js';
 import { absolutePaths, CREDENTIAL_FILE, describeForAudit, findRunningServer, remoteCommandOf } from './remote.js';
 
-const IODA = join(import.meta.dirname, '../../../shared/data/shutdowns/ioda-investigated-outages-2018-2022.csv');
 const dir = mkdtempSync(join(tmpdir(), 'sw-remote-'));
 const dataDir = join(dir, 'data');
 const env = { STACKWATCH_DATA_DIR: dataDir };
 let srv: RunningServer;
 
-/** The header and the first `n` records of the real IODA file (records may span lines inside quotes). */
-function iodaSlice(n: number): string {
-  const lines = readFileSync(IODA, 'utf8').split('\n');
-  const out: string[] = [];
-  let rows = -1;
-  let open = false;
-  for (const l of lines) {
-    out.push(l);
-    if ((l.split('"').length - 1) % 2 === 1) open = !open;
-    if (!open && ++rows >= n) break;
-  }
-  return out.join('\n') + '\n';
-}
 
 beforeAll(async () => {
   srv = await startServer({ quiet: true, dataDir, port: 0, loadHistory: false, jobs: false, adminEmail: 'admin@example.org', adminPassword: 'a long admin password 1' });

@@ -8,24 +8,11 @@ import type { TestClient } from '../platform/testing.js';
 import type { Db } from '../platform/db.js';
 import { opsRoutes } from './routes.js';
 import { jobsIdle, type Job } from './jobs.js';
+import { iodaSlice } from './test-data.js';
 
 const SHARED = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
-const IODA = join(SHARED, 'shutdowns', 'ioda-investigated-outages-2018-2022.csv');
 const IRAN = join(SHARED, 'signals', 'monash-irn-2019-11-11.csv');
 
-/** The header and the first `n` records of the real IODA file (records may span lines inside quotes). */
-export function iodaSlice(n: number): string {
-  const lines = readFileSync(IODA, 'utf8').split('\n');
-  const out: string[] = [];
-  let rows = -1;
-  let open = false;
-  for (const l of lines) {
-    out.push(l);
-    if ((l.split('"').length - 1) % 2 === 1) open = !open;
-    if (!open && ++rows >= n) break;
-  }
-  return out.join('\n') + '\n';
-}
 
 describe.each(testBackends())('console jobs on %s', (backend) => {
   let db: Db;

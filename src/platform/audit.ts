@@ -35,6 +35,8 @@ export interface AuditEntry {
   action: string;
   entityType: string;
   entityId: string | null;
+  /** The entity's name when it still exists (user e-mail, incident or law title, token name). */
+  entityLabel?: string | null;
   before: unknown;
   after: unknown;
 }
@@ -69,9 +71,17 @@ export async function listAudit(
   }
   const w = where.join(' and ');
   const total = (await db.query<{ n: number }>(`select count(*)::int n from audit_log where ${w}`, params)).rows[0]?.n ?? 0;
-  const rows = await db.query<{ id: number; at: Date; actor_label: string; action: string; entity_type: string; entity_id: string | null; before: unknown; after: unknown }>(
-    `select id::int id, at, actor_label, action, entity_type, entity_id, before, after from audit_log where ${w}
-     order by id desc limit ${opts.pageSize} offset ${(opts.page - 1) * opts.pageSize}`,
+  // What the entry is about, by name rather than id (a user's e-mail, an incident's or law's title, a token's name).
+  const rows = await db.query<{ id: number; at: Date; actor_label: string; action: string; entity_type: string; entity_id: string | null; entity_label: string | null; before: unknown; after: unknown }>(
+    `select a.id::int id, a.at, a.actor_label, a.action, a.entity_type, a.entity_id, a.before, a.after,
+       case a.entity_type
+         when 'user' then (select u.email from users u where u.id::text = a.entity_id::text)
+         when 'incident' then (select i.title from incidents i where i.id::text = a.entity_id::text)
+         when 'law' then (select l.title from laws l where l.id::text = a.entity_id::text)
+         when 'api_token' then (select t.name from api_tokens t where t.id::text = a.entity_id::text)
+       end as entity_label
+     from (select * from audit_log where ${w} order by id desc limit ${opts.pageSize} offset ${(opts.page - 1) * opts.pageSize}) a
+     order by a.id desc`,
     params,
   );
   const readable = new Map<string, Set<string>>();
@@ -89,6 +99,7 @@ export async function listAudit(
         action: r.action,
         entityType: r.entity_type,
         entityId: r.entity_id,
+        entityLabel: r.entity_label,
         before: r.before,
         after: r.after,
       };
@@ -96,6 +107,7 @@ export async function listAudit(
       if (may && !(r.entity_id && may.has(r.entity_id))) {
         entry.before = null;
         entry.after = null;
+        entry.entityLabel = null; // a title can be as secret as the body
         entry.redacted = true;
       }
       return entry;

@@ -328,10 +328,15 @@ export async function login(db: Db, email: string, password: string, totp: strin
     throw wrongCredentials();
   }
   const ok = await verify(u.password_hash, password).catch(() => false);
-  if (!ok || u.disabled) throw wrongCredentials();
+  if (!ok || u.disabled) {
+    // Audited under the account's organisation (the attempt itself was already counted by reserveAttempt).
+    await audit(db, { userId: u.id, label: u.email, orgId: u.org_id, role: u.role }, 'user.sign_in_failed', 'user', u.id, null, { reason: u.disabled ? 'disabled' : 'wrong password' });
+    throw wrongCredentials();
+  }
   if (u.totp_enabled) {
     if (!totp) throw new AppError(401, 'totp_required', 'Enter the 6-digit code from your authenticator app.', 'totp');
     if (!u.totp_secret || !(await claimTotp(db, u.id, u.totp_secret, totp, now))) {
+      await audit(db, { userId: u.id, label: u.email, orgId: u.org_id, role: u.role }, 'user.sign_in_failed', 'user', u.id, null, { reason: 'wrong or reused authenticator code' });
       throw new AppError(401, 'totp_invalid', 'The authenticator code is wrong, expired or already used.', 'totp');
     }
   }
@@ -344,6 +349,7 @@ export async function login(db: Db, email: string, password: string, totp: strin
       sha256(sessionToken), u.id, csrfToken, new Date(now.getTime() + SESSION_TTL_MS),
     ]);
     await tx.query('delete from sessions where expires_at < $1', [now]);
+    await audit(tx, { userId: u.id, label: u.email, orgId: u.org_id, role: u.role }, 'user.sign_in', 'user', u.id, null, { totp: u.totp_enabled });
   });
   return { sessionToken, csrfToken, user: await getUser(db, u.id) };
 }

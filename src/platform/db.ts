@@ -59,17 +59,33 @@ class PgliteDb implements Db {
    * behaviour before, kept for the baseline of bench/registry-load.ts).
    */
   private async serial<T>(fn: () => Promise<T>, write = true): Promise<T> {
+    const first = write || this.fifo || writePriority.getStore() === true;
     if (this.busy) {
-      await new Promise<void>((res) => (write || this.fifo ? this.waitingWrites : this.waitingReads).push(res));
+      await new Promise<void>((res) => (first ? this.waitingWrites : this.waitingReads).push(res));
     } else this.busy = true;
     try {
       return await fn();
     } finally {
-      const next = this.waitingWrites.shift() ?? this.waitingReads.shift();
-      if (next) next();
+      // Writes first, but after a few in a row one waiting read goes, so that busy writers cannot starve readers.
+      let next: (() => void) | undefined;
+      if (this.waitingReads.length && (this.writeStreak >= WRITE_STREAK || !this.waitingWrites.length)) {
+        next = this.waitingReads.shift();
+        this.writeStreak = 0;
+      } else {
+        next = this.waitingWrites.shift();
+        if (next) this.writeStreak++;
+      }
+      // Hand over on the next turn of the event loop, not at once: PGlite's work resolves in microtasks, so chaining
+      // straight on would keep Node from reading sockets until the queue is empty — a write request that arrives
+      // while reads are queued could not even be received, let alone go first.
+      if (next) {
+        if (this.fifo) next();
+        else setImmediate(next);
+      }
       else this.busy = false;
     }
   }
+  private writeStreak = 0;
   /** Connection slots still waiting (reads, writes): for health checks and the load benchmark. */
   get queued(): { reads: number; writes: number } {
     return { reads: this.waitingReads.length, writes: this.waitingWrites.length };
@@ -254,6 +270,16 @@ export async function enableRegistryCache(db: Db): Promise<void> {
  * Closing a lent handle does nothing: the server keeps it.
  */
 const lent = new AsyncLocalStorage<Db>();
+
+/**
+ * Work that a person is waiting to see saved (a write request, from its first read to its commit): on the embedded
+ * database all of its statements wait with the writes, ahead of waiting reads. See PgliteDb.serial.
+ */
+const writePriority = new AsyncLocalStorage<boolean>();
+const WRITE_STREAK = 2;
+export function withWritePriority<T>(fn: () => Promise<T>): Promise<T> {
+  return writePriority.run(true, fn);
+}
 export function withLentDb<T>(db: Db, fn: () => Promise<T>): Promise<T> {
   return lent.run(db, fn);
 }

@@ -525,7 +525,8 @@ function incidentFromFacts(sheet: StopSheet, r: StopSheetRow, f: StopFacts, orig
   const place = f.area ? `${f.area}, ${countryShort}` : countryShort;
   const startTxt = f.start ? ymd(f.start) : 'date unknown';
   const head = type === 'blocking.service' && f.services.length ? `Blocking of ${f.services.slice(0, 3).join(', ')}` : TYPE_TITLES[type]!;
-  const areaInTitle = f.area && !(f.national && /^nation/i.test(f.area)) ? f.area : null;
+  // A national record's area that only says so ("Countrywide shutdown", "Nationwide") is not a place: leave it out.
+  const areaInTitle = f.area && !(f.national && /\bnation(al|wide)?\b|entire country|whole country|countrywide|all (the )?country/i.test(f.area)) ? f.area : null;
   const title = `${head} in ${areaInTitle ? `${truncate(areaInTitle, 60)}, ` : ''}${countryShort} (${startTxt})`;
 
   const nets: string[] = [];

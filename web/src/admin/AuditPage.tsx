@@ -21,6 +21,7 @@ export function AuditPage() {
       <div className="page-head">
         <h1>{t('admin.audit')}</h1>
       </div>
+      <p className="muted">{t('ops.audit.signIns')}</p>
       <form className="filters card" onSubmit={(e) => e.preventDefault()}>
         <Field label={t('admin.auditEntityType')}>
           {(p) => <input {...p} name="entityType" defaultValue={entityType} onBlur={(e) => setFilter('entityType', e.target.value.trim())} onKeyDown={(e) => e.key === 'Enter' && setFilter('entityType', e.currentTarget.value.trim())} />}
@@ -53,7 +54,7 @@ export function AuditPage() {
                       <code>{a.action}</code>
                     </td>
                     <td data-label={t('admin.auditEntity')}>
-                      {a.entityType} <code>{a.entityId ?? ''}</code>
+                      {a.entityType} {a.entityLabel ? <strong title={a.entityId ?? undefined}>{a.entityLabel}</strong> : <code>{a.entityId ?? ''}</code>}
                     </td>
                     <td data-label={t('common.details')}>
                       {a.redacted ? (

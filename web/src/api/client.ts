@@ -43,6 +43,11 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** The session's CSRF token, for requests that send raw bytes (file uploads) rather than JSON. */
+export function getCsrfToken(): string | null {
+  return csrfToken;
+}
+
 /** Called when the server answers 401 to a signed-in request (session expired or revoked). */
 export function setUnauthorizedHandler(fn: (() => void) | null): void {
   onUnauthorized = fn;

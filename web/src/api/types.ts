@@ -206,6 +206,8 @@ export interface AuditEntry {
   action: string;
   entityType: string;
   entityId: string | null;
+  /** The entity's name (user e-mail, incident or law title, token name) while it exists. */
+  entityLabel?: string | null;
   before: unknown;
   after: unknown;
   /** True when the record's bodies are withheld from this reader (TLP). */

@@ -24,6 +24,8 @@ import { MappingPage } from '../ledger/MappingPage.js';
 import { TimelinePage } from '../ledger/TimelinePage.js';
 import { MeasurementsPage } from '../measure/MeasurementsPage.js';
 import { MeasurementPage } from '../measure/MeasurementPage.js';
+import { ImportsPage } from '../ops/ImportsPage.js';
+import '../ops/ops.css';
 
 export function App() {
   return (
@@ -69,6 +71,7 @@ function Shell() {
         { to: '/laws', label: t('nav.laws'), show: true },
         { to: '/desk', label: t('nav.desk'), show: user.role === 'responder' || user.role === 'admin' },
         { to: '/ledger', label: t('nav.ledger'), show: true },
+        { to: '/import', label: t('ops.nav'), show: user.role === 'admin' || user.role === 'analyst' },
         { to: '/tokens', label: t('nav.tokens'), show: true },
         { to: '/admin/users', label: t('nav.users'), show: user.role === 'admin' },
         { to: '/admin/audit', label: t('nav.audit'), show: user.role === 'admin' },
@@ -156,6 +159,7 @@ function Routes({ path }: { path: string }) {
   if ((m = match('/laws/:id/edit', path))) return <LawEdit id={m.id} key={m.id} />;
   if ((m = match('/laws/:id', path))) return <LawPage id={m.id ?? ''} key={m.id} />;
   if (path === '/tokens') return <TokensPage />;
+  if (path === '/import') return <ImportsPage />;
   if (path === '/account') return <AccountPage />;
   if (path.startsWith('/admin/') && user?.role !== 'admin') return <p className="notice">{t('app.forbidden')}</p>;
   if (path === '/admin/users') return <UsersPage />;

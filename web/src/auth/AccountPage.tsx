@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { TotpQr } from '../ops/TotpQr.js';
 import { api } from '../api/client.js';
 import { useSession } from './auth.js';
 import { useI18n } from '../i18n/index.js';
@@ -130,6 +131,7 @@ function SecondFactor({ enabled }: { enabled: boolean }) {
         </div>
       ) : (
         <form className="form-grid" onSubmit={(e) => void confirm(e)} noValidate>
+          <TotpQr url={setup.otpauthUrl} />
           <p className="field-wide">{t('account.totpKey')}</p>
           <code className="secret-value field-wide" data-testid="totp-secret" dir="ltr">
             {setup.secret}

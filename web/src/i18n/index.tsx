@@ -54,9 +54,12 @@ export function interpolateNodes(text: string, nodes: Record<string, ReactNode>)
   return out;
 }
 
-/** "one|other" → the form for the plural category (no "|" means one form for all counts). */
+/**
+ * "one|other" → the form for the plural category (no "|" means one form for all counts). A bar with spaces on both
+ * sides ("name | role") is text, not a separator.
+ */
 export function pickForm(text: string, category: Intl.LDMLPluralRule | null): string {
-  const bar = text.indexOf('|');
+  const bar = text.search(/(?<! )\|(?! )/);
   if (bar < 0) return text;
   return category === 'one' ? text.slice(0, bar) : text.slice(bar + 1);
 }

@@ -63,7 +63,7 @@ export function draftFrom(inc: Incident | undefined, defaults: { type: string; t
     endAt: inc ? toInput(inc.endAt, inc.endPrecision === 'minute' ? 'minute' : 'day') : '',
     endState: inc?.endState === 'ongoing' ? 'ongoing' : 'unknown',
     status: inc?.status ?? defaults.status,
-    severity: inc?.severity ?? '',
+    severity: inc?.severity ?? 'medium', // what the server stores when none is sent: shown, not implied
     tlp: inc?.tlp ?? defaults.tlp,
     area: inc?.area ?? '',
     summary: inc?.summary ?? '',
@@ -271,7 +271,7 @@ function IncidentForm({ incident }: { incident?: Incident | undefined }) {
           {precisionSelect('endPrecision', 'endAt')}
         </Field>
         <SelectField label={t('common.status')} error={errors.status} name="status" value={d.status} onChange={(v) => set('status', v)} choices={choicesOf(meta.statuses, (s) => label('status', s))} />
-        <SelectField label={t('incidents.severity')} error={errors.severity} name="severity" value={d.severity} onChange={(v) => set('severity', v)} empty={t('common.none')} choices={choicesOf(meta.severities, (s) => label('severity', s))} />
+        <SelectField label={t('incidents.severity')} error={errors.severity} name="severity" value={d.severity} onChange={(v) => set('severity', v)} choices={choicesOf(meta.severities, (s) => label('severity', s))} />
         <SelectField label={t('common.tlp')} error={errors.tlp} required name="tlp" value={d.tlp} onChange={(v) => set('tlp', v)} choices={choicesOf(meta.tlpLabels)} />
         <Field label={t('incidents.area')} error={errors.area}>
           {(p) => <input {...p} name="area" value={d.area} onChange={(e) => set('area', e.target.value)} />}

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import type { Incident, Page } from '../api/types.js';
 import { Link } from '../app/router.js';
 import { canWrite, useSession } from '../auth/auth.js';
@@ -8,6 +8,7 @@ import { choicesOf, CountryField, SelectField } from '../ui/fields.js';
 import { ExportLinks, PageSizeSelect, positiveInt, useListParams, useTextFilter } from '../ui/list.js';
 import { useApi } from '../ui/useApi.js';
 import { IncidentTable, type IncidentSort } from './IncidentTable.js';
+import { typeChoices } from '../ops/typeChoices.js';
 
 export const INCIDENT_FILTERS = ['country', 'type', 'status', 'from', 'to', 'q', 'tlp'] as const;
 export type IncidentFilterKey = (typeof INCIDENT_FILTERS)[number];
@@ -35,6 +36,7 @@ export function IncidentList() {
 
   const activeFilters = Object.fromEntries(Object.entries(filters).filter(([, v]) => v)) as Record<string, string>;
   const all = t('common.all');
+  const [filtersOpen, setFiltersOpen] = useState(false);
 
   return (
     <div className="page">
@@ -47,12 +49,15 @@ export function IncidentList() {
         )}
       </div>
 
-      <form className="filters card" role="search" aria-label={t('incidents.filters')} onSubmit={(e) => e.preventDefault()}>
+      <button type="button" className="btn filters-toggle" aria-expanded={filtersOpen} aria-controls="incident-filters" onClick={() => setFiltersOpen((o) => !o)}>
+        {Object.keys(activeFilters).length ? t('ops.filtersActive', { count: Object.keys(activeFilters).length }) : t('ops.filters')}
+      </button>
+      <form id="incident-filters" className={`filters card${filtersOpen ? '' : ' collapsed'}`} role="search" aria-label={t('incidents.filters')} onSubmit={(e) => e.preventDefault()}>
         <Field label={t('incidents.q')} hint={t('incidents.qHint')} className="field-wide">
           {(p) => <input {...p} type="search" name="q" value={q.text} onChange={(e) => q.setText(e.target.value)} />}
         </Field>
         <CountryField label={t('common.country')} name="country" value={filters.country} onChange={(v) => setFilter('country', v)} empty={all} />
-        <SelectField label={t('common.type')} name="type" value={filters.type} onChange={(v) => setFilter('type', v)} empty={all} choices={choicesOf(meta.incidentTypes, (ty) => label('type', ty))} />
+        <SelectField label={t('common.type')} name="type" value={filters.type} onChange={(v) => setFilter('type', v)} empty={all} choices={typeChoices(meta.incidentTypes, (ty) => label('type', ty), t)} />
         <SelectField label={t('common.status')} name="status" value={filters.status} onChange={(v) => setFilter('status', v)} empty={all} choices={choicesOf(meta.statuses, (s) => label('status', s))} />
         <SelectField label={t('common.tlp')} name="tlp" value={filters.tlp} onChange={(v) => setFilter('tlp', v)} empty={all} choices={choicesOf(meta.tlpLabels)} />
         <Field label={t('common.from')}>

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { DocumentUpload } from '../ops/DocumentUpload.js';
 import { api } from '../api/client.js';
 import type { DuplicateCandidate, HistoryEntry, IncidentDetail } from '../api/types.js';
 import { EndCell } from './IncidentTable.js';
@@ -284,6 +285,7 @@ export function IncidentPage({ id }: { id: string }) {
           </ul>
         )}
         {writer && <AddSource incidentId={inc.id} onAdded={reloadAll} />}
+        {writer && <DocumentUpload incidentId={inc.id} onAdded={reloadAll} />}
       </Section>
 
       <Section title={t('incidents.evidence')}>

@@ -2,7 +2,7 @@ import type { Law, Page } from '../api/types.js';
 import { Link } from '../app/router.js';
 import { canWrite, useSession } from '../auth/auth.js';
 import { useI18n } from '../i18n/index.js';
-import { Field, Loaded, Pager, TlpBadge } from '../ui/components.js';
+import { Field, Loaded, NoResults, Pager, TlpBadge } from '../ui/components.js';
 import { choicesOf, CountryField, SelectField } from '../ui/fields.js';
 import { useListParams, useTextFilter } from '../ui/list.js';
 import { useApi } from '../ui/useApi.js';
@@ -35,7 +35,7 @@ export function LawList() {
         <CountryField label={t('common.country')} name="country" value={country} onChange={(v) => setFilter('country', v)} empty={t('common.all')} />
         <SelectField label={t('common.status')} name="status" value={status} onChange={(v) => setFilter('status', v)} empty={t('common.all')} choices={choicesOf(meta.lawStatuses, (s) => label('lawStatus', s))} />
       </form>
-      <Loaded state={res} isEmpty={(d) => d.items.length === 0}>
+      <Loaded state={res} isEmpty={(d) => d.items.length === 0} empty={<NoResults text={country || status ? undefined : t('ops.empty.laws')} />}>
         {(d) => (
           <>
             <table className="table responsive">

@@ -78,7 +78,7 @@ export function Overview() {
         <Section title={t('map.title')}>
           <Loaded state={countries}>{(d) => <WorldMap stats={d.items} />}</Loaded>
         </Section>
-        <Section title={t('map.topCountries')}>
+        <Section title={t('map.topCountries')} id="country-ranking">
           {countries.data && (
             <table className="table compact">
               <thead>

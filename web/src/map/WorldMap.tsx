@@ -25,6 +25,20 @@ export function WorldMap({ stats }: { stats: CountryStat[] }) {
 
   return (
     <figure className="map">
+      <a
+        className="skip-map"
+        href="#country-ranking"
+        onClick={(e) => {
+          // Past ~180 countries to the ranking table in one key press (issue #8).
+          const target = document.getElementById('country-ranking');
+          if (!target) return;
+          e.preventDefault();
+          target.setAttribute('tabindex', '-1');
+          target.focus();
+        }}
+      >
+        {t('ops.skipMap')}
+      </a>
       <svg
         viewBox={`0 0 ${MAP_WIDTH} ${MAP_HEIGHT}`}
         role="group"

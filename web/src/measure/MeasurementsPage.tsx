@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { Link } from '../app/router.js';
 import { useSession } from '../auth/auth.js';
 import { useI18n } from '../i18n/index.js';
-import { Field, Loaded, Pager, Section } from '../ui/components.js';
+import { Field, Loaded, NoResults, Pager, Section } from '../ui/components.js';
 import { CountryField, SelectField } from '../ui/fields.js';
 import { PageSizeSelect, positiveInt, useListParams, useTextFilter } from '../ui/list.js';
 import { useApi } from '../ui/useApi.js';
@@ -122,7 +122,7 @@ export function MeasurementsPage() {
       </div>
 
       <div aria-busy={list.loading} className="results">
-        <Loaded state={list} isEmpty={(d) => d.items.length === 0}>
+        <Loaded state={list} isEmpty={(d) => d.items.length === 0} empty={<NoResults text={Object.values(filters).some(Boolean) ? undefined : t('ops.empty.measurements')} />}>
           {(d) => (
             <>
               <table className="table responsive m-table" data-testid="measurement-table">

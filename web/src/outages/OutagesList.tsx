@@ -60,7 +60,7 @@ export function OutagesList() {
       </form>
 
       <div aria-busy={res.loading} className="results">
-        <Loaded state={res} isEmpty={() => items.length === 0} empty={<NoResults text={t('outages.none')} />}>
+        <Loaded state={res} isEmpty={() => items.length === 0} empty={<NoResults text={cc || scope || decision ? t('outages.none') : t('ops.empty.outages')} />}>
           {(data) => (
             <>
               <table className="table responsive" data-testid="outage-table">
