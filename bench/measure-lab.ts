@@ -51,7 +51,7 @@ const TEMPLATES: [number, Record<string, unknown>][] = [
   [2, { probe_cc: 'GB', censor: { http: 'redirect:gb-sky' }, expect: 'http-blockpage' }],
   [3, { censor: { http: 'status_403' }, expect: 'http-diff' }],
   [2, { censor: { http: 'reset' }, expect: 'http-failure' }],
-  [2, { origin: { body_bytes: 32768 }, censor: { throttle_bps: 32768 }, expect: 'throttling' }],
+  [2, { origin: { body_bytes: 24576 }, censor: { throttle_bps: 16384 }, expect: 'throttling' }],
   [3, { origin: { down: 'refuse' }, expect: 'down' }],
   [1, { origin: { down: 'timeout' }, expect: 'down' }],
 ];
