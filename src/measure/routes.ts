@@ -116,7 +116,7 @@ export function measureRoutes(): App {
         body: body(
           z
             .object({
-              jsonl: z.string().min(1),
+              jsonl: z.string().min(1).max(1024 * 1024, 'at most 1 MiB per request: use `stackwatch measure import` for big files'),
               source: z.string().min(1).max(200).default('api'),
               /** every organisation may read them, raw included (for OONI's published measurements) */
               public: z.boolean().default(false),

@@ -457,7 +457,8 @@ async function startLabAt(scenario: Scenario, L: Layout): Promise<Lab> {
         const data = rule === 'chosen' ? ls.site.censor.dns_ip! : rule === 'proxy' ? ls.proxyIp : DNS_INJECT[rule]!;
         return { rcode: 0, answers: q.type === QTYPE.A ? [{ name: q.name, type: QTYPE.A, ttl: 60, data }] : [] };
       }
-      const r = await upstream.lookup(q.name, q.type === QTYPE.AAAA ? 'AAAA' : 'A', 2000);
+      // forward within the probe's own DNS timeout, so a slow (loaded) machine gives a late answer, not SERVFAIL
+      const r = await upstream.lookup(q.name, q.type === QTYPE.AAAA ? 'AAAA' : 'A', Math.max(500, scenario.timeouts.dns_ms - 300));
       if (r.rcode < 0) return { rcode: RCODE.SERVFAIL, answers: [] };
       return { rcode: r.rcode, answers: r.answers };
     });
