@@ -44,5 +44,5 @@ describe('outages import / link CLI on an embedded database', () => {
     const ls = await run('events', ['--country', 'IR', '--confirmed']);
     expect(ls.out).toMatch(/IR\s+outage\s+2019-11-16T14:30:00Z\s+ongoing\s+0\.97\s+[\d.]+\s+confirmed/);
     expect((await run('review', ['confirm', '00000000-0000-0000-0000-000000000000', '--by', 'ana'])).err).toMatch(/Outage event not found/);
-  });
+  }, 180_000); // several CLI runs, each opening the embedded database: slow on a loaded machine
 });

@@ -194,6 +194,8 @@ export interface LinkResult {
 export async function linkEvents(db: Db, events: StoredEvent[], opts: { actor?: Actor; tlp?: 'TLP:CLEAR' | 'TLP:GREEN' | 'TLP:AMBER' } = {}): Promise<LinkResult[]> {
   const actor = opts.actor ?? (await systemActor(db));
   const out: LinkResult[] = new Array(events.length);
+  // where each candidate incident is (type, area, networks), read once per run through the registry's service
+  const places = new Map<string, { type: string; area: string | null; networks: { asn?: number | null }[] }>();
   // national events first, so that regional and network events of the same time join them
   const rank = { country: 0, region: 1, network: 2 } as const;
   const order = events.map((_, i) => i).sort((a, b) => rank[events[a]!.scope] - rank[events[b]!.scope] || events[a]!.start - events[b]!.start);
@@ -226,8 +228,13 @@ export async function linkEvents(db: Db, events: StoredEvent[], opts: { actor?: 
       // national ones; a network joins national incidents or incidents naming that network
       const placed: typeof overlapping = [];
       for (const i of overlapping) {
-        const inc = await getIncident(db, actor, i.id);
-        if (placeMatches(e, { type: inc.type, area: inc.area ?? null, networks: inc.networks ?? [] })) placed.push(i);
+        let where = places.get(i.id);
+        if (!where) {
+          const inc = await getIncident(db, actor, i.id);
+          where = { type: inc.type, area: inc.area ?? null, networks: inc.networks ?? [] };
+          places.set(i.id, where);
+        }
+        if (placeMatches(e, where)) placed.push(i);
       }
       // same type first; then anything people or importers recorded; our own national drafts absorb
       // regional and network events of their country

@@ -141,7 +141,7 @@ export function outagesRoutes(): App {
           return { entity: s.series.entity, signal: s.series.signal, step: step * per, t, value: v, baseline: b, levels: { warning: p.warning, critical: p.critical } };
         });
       const events = d.events.filter((e) => (e.end ?? Infinity) >= from && e.start <= to).map(eventJson);
-      return c.json({ country: cc, from: isoUtc(from), to: isoUtc(to), series, events }, 200);
+      return c.json({ country: cc, from: isoUtc(from), to: isoUtc(to), series, events, warnings: d.warnings }, 200);
     },
   );
 

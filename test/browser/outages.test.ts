@@ -164,7 +164,7 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Outages' }).click();
     const rows = page.locator('[data-testid=outage-table] tbody tr');
     await rows.first().waitFor();
-    expect(await rows.count()).toBe(8); // one national event, seven regional ones
+    expect(await rows.count()).toBe(6); // one national event, five regional ones (lone noisy hours no longer make events)
     await page.locator('select[name=country]').selectOption('IR');
     await page.locator('select[name=scope]').selectOption('country');
     await expect.poll(() => new URL(page.url()).search).toBe('?country=IR&scope=country');
@@ -175,12 +175,12 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
     expect(text).toContain('Iran');
     expect(text).toContain('Nov 16, 2019, 02:30 PM UTC');
     expect(text).toContain('ongoing');
-    expect(text).toContain('89%'); // depth
+    expect(text).toContain('97%'); // depth
     expect(text).toContain('Critical');
     expect(text).toContain('Awaiting review');
     await shot('01-list');
     await page.locator('select[name=scope]').selectOption('region');
-    await expect.poll(() => rows.count()).toBe(7);
+    await expect.poll(() => rows.count()).toBe(5);
     expect(new Set(await rows.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-scope'))))).toEqual(new Set(['region']));
     await page.locator('select[name=scope]').selectOption('country');
     await expect.poll(() => rows.count()).toBe(1);
@@ -193,8 +193,8 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
     await chart.waitFor();
     expect(await page.locator('h1').textContent()).toBe('Outage: Iran (national)');
     const numbers = (await page.locator('[data-testid=event-numbers]').textContent()) ?? '';
-    expect(numbers).toContain('89%');
-    expect(numbers).toContain('70/73');
+    expect(numbers).toContain('97%');
+    expect(numbers).toContain('71/73');
     // The chart: observed line, baseline, band, both alert levels, and the event shaded from its start.
     expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(50);
     expect(await chart.getAttribute('data-events')).toBe('1');
@@ -204,7 +204,7 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
     const sbox = await shade.boundingBox();
     expect(sbox!.x).toBeGreaterThan(box!.x + box!.width * 0.1); // the event starts well inside the plot (12 h of margin)
     expect(sbox!.x + sbox!.width).toBeGreaterThan(box!.x + box!.width * 0.95); // ongoing: shaded to the end
-    // The deepest point of the national sum is far below the critical level (89 % lost).
+    // The deepest point of the national sum is far below the critical level (97 % lost).
     expect(await page.locator('.chart-summary').textContent()).toMatch(/Lowest point: \d%|Lowest point: 1\d%/);
     const incident = page.locator('[data-testid=linked-incident] a');
     await incident.waitFor();
@@ -246,7 +246,7 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
     await timeline.waitFor();
     const lanes = await timeline.locator('[data-lane] > text.lane-label').allTextContents();
     expect(lanes).toEqual(expect.arrayContaining(['Detected', 'STOP', 'IODA']));
-    expect(await timeline.locator('a.tl-bar[data-lane=detected]').count()).toBe(8);
+    expect(await timeline.locator('a.tl-bar[data-lane=detected]').count()).toBe(6);
     expect(await timeline.locator('a.tl-bar[data-lane=stop]').count()).toBeGreaterThan(0); // STOP's Iranian shutdowns of late 2019
     await shot('04-country-signals');
     await section.locator('.signal-chart').screenshot({ path: shotPath('outages-05-country-chart') });

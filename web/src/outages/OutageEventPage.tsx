@@ -154,9 +154,21 @@ export function OutageEventPage({ id }: { id: string }) {
             <details className="subform">
               <summary>{t('outages.membersList', { count: num(e.members.entities.length) })}</summary>
               <ul className="members">
-                {e.members.entities.map((m) => (
-                  <li key={m}>{m.split('/').slice(1).join(' / ') || m}</li>
-                ))}
+                {e.members.entities.map((m) => {
+                  // the member's own extent: regions that stay out longest keep their own end time
+                  const own = e.memberEvents?.find((x) => x.entity === m);
+                  return (
+                    <li key={m}>
+                      {m.split('/').slice(1).join(' / ') || m}
+                      {own && (
+                        <span className="muted">
+                          {' '}
+                          · {date(own.start, true)} – {own.end ? date(own.end, true) : t('outages.ongoingLong')}
+                        </span>
+                      )}
+                    </li>
+                  );
+                })}
               </ul>
             </details>
           )}

@@ -25,6 +25,10 @@ export interface DetectedEvent {
   confidence: number;
   signals: string[];
   members?: EventMembers;
+  /** Each member's own extent (regions that stay out longer than the national event keep their end). */
+  memberEvents?: { entity: string; name?: string; kind: string; start: string; end: string | null; depth: number }[];
+  /** End of the data the event was judged on. */
+  dataEnd?: string;
 }
 
 /** A stored event: the detector's figures, its registry link and the analyst's decision. */
