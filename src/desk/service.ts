@@ -46,8 +46,11 @@ export interface DeskSettings {
 }
 
 export async function getSettings(db: Queryable, orgId: string): Promise<DeskSettings> {
-  await db.query('insert into desk_settings (org_id) values ($1) on conflict (org_id) do nothing', [orgId]);
-  const r = (await db.query<Record<string, unknown>>('select * from desk_settings where org_id = $1', [orgId])).rows[0]!;
+  let r = (await db.query<Record<string, unknown>>('select * from desk_settings where org_id = $1', [orgId])).rows[0];
+  if (!r) {
+    await db.query('insert into desk_settings (org_id) values ($1) on conflict (org_id) do nothing', [orgId]);
+    r = (await db.query<Record<string, unknown>>('select * from desk_settings where org_id = $1', [orgId])).rows[0]!;
+  }
   return {
     targetMinutes: Number(r.target_minutes),
     warnMinutes: Number(r.warn_minutes),
