@@ -465,6 +465,7 @@ export type CaseJson = ReturnType<typeof caseJson>;
 
 const CASE_COLS = `c.*, u.email assigned_label`;
 
+/** Keep in step with the index desk_cases_queue_order (migrations/0400_desk.sql). */
 export const QUEUE_ORDER = `case when c.first_reply_at is null and c.status not in ('resolved','closed') then 0 else 1 end,
   case c.urgency when 'immediate' then 0 when 'days' then 1 else 2 end, c.received_at`;
 
