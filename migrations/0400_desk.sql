@@ -65,6 +65,10 @@ create table desk_cases (
   unique (org_id, ref)
 );
 create index desk_cases_queue on desk_cases (org_id, status, received_at);
+-- The responders' queue order (src/desk/service.ts QUEUE_ORDER): unanswered first, then urgency, then age.
+create index desk_cases_queue_order on desk_cases (org_id,
+  (case when first_reply_at is null and status not in ('resolved','closed') then 0 else 1 end),
+  (case urgency when 'immediate' then 0 when 'days' then 1 else 2 end), received_at);
 create index desk_cases_receipt on desk_cases (receipt_prefix);
 
 -- Each case has a report key (responders, escrow and the reporter) and an internal key (responders and escrow),

@@ -46,8 +46,11 @@ export interface DeskSettings {
 }
 
 export async function getSettings(db: Queryable, orgId: string): Promise<DeskSettings> {
-  await db.query('insert into desk_settings (org_id) values ($1) on conflict (org_id) do nothing', [orgId]);
-  const r = (await db.query<Record<string, unknown>>('select * from desk_settings where org_id = $1', [orgId])).rows[0]!;
+  let r = (await db.query<Record<string, unknown>>('select * from desk_settings where org_id = $1', [orgId])).rows[0];
+  if (!r) {
+    await db.query('insert into desk_settings (org_id) values ($1) on conflict (org_id) do nothing', [orgId]);
+    r = (await db.query<Record<string, unknown>>('select * from desk_settings where org_id = $1', [orgId])).rows[0]!;
+  }
   return {
     targetMinutes: Number(r.target_minutes),
     warnMinutes: Number(r.warn_minutes),
@@ -462,6 +465,7 @@ export type CaseJson = ReturnType<typeof caseJson>;
 
 const CASE_COLS = `c.*, u.email assigned_label`;
 
+/** Keep in step with the index desk_cases_queue_order (migrations/0400_desk.sql). */
 export const QUEUE_ORDER = `case when c.first_reply_at is null and c.status not in ('resolved','closed') then 0 else 1 end,
   case c.urgency when 'immediate' then 0 when 'days' then 1 else 2 end, c.received_at`;
 

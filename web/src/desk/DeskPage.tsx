@@ -10,6 +10,7 @@ import { Link } from '../app/router.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, Loaded, NoResults } from '../ui/components.js';
 import { useApi } from '../ui/useApi.js';
+import { CaseWork, DeskFigures } from './DeskWork.js';
 
 type Crypto = typeof import('../../../src/desk/crypto.js');
 let cryptoMod: Promise<Crypto> | null = null;
@@ -21,6 +22,8 @@ interface CaseRow {
   firstReplyAt: string | null; assignedLabel: string | null; destroyedAt: string | null; sla: { minutesWaiting: number | null; level: string };
 }
 interface CaseDetail extends CaseRow {
+  assignedTo: string | null;
+  vetting: unknown;
   sealedKeys: { report?: string; internal?: string };
   items: { id: string; kind: string; purpose: string; at: string; bytes: number; author: string | null; ciphertext: string | null }[];
   escalations: { id: string; platform: string; channel: string; escalatedAt: string; answeredAt: string | null; outcome: string | null }[];
@@ -159,6 +162,7 @@ export function DeskQueue() {
           )
         }
       </Loaded>
+      <DeskFigures />
     </div>
   );
 }
@@ -306,6 +310,7 @@ export function DeskCase({ id }: { id: string }) {
               </>
             )}
             {error && <ErrorBox error={error} />}
+            <CaseWork id={c.id} assignedTo={c.assignedTo} vetting={c.vetting} escalations={c.escalations} onChange={res.reload} />
           </>
         )}
       </Loaded>
