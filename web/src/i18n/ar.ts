@@ -633,4 +633,6 @@ export const ar: Record<MessageKey, string> = {
   'ledger.ok': "سليم",
   'ledger.show': "عرض",
   'ledger.surges': "طفرات الطلبات",
+  'scope.ledger:read': "قراءة سجل طلبات الإزالة",
+  'scope.ledger:write': "تسجيل التدخلات والاستيراد إلى السجل",
 };

@@ -631,6 +631,8 @@ export const en = {
   'ledger.ok': "OK",
   'ledger.show': "Show",
   'ledger.surges': "Surges of demands",
+  'scope.ledger:read': "Read the takedown ledger",
+  'scope.ledger:write': "Record interventions and import into the ledger",
 } as const;
 
 export type MessageKey = keyof typeof en;

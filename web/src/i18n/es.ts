@@ -633,4 +633,6 @@ export const es: Record<MessageKey, string> = {
   'ledger.ok': "OK",
   'ledger.show': "Mostrar",
   'ledger.surges': "Picos de solicitudes",
+  'scope.ledger:read': "Leer el registro de solicitudes de retirada",
+  'scope.ledger:write': "Registrar intervenciones e importar al registro",
 };

@@ -633,4 +633,6 @@ export const fr: Record<MessageKey, string> = {
   'ledger.ok': "OK",
   'ledger.show': "Afficher",
   'ledger.surges': "Pics de demandes",
+  'scope.ledger:read': "Lire le registre des demandes de retrait",
+  'scope.ledger:write': "Enregistrer des interventions et importer dans le registre",
 };
