@@ -103,7 +103,7 @@ const importCommand: CliCommand = {
 const QUERY_OPTS = {
   json: { type: 'boolean' }, csv: { type: 'boolean' }, country: { type: 'string' }, year: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
   series: { type: 'string' }, by: { type: 'string' }, 'requester-type': { type: 'string' }, platform: { type: 'string' }, category: { type: 'string' },
-  limit: { type: 'string' }, dataset: { type: 'string' }, kind: { type: 'string' },
+  limit: { type: 'string' }, dataset: { type: 'string' }, kind: { type: 'string' }, google: { type: 'string' },
 } as const;
 
 const queryCommand: CliCommand = {

@@ -101,7 +101,7 @@ const DsaP = z
     limit: z.coerce.number().int().min(1).max(100_000).default(5000),
   })
   .strict();
-const RowsP = z.object({ country: Cc.optional(), dataset: z.string().max(80).optional(), kind: z.enum(['aggregate', 'notice', 'intervention']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }).strict();
+const RowsP = z.object({ country: Cc.optional(), dataset: z.string().max(80).optional(), google: z.enum(['include', 'exclude']).default('include'), kind: z.enum(['aggregate', 'notice', 'intervention']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }).strict();
 
 export const QUERIES = {
   /** Requests (and items) per country and year. */
@@ -215,6 +215,7 @@ function rowsSql(d: Dialect, p: z.output<typeof RowsP>, vis: string): string {
   if (p.country) w.push(`requester_country = ${lit(d, p.country)}`);
   if (p.dataset) w.push(`dataset = ${lit(d, p.dataset)}`);
   if (p.kind) w.push(`record_kind = ${lit(d, p.kind)}`);
+  if (p.google === 'exclude') w.push(`dataset NOT LIKE 'google%'`);
   return `SELECT id, dataset, record_kind, requester_country, requester_type, requester_raw, legal_basis_raw, reason, platform, product, stack_layer,
       ${F[d].str('period_start')} AS period_start, ${F[d].str('period_end')} AS period_end, requests_low, requests_high, items_low, items_high, pct_complied,
       outcome, action, target, sources, tlp, source_file, file_sha256, source_row

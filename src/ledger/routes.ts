@@ -31,7 +31,7 @@ const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
 const FileBody = z.object({ fileName: z.string().trim().min(1).max(200).regex(/^[^/\\]+$/, 'a file name, not a path'), text: z.string().min(1, 'the file is empty').max(900_000) }).strict();
 
 const QueryParams = z
-  .object(Object.fromEntries(['format', 'country', 'year', 'from', 'to', 'series', 'requester_type', 'by', 'platform', 'category', 'limit', 'dataset', 'kind'].map((k) => [k, z.string().max(300).optional()])))
+  .object(Object.fromEntries(['format', 'country', 'year', 'from', 'to', 'series', 'requester_type', 'by', 'platform', 'category', 'limit', 'dataset', 'kind', 'google'].map((k) => [k, z.string().max(300).optional()])))
   .strict();
 
 /** CSV of rows (RFC 4180 quoting), the caveat travels in a header. */

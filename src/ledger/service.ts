@@ -245,7 +245,7 @@ export async function pressureTimeline(db: Db, e: LedgerEngine, actor: Actor, cc
     if (b.end < from || b.start > to) continue;
     items.push({ lane: 'demands', start: b.start, end: b.end, title: `${r.requests_low} requests to Google (${r.half_year})`, value: Number(r.requests_low), share: r.share_removed === null ? null : Number(r.share_removed), kind: 'google' });
   }
-  const rows = await runQuery(e, 'rows', { country: cc, limit: 1000 }, actor);
+  const rows = await runQuery(e, 'rows', { country: cc, google: 'exclude', limit: 1000 }, actor);
   for (const r of rows.rows) {
     if (r.dataset !== 'interventions' && r.dataset !== 'lumen' && !String(r.dataset).startsWith('generic:')) continue;
     const s = String(r.period_start);

@@ -279,6 +279,8 @@ export async function importDsaDay(
         const innerPath = join(tmp, 'inner.zip');
         let inner: yauzl.ZipFile | null = null;
         try {
+          // a flag left by an earlier run that could not read this inner zip goes; it is read again now
+          await e.run(`DELETE FROM ledger_flags WHERE import_id = ${lit(e.dialect, importId)} AND part = ${lit(e.dialect, name)}`);
           await extract(outer, entry, innerPath);
           inner = await openZip(innerPath);
           for await (const ie of entries(inner)) {

@@ -815,4 +815,6 @@ export const ar: Record<MessageKey, string> = {
   'desk.firstReplies': "الردود الأولى",
   'desk.median': "الوسيط",
   'desk.answered': "تم الرد",
+  'scope.ledger:read': "قراءة سجل طلبات الإزالة",
+  'scope.ledger:write': "تسجيل التدخلات والاستيراد إلى السجل",
 };

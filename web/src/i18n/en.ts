@@ -814,6 +814,8 @@ export const en = {
   'desk.firstReplies': "First replies",
   'desk.median': "Median",
   'desk.answered': "Answered",
+  'scope.ledger:read': "Read the takedown ledger",
+  'scope.ledger:write': "Record interventions and import into the ledger",
 } as const;
 
 export type MessageKey = keyof typeof en;

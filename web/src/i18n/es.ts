@@ -815,4 +815,6 @@ export const es: Record<MessageKey, string> = {
   'desk.firstReplies': "Primeras respuestas",
   'desk.median': "Mediana",
   'desk.answered': "Respondidas",
+  'scope.ledger:read': "Leer el registro de solicitudes de retirada",
+  'scope.ledger:write': "Registrar intervenciones e importar al registro",
 };

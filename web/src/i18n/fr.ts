@@ -815,4 +815,6 @@ export const fr: Record<MessageKey, string> = {
   'desk.firstReplies': "Premières réponses",
   'desk.median': "Médiane",
   'desk.answered': "Répondues",
+  'scope.ledger:read': "Lire le registre des demandes de retrait",
+  'scope.ledger:write': "Enregistrer des interventions et importer dans le registre",
 };
