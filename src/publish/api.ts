@@ -15,7 +15,7 @@ import { annualFigures, filterStopRows } from './report.js';
 import { latestSnapshot } from './snapshot.js';
 import { getSettings, siteSettings, updateSettings, PublishSettingsSchema } from './settings.js';
 import {
-  alertRuntime, createWebhook, deleteSubscription, deliveryLog, enableWebhook, listSubscriptions, subscribeEmail, EmailSubscribeSchema, WebhookInputSchema,
+  SUBSCRIBE_LIMIT, alertRuntime, createWebhook, deleteSubscription, deliveryLog, enableWebhook, listSubscriptions, subscribeEmail, EmailSubscribeSchema, WebhookInputSchema,
 } from './alerts.js';
 
 /**
@@ -50,6 +50,7 @@ export function publishRoutes(opts: { ratePerMinute?: number } = {}): App {
   const limiter = new RateLimiter(opts.ratePerMinute ?? Number(process.env.STACKWATCH_PUBLIC_RATE ?? 600));
   r.use('/public/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS', 'POST'], exposeHeaders: ['ETag', 'Retry-After'], maxAge: 600 }));
   r.use('/public/*', rateLimit(limiter, 'json'));
+  r.use('/public/subscriptions/*', rateLimit(SUBSCRIBE_LIMIT, 'json'));
   const send = (c: Parameters<typeof withEtag>[0], v: unknown) => withEtag(c, typeof v === 'string' ? v : JSON.stringify(v), 'application/json; charset=utf-8');
   const sendCached = async (c: Parameters<typeof withEtag>[0], key: string, fn: () => Promise<unknown>) =>
     sendPrepared(c, await cachedPublic(c.get('db'), `api:${key}`, async () => {

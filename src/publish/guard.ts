@@ -33,6 +33,12 @@ export class RateLimiter {
 }
 
 export function clientAddress(c: Context): string {
+  // Behind a reverse proxy every request comes from the proxy: with STACKWATCH_TRUST_PROXY=1 the address is the last
+  // hop the proxy appended to X-Forwarded-For (the only part of that header a client cannot forge).
+  if (process.env.STACKWATCH_TRUST_PROXY === '1') {
+    const last = (c.req.header('x-forwarded-for') ?? '').split(',').pop()?.trim();
+    if (last) return last;
+  }
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {
