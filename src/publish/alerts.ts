@@ -17,6 +17,7 @@ import { DICTS, isLang, typeName, type Lang } from './i18n.js';
 import { esc, page } from './html.js';
 import { TYPE_FILTERS } from './model.js';
 import { siteSettings } from './settings.js';
+import { RateLimiter, rateLimit } from './guard.js';
 
 /**
  * Alerts: events (an incident becomes verified and public; a confirmed outage event opens or closes) go out as Atom
@@ -25,6 +26,9 @@ import { siteSettings } from './settings.js';
  * message shows is read again from the public registry at the time it is built or sent, so a record that stopped
  * being public is never announced.
  */
+
+/** Subscribing mails a stranger's address: at most 5 subscriptions a minute (bursts of 10) per client address. */
+export const SUBSCRIBE_LIMIT = new RateLimiter(5, 10);
 
 export const EVENT_KINDS = ['incident.verified', 'outage.opened', 'outage.closed'] as const;
 export const WEBHOOK_QUEUE = 'publish.webhook';
@@ -466,7 +470,7 @@ export function alertRoutes(): Hono<AppEnv> {
     return c.html(page({ lang: l, title: t.alerts, path: '/alerts', body }));
   });
 
-  r.post('/public/alerts/subscribe', async (c) => {
+  r.post('/public/alerts/subscribe', rateLimit(SUBSCRIBE_LIMIT, 'html'), async (c) => {
     const rt = alertRuntime(c.get('db'));
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const l = lang(String(form.lang ?? ''));

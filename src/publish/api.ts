@@ -10,12 +10,12 @@ import {
 import { blockedSites } from '../measure/publishing.js';
 import { publicOutageEvents } from '../outages/publishing.js';
 import { PublicFilterSchema, toRegistryFilter } from './model.js';
-import { RateLimiter, rateLimit, withEtag } from './guard.js';
+import { RateLimiter, prepare, rateLimit, sendPrepared, withEtag } from './guard.js';
 import { annualFigures, filterStopRows } from './report.js';
 import { latestSnapshot } from './snapshot.js';
 import { getSettings, siteSettings, updateSettings, PublishSettingsSchema } from './settings.js';
 import {
-  alertRuntime, createWebhook, deleteSubscription, deliveryLog, enableWebhook, listSubscriptions, subscribeEmail, EmailSubscribeSchema, WebhookInputSchema,
+  SUBSCRIBE_LIMIT, alertRuntime, createWebhook, deleteSubscription, deliveryLog, enableWebhook, listSubscriptions, subscribeEmail, EmailSubscribeSchema, WebhookInputSchema,
 } from './alerts.js';
 
 /**
@@ -50,17 +50,22 @@ export function publishRoutes(opts: { ratePerMinute?: number } = {}): App {
   const limiter = new RateLimiter(opts.ratePerMinute ?? Number(process.env.STACKWATCH_PUBLIC_RATE ?? 600));
   r.use('/public/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS', 'POST'], exposeHeaders: ['ETag', 'Retry-After'], maxAge: 600 }));
   r.use('/public/*', rateLimit(limiter, 'json'));
+  r.use('/public/subscriptions/*', rateLimit(SUBSCRIBE_LIMIT, 'json'));
   const send = (c: Parameters<typeof withEtag>[0], v: unknown) => withEtag(c, typeof v === 'string' ? v : JSON.stringify(v), 'application/json; charset=utf-8');
+  const sendCached = async (c: Parameters<typeof withEtag>[0], key: string, fn: () => Promise<unknown>) =>
+    sendPrepared(c, await cachedPublic(c.get('db'), `api:${key}`, async () => {
+      const v = await fn();
+      return prepare(typeof v === 'string' ? v : JSON.stringify(v), 'application/json; charset=utf-8');
+    }));
 
   r.openapi(
     createRoute({ method: 'get', path: '/public/incidents', tags: ['public'], summary: 'Public incidents (TLP:CLEAR, published), filtered and paged', ...PUBLIC, request: { query: PublicFilterSchema }, responses: { 200: json(), 400: errorResponses[400], ...tooMany } }),
     async (c) => {
       const f = c.req.valid('query');
-      const body = await cachedPublic(c.get('db'), `api-list:${JSON.stringify(f)}`, async () => {
+      return (await sendCached(c, `list:${JSON.stringify(f)}`, async () => {
         const { items, total } = await listPublicIncidents(c.get('db'), toRegistryFilter(f));
-        return JSON.stringify({ items, total, page: f.page, pageSize: f.pageSize });
-      });
-      return send(c, body) as never;
+        return { items, total, page: f.page, pageSize: f.pageSize };
+      })) as never;
     },
   );
   r.openapi(

@@ -5,7 +5,7 @@ import { cachedPublic, listPublicIncidents, publicCountryStats, publicCountryYea
 import { DICTS, dirOf, isLang, type Lang } from './i18n.js';
 import { esc } from './html.js';
 import { columnChart, timeline, worldMap } from './svg.js';
-import { withEtag } from './guard.js';
+import { prepare, sendPrepared } from './guard.js';
 
 /**
  * Embeds for partners' sites: a country's map, timeline or chart as a tiny static page meant for an <iframe>
@@ -44,11 +44,11 @@ export function embedRoutes(): Hono<AppEnv> {
         const from = spans.length ? spans[spans.length - 1]!.start : new Date().toISOString();
         svg = timeline(spans, { label: `${t.timeline}: ${name}`, from, to: new Date().toISOString() });
       }
-      return `<!doctype html><html lang="${lang}" dir="${dirOf(lang)}"><head><meta charset="utf-8"><title>${esc(name)}</title><style>body{margin:0;font:13px system-ui,"DejaVu Sans",sans-serif}svg{width:100%;height:auto}p{margin:2px 6px}</style></head>
-<body>${svg}<p><a href="/public/${lang}/countries/${cc}" target="_top">${esc(name)} — ${esc(t.site)}</a></p></body></html>`;
+      return prepare(`<!doctype html><html lang="${lang}" dir="${dirOf(lang)}"><head><meta charset="utf-8"><title>${esc(name)}</title><style>body{margin:0;font:13px system-ui,"DejaVu Sans",sans-serif}svg{width:100%;height:auto}p{margin:2px 6px}</style></head>
+<body>${svg}<p><a href="/public/${lang}/countries/${cc}" target="_top">${esc(name)} — ${esc(t.site)}</a></p></body></html>`, 'text/html; charset=utf-8');
     });
     frame();
-    return withEtag(c, body, 'text/html; charset=utf-8');
+    return sendPrepared(c, body);
   });
   return r;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 
@@ -32,6 +33,12 @@ export class RateLimiter {
 }
 
 export function clientAddress(c: Context): string {
+  // Behind a reverse proxy every request comes from the proxy: with STACKWATCH_TRUST_PROXY=1 the address is the last
+  // hop the proxy appended to X-Forwarded-For (the only part of that header a client cannot forge).
+  if (process.env.STACKWATCH_TRUST_PROXY === '1') {
+    const last = (c.req.header('x-forwarded-for') ?? '').split(',').pop()?.trim();
+    if (last) return last;
+  }
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {
@@ -62,4 +69,27 @@ export function withEtag(c: Context, body: string | Uint8Array, type: string, st
   if (inm && inm.split(',').some((t) => t.trim() === tag)) return c.body(null, 304);
   c.header('Content-Type', type);
   return c.body(body as string, status as 200);
+}
+
+/** A rendered public body, kept with its ETag and its gzip form so that a cached page costs no work per request. */
+export interface PreparedBody { buf: Buffer; gz: Buffer | null; etag: string; type: string }
+
+export function prepare(body: string | Uint8Array, type: string): PreparedBody {
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body);
+  const etag = `"${createHash('sha256').update(buf).digest('base64url').slice(0, 27)}"`;
+  return { buf, gz: buf.length > 1024 && !type.startsWith('application/pdf') ? gzipSync(buf, { level: 6 }) : null, etag, type };
+}
+
+export function sendPrepared(c: Context, p: PreparedBody, status = 200): Response {
+  c.header('ETag', p.etag);
+  c.header('Cache-Control', 'no-cache');
+  c.header('Vary', 'Accept-Encoding');
+  const inm = c.req.header('if-none-match');
+  if (inm && inm.split(',').some((t) => t.trim() === p.etag)) return c.body(null, 304);
+  c.header('Content-Type', p.type);
+  if (p.gz && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
+    c.header('Content-Encoding', 'gzip');
+    return c.body(p.gz as unknown as string, status as 200);
+  }
+  return c.body(p.buf as unknown as string, status as 200);
 }

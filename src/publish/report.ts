@@ -1,4 +1,3 @@
-import { chromium } from 'playwright-core';
 import type { Queryable } from '../platform/db.js';
 import { countryName } from '../core/countries.js';
 import { allPublicIncidents, listPublicLaws, publicStopRows, stopImportSkips, type StopRow } from '../incidents/publishing.js';
@@ -191,6 +190,7 @@ ${opts.publisher ? `<p class="muted">${esc(t.publishedBy)} ${esc(opts.publisher)
 
 /** Prints HTML to PDF with Debian's Chromium (no network: every asset of the report is inline). */
 export async function htmlToPdf(html: string, executablePath = process.env.STACKWATCH_CHROMIUM ?? '/usr/bin/chromium'): Promise<Buffer> {
+  const { chromium } = await import('playwright-core'); // loaded only when a PDF is printed: keeps every CLI start light
   const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   try {
     const ctx = await browser.newContext({ javaScriptEnabled: false });

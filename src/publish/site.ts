@@ -13,7 +13,7 @@ import { DICTS, LANGS, isLang, typeName, type Lang } from './i18n.js';
 import { day, esc, page, qs, table } from './html.js';
 import { columnChart, timeline, worldMap } from './svg.js';
 import { PublicFilterSchema, TYPE_FILTERS, describeZod, toRegistryFilter } from './model.js';
-import { RateLimiter, rateLimit, withEtag } from './guard.js';
+import { RateLimiter, prepare, rateLimit, sendPrepared, withEtag } from './guard.js';
 import { siteSettings } from './settings.js';
 import { DATASETS } from './methodology.js';
 import { annualFigures, annualHtml, countryReportHtml, htmlToPdf, PUBLISHED_AT_THE_TIME } from './report.js';
@@ -52,9 +52,12 @@ function langOf(c: C): Lang {
 
 async function html(c: C, key: string, render: () => Promise<string | null>): Promise<Response> {
   const db = c.get('db');
-  const body = await cachedPublic(db, `page:${key}`, render);
+  const body = await cachedPublic(db, `page:${key}`, async () => {
+    const h = await render();
+    return h == null ? null : prepare(h, 'text/html; charset=utf-8');
+  });
   if (body == null) return errorPage(c, langOf(c), 404, DICTS[langOf(c)].notFoundText);
-  return withEtag(c, body, 'text/html; charset=utf-8');
+  return sendPrepared(c, body);
 }
 
 function incidentRows(items: PublicIncident[], lang: Lang): string {
