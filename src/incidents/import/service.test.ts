@@ -54,7 +54,7 @@ describe.each(testBackends())('importers on %s', (backend) => {
     org = await newOrg(db);
     stop = await importStop(db, STOP_FILE, { orgId: org, actorLabel: 'tester', batchSize: 200, onProgress: (d, t) => progress.push([d, t]) });
     ioda = await importIodaOutages(db, IODA_FILE, { orgId: org, actorLabel: 'tester' });
-  });
+  }, 240_000); // the whole history, duplicate detection included, on a shared machine
   afterAll(async () => {
     await db?.close();
   });

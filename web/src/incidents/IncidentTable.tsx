@@ -23,7 +23,7 @@ export function DurationCell({ i }: { i: Incident }) {
   const { t, num } = useI18n();
   if (i.durationDays == null) return <span className="muted">—</span>;
   const d = i.durationDays >= 10 ? Math.round(i.durationDays) : Math.round(i.durationDays * 10) / 10;
-  const text = t('registry.days', { days: num(d) });
+  const text = t('registry.days', { days: d === 0 && i.durationDays > 0 ? `< ${num(0.1)}` : num(d) });
   return <span>{i.durationIsMinimum ? t('registry.atLeast', { value: text }) : text}</span>;
 }
 
