@@ -130,9 +130,9 @@ async function load(label: string, base: string): Promise<Figures> {
     while (performance.now() < end) {
       const search = Math.random() < SEARCH_SHARE;
       const path = search ? `/api/incidents?q=${encodeURIComponent(pick(WORDS))}${Math.random() < 0.5 ? `&country=${pick(COUNTRIES)}` : ''}` : readPath();
-      const r = await call(base + path, 'GET', { cookie });
+      const r = await call(base + path, 'GET', { cookie }).catch((e: Error) => ({ status: 0, text: e.message, ms: NaN }));
       if (r.status !== 200) noteError(f, `GET ${path}`, r);
-      (search ? f.searches : f.reads).push(r.ms);
+      if (!Number.isNaN(r.ms)) (search ? f.searches : f.reads).push(r.ms);
     }
   };
   let n = 0;
@@ -143,7 +143,7 @@ async function load(label: string, base: string): Promise<Figures> {
         type: 'shutdown.regional', title: `Load test shutdown ${++n} (election protest)`, country: pick(COUNTRIES), area: 'Load region',
         startAt: `${year}-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 9)}`, tlp: 'TLP:GREEN', status: 'draft', summary: 'Written by bench/registry-load.ts',
       });
-      const r = await call(`${base}/api/incidents`, 'POST', { cookie, 'x-csrf-token': csrf }, body);
+      const r = await call(`${base}/api/incidents`, 'POST', { cookie, 'x-csrf-token': csrf }, body).catch((e: Error) => ({ status: 0, text: e.message, ms: NaN }));
       const now = performance.now();
       if (r.status !== 201) noteError(f, 'POST /api/incidents', r);
       else {
@@ -151,7 +151,7 @@ async function load(label: string, base: string): Promise<Figures> {
         f.longestWriteGapMs = Math.max(f.longestWriteGapMs, now - lastWriteDone);
         lastWriteDone = now;
       }
-      f.writes.push(r.ms);
+      if (!Number.isNaN(r.ms)) f.writes.push(r.ms);
     }
   };
   await Promise.all([...Array.from({ length: READERS }, reader), ...Array.from({ length: WRITERS }, writer)]);
