@@ -514,6 +514,12 @@ describe.each(testBackends())('desk on %s', (backend) => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.field).toBe(field);
     }
+    const zz = await analyst.json('POST', '/api/desk/misp/import', { Event: { uuid: '4f9f3b9e-2f7a-4d1e-9a55-0b1c2d3e4f50', info: 'Threats against bloggers', date: '2026-01-01', Attribute: [{ type: 'text', category: 'Other', value: 'ZZ', comment: 'country' }] } });
+    expect(zz.status).toBe(400);
+    expect(zz.body.error.field).toBe('Event.country');
+    const badType = await r1.json('POST', `/api/desk/cases/${jsCase}/link`, { newIncident: { type: 'weather', title: 'A title', country: 'TR', startAt: '2026-03-01' }, summary: 'A long enough redacted summary.' });
+    expect(badType.status).toBe(400);
+    expect(badType.body.error.field).toBe('newIncident.type');
     const notJson = await analyst.call('POST', '/api/desk/misp/import', '{"Event": ');
     expect(notJson.status).toBe(400);
   });

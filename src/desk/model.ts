@@ -1,6 +1,7 @@
 /** Vocabulary and input schemas of the desk wing (cases, escalations, grants, settings). */
 import { z } from 'zod';
 import { isCountryCode } from '../core/countries.js';
+import { INCIDENT_TYPES } from '../core/taxonomy.js';
 
 export const CASE_CATEGORIES = [
   'threat_harassment',
@@ -187,10 +188,10 @@ export const RegistryLinkInput = z
     incidentId: z.uuid().optional(),
     newIncident: z
       .object({
-        type: z.string().max(60),
+        type: z.enum(INCIDENT_TYPES, { message: 'must be an incident type of the registry, e.g. threat.harassment' }),
         title: z.string().trim().min(3).max(300),
         country: CountryCode,
-        startAt: z.string().max(40),
+        startAt: z.string().max(40).refine((v) => !Number.isNaN(Date.parse(v)), { message: 'must be an ISO 8601 date or date-time' }),
         tlp: z.enum(['TLP:CLEAR', 'TLP:GREEN', 'TLP:AMBER', 'TLP:AMBER+STRICT']).default('TLP:AMBER'),
       })
       .strict()

@@ -8,7 +8,8 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Db, Queryable } from '../platform/db.js';
 import { audit, type Actor } from '../platform/audit.js';
 import { requirePerm } from '../platform/auth.js';
-import { AppError, badRequest, conflict, notFound, tooMany } from '../core/errors.js';
+import { AppError, badRequest, conflict, describeIssues, notFound, tooMany } from '../core/errors.js';
+import { ZodError } from 'zod';
 import { attachEvidence, createIncident, getIncident, systemActor } from '../incidents/service.js';
 import {
   b64, bytesText, decrypt, deriveReporter, encrypt, generateReceipt, isWellFormedReceipt, newSalt, openSealed, packFile, receiptPrefix,
@@ -174,6 +175,7 @@ export async function publicRecipients(db: Queryable, orgId: string) {
 
 /** The organisation the public page serves: the one named, or the first with an escrow key. */
 export async function deskOrg(db: Queryable, orgId?: string): Promise<string | null> {
+  if (orgId && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(orgId)) return null;
   const r = await db.query<{ org_id: string }>(
     `select org_id from desk_keys where kind = 'escrow' and retired_at is null ${orgId ? 'and org_id = $1' : ''} order by created_at limit 1`,
     orgId ? [orgId] : [],
@@ -898,16 +900,29 @@ export async function grantDeadlines(db: Db, now = new Date(), log?: Logger): Pr
 // ---------------------------------------------------------------------------------------------------------------
 // Link to the registry (only through the registry's service) and MISP sharing
 
+/** The registry validates its own input; its complaints come back as a 400 naming the field, not a 500. */
+async function viaRegistry<T>(fn: () => Promise<T>, prefix = ''): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ZodError) {
+      const d = describeIssues(e.issues);
+      throw badRequest(`${prefix}${d.message}`, d.field ? `${prefix}${d.field}` : undefined);
+    }
+    throw e;
+  }
+}
+
 export async function linkToRegistry(db: Db, actor: Actor, caseId: string, input: z.input<typeof RegistryLinkInput>) {
   caseActor(actor, 'cases:write');
   const v = RegistryLinkInput.parse(input);
   const c = await caseRow(db, actor, caseId);
   let incidentId = v.incidentId;
   if (v.newIncident) {
-    const inc = await createIncident(db, actor, {
-      type: v.newIncident.type as never, title: v.newIncident.title, country: v.newIncident.country, startAt: v.newIncident.startAt, tlp: v.newIncident.tlp,
-      status: 'draft', summary: v.summary, origin: 'desk',
-    } as never);
+    const ni = v.newIncident;
+    const inc = await viaRegistry(() => createIncident(db, actor, {
+      type: ni.type, title: ni.title, country: ni.country, startAt: ni.startAt, tlp: ni.tlp, status: 'draft', summary: v.summary, origin: 'desk',
+    } as never), 'newIncident.');
     incidentId = inc.id;
   }
   // Only the responder's redacted summary and the case's category leave the desk; the ref is the desk's own number.
@@ -977,10 +992,10 @@ export async function importMisp(db: Db, actor: Actor, body: unknown) {
   const country = e.Attribute.find((a) => /country/i.test(a.comment ?? '') && /^[A-Z]{2}$/.test(a.value))?.value;
   if (!country) throw badRequest('The event names no country: add a text attribute with an ISO 3166-1 code and "country" in its comment.', 'Event.Attribute');
   const summary = e.Attribute.filter((a) => a.type === 'comment').map((a) => a.value).join('\n\n').slice(0, 4000);
-  const inc = await createIncident(db, actor, {
+  const inc = await viaRegistry(() => createIncident(db, actor, {
     type: (typeTag ?? 'other') as never, title: e.info.slice(0, 300), country, startAt: e.date, tlp: tlp as never, status: 'draft', summary,
     origin: 'misp', originKey: `misp:${e.uuid}`, ...(tlp === 'TLP:RED' ? { redRecipients: [actor.label] } : {}),
-  } as never);
+  } as never), 'Event.');
   await audit(db, actor, 'desk.misp.import', 'incident', inc.id, null, { mispUuid: e.uuid, org: e.Orgc?.name ?? null, created: inc.created });
   return { incidentId: inc.id, created: inc.created ?? true, tlp };
 }
