@@ -217,7 +217,7 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
     expected.dns = lines.filter((l) => verdictOf(l) === 'dns').length;
     const blockingKinds = ['dns', 'tcp_ip', 'tls', 'http-blockpage', 'http-diff', 'http-failure', 'throttling'];
     expected.todayTested = new Set(measurements.map((m) => new URL(m.input!).hostname)).size;
-    expected.todayBlocked = new Set(measurements.filter((m) => blockingKinds.includes(m.test_keys.x_stackwatch!.verdict)).map((m) => new URL(m.input!).hostname)).size;
+    expected.todayBlocked = new Set(measurements.filter((m) => blockingKinds.includes(verdictOf(asCameroon(m, 0)))).map((m) => new URL(m.input!).hostname)).size;
     expected.days = 3;
     expected.confirmedDomains = [
       ...new Set(
