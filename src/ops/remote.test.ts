@@ -104,6 +104,6 @@ describe('without a running server', () => {
     expect(findRunningServer(dataDir)).toBeNull();
     const exp = await captureCli(main, ['export', 'incidents', '--format', 'json', '--as', 'admin@example.org'], env);
     expect(exp.code).toBe(0);
-    expect(JSON.parse(exp.out).length).toBeGreaterThan(0);
+    expect((JSON.parse(exp.out) as { items: unknown[] }).items.length).toBeGreaterThan(0);
   }, 60_000);
 });

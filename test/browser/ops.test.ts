@@ -64,6 +64,7 @@ describe.skipIf(!hasChromium)('console: import and fixes of issue #8', () => {
     await expect(type.inputValue()).resolves.toBe('shutdown');
     await expect(type.locator('option:checked').textContent()).resolves.toBe('All shutdowns');
     await p.goto(`${h.srv.url}/incidents/new`);
+    await p.getByText('One actor per line: name | role').waitFor();
     await expect(p.getByText('One actor per line: name | role').count()).resolves.toBe(1);
     await expect(p.getByLabel('Severity').locator('option').allTextContents()).resolves.not.toContain('None');
   }, 60_000);
