@@ -3,6 +3,7 @@ import type { Actor } from '../platform/audit.js';
 import type { Incident, IncidentFilter, Law } from './model.js';
 import { INCIDENT_TYPES } from '../core/taxonomy.js';
 import { UUID_RE } from '../platform/auth.js';
+import { badRequest } from '../core/errors.js';
 
 /** SQL of the registry. Reads always go through `visibleTo` so that TLP is applied on every read path. */
 
@@ -129,6 +130,7 @@ export function filterClause(actor: Actor, f: Partial<IncidentFilter>, params: u
   // an incident whose end was never recorded on its first day only (docs/registry.md). The expression matches the
   // GiST index of migration 0010.
   if (f.from || f.to) {
+    if (f.from && f.to && Date.parse(f.from) > Date.parse(f.to)) throw badRequest('The period ends before it starts: `to` must not be before `from`.', 'to');
     params.push(f.from ?? null, f.to ?? null);
     where.push(`i.start_at is not null and tstzrange(i.start_at, i.active_until, '[]') && tstzrange($${params.length - 1}::timestamptz, $${params.length}::timestamptz, '[]')`);
     // Implied by the overlap, but lets a scan in start order begin at the period's end instead of at the newest row.

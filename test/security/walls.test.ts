@@ -273,6 +273,12 @@ describe.each(testBackends())('security walls on %s', (backend) => {
       expect((await analystA.call('POST', `/api/incidents/${inc.body.id}/evidence`, raw)).status).toBe(400);
     });
 
+    it('refuses a period that ends before it starts with a 400 naming the field, not a 500', async () => {
+      const res = await analystA.call('GET', '/api/incidents?from=2022-01-01&to=2016-12-31');
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { field?: string } }).error.field).toBe('to');
+    });
+
     it('answers concurrent creates with the same origin key, and users with the same e-mail, with 409 — not 500', async () => {
       const creates = await Promise.all(Array.from({ length: 6 }, () => analystA.json('POST', '/api/incidents', { ...base, originKey: 'race-key' })));
       for (const r of creates) expect([201, 409]).toContain(r.status);
