@@ -1,7 +1,7 @@
+import { clientAddress as platformClientAddress } from '../platform/http.js';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Context, MiddlewareHandler } from 'hono';
-import { getConnInfo } from '@hono/node-server/conninfo';
 
 /**
  * Per-address rate limit for everything public (site, feeds, embeds, API): a token bucket per client address,
@@ -32,18 +32,10 @@ export class RateLimiter {
   }
 }
 
+/** The caller's address, by the platform's one rule: X-Forwarded-For is believed only from STACKWATCH_TRUSTED_PROXIES. */
 export function clientAddress(c: Context): string {
-  // Behind a reverse proxy every request comes from the proxy: with STACKWATCH_TRUST_PROXY=1 the address is the last
-  // hop the proxy appended to X-Forwarded-For (the only part of that header a client cannot forge).
-  if (process.env.STACKWATCH_TRUST_PROXY === '1') {
-    const last = (c.req.header('x-forwarded-for') ?? '').split(',').pop()?.trim();
-    if (last) return last;
-  }
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown'; // app.request() in tests has no socket
-  }
+  const trusted = (process.env.STACKWATCH_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return platformClientAddress(c, trusted);
 }
 
 export function rateLimit(limiter: RateLimiter, kind: 'html' | 'json'): MiddlewareHandler {
