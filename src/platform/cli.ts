@@ -50,7 +50,7 @@ const serve: CliCommand = {
       out.write(`\nFirst login:  ${srv.admin.email}\n`);
       if (srv.admin.generatedPassword) {
         out.write(`Password:     ${srv.admin.generatedPassword}\n`);
-        out.write(`This password is shown once: keep it safe. To choose another, stop the server and run\n  npx stackwatch user password --email ${srv.admin.email}\n(or set STACKWATCH_ADMIN_PASSWORD before the first start).\n`);
+        out.write(`This password is shown once: keep it safe. To choose another, use My account in the console, or run\n  npx stackwatch user password --email ${srv.admin.email}\n(it works while the server runs), or set STACKWATCH_ADMIN_PASSWORD before the first start.\n`);
       } else out.write('Password:     the one in STACKWATCH_ADMIN_PASSWORD\n');
     } else out.write(`Sign in as ${srv.admin.email} (or any user an admin created).\n`);
     out.write(`API docs:     ${srv.url}/api/docs\n\n`);
