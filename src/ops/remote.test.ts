@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { startServer, type RunningServer } from '../server.js';
 import { main } from '../cli.js';
 import { captureCli } from '../platform/testing.js';
-import { iodaSlice } from './test-data.js';
+import { iodaSlice } from '../../test/ops-data.js';
 import { absolutePaths, CREDENTIAL_FILE, describeForAudit, findRunningServer, remoteCommandOf } from './remote.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sw-remote-'));

@@ -8,7 +8,7 @@ import type { TestClient } from '../platform/testing.js';
 import type { Db } from '../platform/db.js';
 import { opsRoutes } from './routes.js';
 import { jobsIdle, type Job } from './jobs.js';
-import { iodaSlice } from './test-data.js';
+import { iodaSlice } from '../../test/ops-data.js';
 
 const SHARED = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
 const IRAN = join(SHARED, 'signals', 'monash-irn-2019-11-11.csv');

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PHONE, chromiumOrWarn, shooter, signIn, startHarness, type ConsoleHarness } from './harness.js';
-import { iodaSlice } from '../../src/ops/test-data.js';
+import { iodaSlice } from '../ops-data.js';
 
 const adminEmail = 'admin@ops-test.example';
 const adminPassword = 'a long and proper test password 42';

@@ -17,7 +17,7 @@ import { mulberry32 } from './synthetic.js';
 
 /**
  * Mean Monash connectivity index per local hour (0–23) over 73 Iranian counties, 11–15 November 2019, divided by
- * its daily mean (computed from ../shared/data/signals/monash-irn-2019-11-11.csv; Monash IP Observatory, GPL-3.0;
+ * its daily mean (computed from the shared data set's signals/monash-irn-2019-11-11.csv; Monash IP Observatory, GPL-3.0;
  * a test recomputes it from the file).
  */
 export const IRAN_DIURNAL = [

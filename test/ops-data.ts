@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const SHARED_DATA = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
+export const SHARED_DATA = join(import.meta.dirname, '..', '..', 'shared', 'data');
 export const IODA_CSV = join(SHARED_DATA, 'shutdowns', 'ioda-investigated-outages-2018-2022.csv');
 
 /** The header and the first `n` records of the real IODA investigated-outages file (records may span lines inside quotes). */
