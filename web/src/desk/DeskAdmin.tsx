@@ -162,7 +162,7 @@ function GrantWork({ id, onChange }: { id: string; onChange: () => void }) {
             {d.status === 'approved' && (
               <form onSubmit={(e) => { e.preventDefault(); void run(api.post(`/api/desk/grants/${id}/disbursement`, { amountEur: Number(amount) })); }}>
                 <h3>{t('desk.grants.disbursement')}</h3>
-                <label>EUR <input type="number" min="0.01" step="0.01" max={d.amountEur} value={amount} onChange={(e) => setAmount(e.target.value)} required /></label>{' '}
+                <label>EUR <input type="number" min="0.01" step="0.01" value={amount} onChange={(e) => setAmount(e.target.value)} required /></label>{' '}
                 <button className="btn" type="submit">{t('desk.grants.disburse')}</button>
               </form>
             )}
