@@ -76,16 +76,15 @@ export function DeskGrants() {
             </table>
             {d.items.length === 0 ? <NoResults text={t('desk.grants.none')} /> : (
               <table className="table" data-testid="grant-list">
-                <thead><tr><th>{t('desk.case')}</th><th>EUR</th><th>{t('desk.grants.activities')}</th><th>{t('desk.status')}</th><th>{t('desk.grant.due')}</th><th>{t('desk.grants.votes')}</th><th /></tr></thead>
+                <thead><tr><th>{t('desk.case')}</th><th>EUR</th><th>{t('desk.grants.activities')}</th><th>{t('desk.status')}</th><th>{t('desk.grant.due')}</th><th /></tr></thead>
                 <tbody>
                   {d.items.map((g) => (
                     <tr key={g.id}>
-                      <td><Link to={`/desk/cases/${g.caseId}`}>{t('desk.case')}</Link>{g.hasSealedPerson ? ' 🔒' : ''}</td>
+                      <td><Link to={`/desk/cases/${g.caseId}`}>{t('desk.case')}</Link>{g.hasSealedPerson ? <> <span className="badge">{t('desk.grants.sealed')}</span></> : null}</td>
                       <td>€{num(g.amountEur)}</td>
                       <td>{g.activityStart} → {g.activityEnd}</td>
                       <td>{t(`desk.gst.${g.status}` as never)}</td>
                       <td><Deadline g={g} /></td>
-                      <td>{g.votes.length}</td>
                       <td><button type="button" className="btn btn-quiet" onClick={() => setOpenId(g.id)}>{t('desk.grants.open')}</button></td>
                     </tr>
                   ))}

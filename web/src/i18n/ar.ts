@@ -927,4 +927,5 @@ export const ar: Record<MessageKey, string> = {
   'desk.rotate.confirm': "إيقاف مفتاح {email}؟ لن يتمكن بعدها من فتح أي حالة.",
   'desk.rotate.done': "أُخرج {email}؛ وحُذف {n} من مفاتيح الحالات.",
   'desk.rotate.noKey': "لا مفتاح",
+  'desk.grants.sealed': "بيانات الشخص مشفّرة",
 };

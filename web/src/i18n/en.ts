@@ -926,6 +926,7 @@ export const en = {
   'desk.rotate.confirm': "Retire the key of {email}? They will no longer open any case.",
   'desk.rotate.done': "{email} rotated out; {n} case keys deleted.",
   'desk.rotate.noKey': "no key",
+  'desk.grants.sealed': "person's details sealed",
 } as const;
 
 export type MessageKey = keyof typeof en;

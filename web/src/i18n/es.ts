@@ -927,4 +927,5 @@ export const es: Record<MessageKey, string> = {
   'desk.rotate.confirm': "¿Retirar la clave de {email}? Ya no podrá abrir ningún caso.",
   'desk.rotate.done': "{email} retirado; {n} claves de caso borradas.",
   'desk.rotate.noKey': "sin clave",
+  'desk.grants.sealed': "datos de la persona cifrados",
 };

@@ -927,4 +927,5 @@ export const fr: Record<MessageKey, string> = {
   'desk.rotate.confirm': "Mettre hors service la clé de {email} ? Cette personne n'ouvrira plus aucun dossier.",
   'desk.rotate.done': "{email} retiré ; {n} clés de dossier supprimées.",
   'desk.rotate.noKey': "pas de clé",
+  'desk.grants.sealed': "données de la personne chiffrées",
 };
