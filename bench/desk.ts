@@ -8,13 +8,17 @@
  *  2. The responders' queue (first page, unanswered first, by urgency and age, with service-target state) with
  *     DESK_BENCH_CASES open cases (default 10,000): p50/p99 — against an unordered first page of the same table.
  *  3. Checking a receipt (Argon2id + BLAKE2b + opening the reporter's key) — against the sign-in's Argon2id verify.
+ *  4. Proof of work for the /report JavaScript path (SHA-256 hashcash in libsodium's WebAssembly, the code the browser
+ *     runs): hashes per second and the mean time to a stamp at DESK_BENCH_POW_BITS (default 16, 18, 20) over
+ *     DESK_BENCH_POW_STAMPS tokens each (default 8) — against one receipt derivation (Argon2id, figure 3) on this
+ *     machine. A slow laptop or phone is about 3–5× slower than a server core; Tor adds nothing to this (it is local).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { openDb } from '../src/platform/db.js';
 import { migrate } from '../src/platform/migrate.js';
 import { bootstrapAdmin, createUser, hashPassword, systemActor } from '../src/platform/auth.js';
 import { verify } from '@node-rs/argon2';
-import { b64, sodiumReady } from '../src/desk/crypto.js';
+import { b64, powSolve, sodiumReady } from '../src/desk/crypto.js';
 import { listCases, openWithReceipt, setEscrowKey, setResponderKey, submitPlain } from '../src/desk/service.js';
 import { newResponderKey } from '../src/desk/crypto.js';
 import { DeskGuard } from '../src/desk/guard.js';
@@ -134,5 +138,18 @@ for (let i = 0; i < N_RECEIPT; i++) {
 console.log(`3. Receipt check (Argon2id 19 MiB t=2 in libsodium WebAssembly + lookup + key opening), ${N_RECEIPT} checks`);
 console.log(`   receipt check:              p50 ${fmt(pct(tReceipt, 0.5))}, p99 ${fmt(pct(tReceipt, 0.99))}`);
 console.log(`   baseline, sign-in verify:   p50 ${fmt(pct(tLogin, 0.5))}, p99 ${fmt(pct(tLogin, 0.99))}  (@node-rs/argon2, native, same parameters)`);
-console.log(`   ratio: ${(pct(tReceipt, 0.5) / pct(tLogin, 0.5)).toFixed(2)}×`);
+console.log(`   ratio: ${(pct(tReceipt, 0.5) / pct(tLogin, 0.5)).toFixed(2)}×\n`);
+
+// 4. Proof of work: what a reporter's browser spends per submission at each difficulty.
+const POW_BITS = (process.env.DESK_BENCH_POW_BITS ?? '16,18,20').split(',').map(Number);
+const N_STAMPS = Number(process.env.DESK_BENCH_POW_STAMPS ?? 8);
+console.log(`4. Proof of work (SHA-256 hashcash, libsodium WebAssembly), ${N_STAMPS} stamps per difficulty`);
+for (const bits of POW_BITS) {
+  let hashes = 0;
+  const t = performance.now();
+  for (let i = 0; i < N_STAMPS; i++) hashes += parseInt(powSolve(s, guard.formToken(Date.now()), bits), 36) + 1;
+  const ms = performance.now() - t;
+  console.log(`   ${bits} bits: mean ${fmt(ms / N_STAMPS)} per stamp (expected 2^${bits} = ${(2 ** bits).toLocaleString('en')} hashes; ${Math.round((hashes / ms) * 1000).toLocaleString('en')} hashes/s)`);
+}
+console.log(`   baseline, one receipt derivation (figure 3): ${fmt(pct(tReceipt, 0.5))}`);
 await db.close();

@@ -76,6 +76,49 @@ export function deriveReporter(s: Sodium, receipt: string, salt: Uint8Array): Re
   return { verifier, publicKey: kp.publicKey, privateKey: kp.privateKey };
 }
 
+/**
+ * The returning reporter's browser: the same Argon2id as deriveReporter, but it keeps the first half (`auth`) to prove
+ * the receipt to the server (which stores only BLAKE2b(auth)) and the key pair to open the reporter's copy of the key.
+ */
+export function deriveReporterAuth(s: Sodium, receipt: string, salt: Uint8Array): { auth: Uint8Array; publicKey: Uint8Array; privateKey: Uint8Array } {
+  const out = s.crypto_pwhash(64, normalizeReceipt(receipt), salt, RECEIPT_KDF.opslimit, RECEIPT_KDF.memlimit, s.crypto_pwhash_ALG_ARGON2ID13);
+  const auth = out.slice(0, 32);
+  const kp = s.crypto_box_seed_keypair(out.slice(32, 64));
+  s.memzero(out);
+  return { auth, publicKey: kp.publicKey, privateKey: kp.privateKey };
+}
+
+/**
+ * Proof of work for the /report JavaScript path (hashcash with SHA-256): a stamp is a nonce such that
+ * SHA-256(challenge ":" nonce) starts with `bits` zero bits. The challenge is the form's single-use token, so a stamp
+ * is good for one submission only.
+ */
+export function powOk(s: Sodium, challenge: string, nonce: string, bits: number): boolean {
+  if (bits <= 0) return true;
+  if (!/^[0-9a-z]{1,16}$/.test(nonce)) return false;
+  return leadingZeroBits(s.crypto_hash_sha256(s.from_string(`${challenge}:${nonce}`))) >= bits;
+}
+
+export function leadingZeroBits(h: Uint8Array): number {
+  let n = 0;
+  for (const b of h) {
+    if (b === 0) {
+      n += 8;
+      continue;
+    }
+    return n + Math.clz32(b) - 24;
+  }
+  return n;
+}
+
+/** Finds a stamp (in the reporter's browser); about 2^bits hashes on average. */
+export function powSolve(s: Sodium, challenge: string, bits: number): string {
+  for (let i = 0; ; i++) {
+    const nonce = i.toString(36);
+    if (powOk(s, challenge, nonce, bits)) return nonce;
+  }
+}
+
 export function newSalt(s: Sodium): Uint8Array {
   return s.randombytes_buf(s.crypto_pwhash_SALTBYTES);
 }

@@ -17,8 +17,8 @@ import { incidentRoutes } from '../incidents/routes.js';
 import { reportPages } from './report-page.js';
 import { DeskGuard } from './guard.js';
 import {
-  b64, bytesText, decrypt, deriveReporter, encrypt, generateReceipt, newResponderKey, newSalt, openSealed, receiptPrefix, sealReport, sodiumReady, textBytes,
-  unb64, unpackFile, unwrapResponderKey, type Sodium,
+  b64, bytesText, decrypt, deriveReporter, deriveReporterAuth, encrypt, generateReceipt, newResponderKey, newSalt, openSealed, powOk, powSolve, receiptPrefix, sealReport,
+  sodiumReady, textBytes, unb64, unpackFile, unwrapResponderKey, type Sodium,
 } from './crypto.js';
 import { coarse, retentionTick, slaTick, submitPlain } from './service.js';
 
@@ -31,6 +31,8 @@ const CANARY = {
   followUp: 'CANARY-FOLLOWUP-they-came-again',
   note: 'CANARY-NOTE-vetted-by-partner',
   jsNarrative: 'CANARY-JS-NARRATIVE-0c44',
+  jsFollowUp: 'CANARY-JS-FOLLOWUP-sealed-in-the-browser-51e0',
+  powNarrative: 'CANARY-POW-NARRATIVE-a771',
 };
 
 /** A JPEG-shaped file: SOI, APP1 (EXIF with a GPS canary), APP0, DQT, SOS with "pixel" bytes, EOI. */
@@ -306,6 +308,115 @@ describe.each(testBackends())('desk on %s', (backend) => {
     guard.wrongReceipts.reset();
   });
 
+  it('a returning reporter with JavaScript: the receipt stays in the browser; replies opened and files sealed there', async () => {
+    const prefix = receiptPrefix(noJsReceipt);
+    const post = (path: string, body: unknown) => raw(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const salts = (await (await post('/report/status/salts', { prefix })).json()) as { salts: string[] };
+    expect(salts.salts.length).toBeGreaterThanOrEqual(1);
+    // An unused prefix gets one stable decoy salt: the answer does not tell whether a prefix is in use.
+    const unused = ['ZZZZ', 'YYYY', 'XXXX'].find((p) => p !== prefix)!;
+    const d1 = (await (await post('/report/status/salts', { prefix: unused })).json()) as { salts: string[] };
+    const d2 = (await (await post('/report/status/salts', { prefix: unused })).json()) as { salts: string[] };
+    expect(d1.salts).toHaveLength(1);
+    expect(d1.salts).toEqual(d2.salts);
+    expect(unb64(s, d1.salts[0]!)).toHaveLength(16);
+    expect((await post('/report/status/salts', { prefix: 'abc' })).status).toBe(400);
+    // The browser derives auth + key pair from the receipt; only auth is sent.
+    let opened: { ref: number; sealedKey: string; items: { kind: string; ciphertext: string }[] } | null = null;
+    let keys: ReturnType<typeof deriveReporterAuth> | null = null;
+    for (const salt of salts.salts) {
+      const k = deriveReporterAuth(s, noJsReceipt, unb64(s, salt));
+      const res = await post('/report/status/open', { prefix, auth: b64(s, k.auth) });
+      if (res.status === 200) {
+        opened = await res.json();
+        keys = k;
+        break;
+      }
+    }
+    expect(opened).not.toBeNull();
+    const reportKey = openSealed(s, unb64(s, opened!.sealedKey), keys!.publicKey, keys!.privateKey);
+    const texts = opened!.items.filter((i) => i.kind !== 'attachment').map((i) => bytesText(decrypt(s, reportKey, unb64(s, i.ciphertext))));
+    expect(texts.join('\n')).toContain(CANARY.reply);
+    expect(texts.join('\n')).toContain(CANARY.narrative);
+    // The server cannot open anything with what it received: auth is not the key seed.
+    expect(() => openSealed(s, unb64(s, opened!.sealedKey), keys!.publicKey, s.crypto_box_seed_keypair(keys!.auth).privateKey)).toThrow();
+    // A message and a file sealed in the browser
+    const who = { prefix, auth: b64(s, keys!.auth) };
+    const add = new FormData();
+    add.set('meta', JSON.stringify({ ...who, items: [{ kind: 'reporter_message', field: 'item_0' }, { kind: 'attachment', field: 'item_1' }] }));
+    add.set('item_0', new Blob([encrypt(s, reportKey, textBytes(JSON.stringify({ text: CANARY.jsFollowUp }))) as BlobPart]), 'item_0');
+    add.set('item_1', new Blob([encrypt(s, reportKey, new Uint8Array([0, 0, 0, 2, 123, 125])) as BlobPart]), 'item_1');
+    const added = await raw('/report/status/add-sealed', { method: 'POST', body: add });
+    expect(added.status, await added.clone().text()).toBe(201);
+    const audit = await db.query<{ after: Record<string, unknown> }>(`select after from audit_log where action = 'desk.case.reporter_add' order by id desc limit 1`);
+    expect(audit.rows[0]!.after).toEqual({ items: 2, sealedBy: 'browser' });
+    const after = await openCase(r1, passphrase.r1, noJsCase);
+    const msgs = after.c.items.filter((i: { kind: string }) => i.kind === 'reporter_message').map((i: { ciphertext: string }) => bytesText(decrypt(s, after.reportKey, unb64(s, i.ciphertext))));
+    expect(msgs.join('\n')).toContain(CANARY.jsFollowUp);
+    // Missing part, wrong auth: clear errors; wrong auths count like wrong receipts.
+    const missing = new FormData();
+    missing.set('meta', JSON.stringify({ ...who, items: [{ kind: 'reporter_message', field: 'item_0' }] }));
+    const miss = await raw('/report/status/add-sealed', { method: 'POST', body: missing });
+    expect(miss.status).toBe(400);
+    expect(((await miss.json()) as { error: { field: string } }).error.field).toBe('item_0');
+    const bad = await post('/report/status/open', { prefix, auth: b64(s, new Uint8Array(32)) });
+    expect(bad.status).toBe(404);
+    expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('receipt');
+    expect(guard.wrongReceipts.count('unknown', clock)).toBeGreaterThan(0);
+    guard.wrongReceipts.reset();
+  });
+
+  it('proof of work on the JavaScript path: refused without a valid stamp (clear message), a stamp is good once', async () => {
+    const bits = 10;
+    const powGuard = new DeskGuard(bits);
+    const app2 = routeTestApp(db, deskRoutes());
+    app2.route('/', reportPages({ guard: powGuard, now: () => new Date(clock) }));
+    const html = await (await app2.request('http://localhost/report')).text();
+    expect(html).toContain(`data-pow-bits="${bits}"`);
+    const token = /name="formToken" value="([^"]+)"/.exec(html)![1]!.replace(/&#(\d+);/g, (_m, n) => String.fromCharCode(Number(n)));
+    clock += 5000;
+    const rec = (await anon.json('GET', '/api/desk/recipients')).body.items.map((r: { keyId: string; kind: 'responder' | 'escrow'; publicKey: string }) => ({ ...r, publicKey: unb64(s, r.publicKey) }));
+    const receipt = generateReceipt(s);
+    const salt = newSalt(s);
+    const rep = deriveReporter(s, receipt, salt);
+    const env = sealReport(s, rec, rep.publicKey, { narrative: CANARY.powNarrative, contact: '', contactPreference: 'page_only' }, []);
+    const body = (pow?: string) => {
+      const fd = new FormData();
+      fd.set('meta', JSON.stringify({
+        routing: { category: 'other', country: '', urgency: 'weeks', safeNow: 'yes', language: 'en' },
+        receipt: { prefix: receiptPrefix(receipt), salt: b64(s, salt), verifier: b64(s, rep.verifier), reporterPublicKey: b64(s, rep.publicKey) },
+        keys: env.keys.map((k) => ({ purpose: k.purpose, recipient: k.recipient, keyId: k.keyId, sealed: b64(s, k.sealed) })),
+        items: env.items.map((it, i) => ({ kind: it.kind, field: `item_${i}` })),
+        formToken: token,
+        ...(pow === undefined ? {} : { pow }),
+      }));
+      env.items.forEach((it, i) => fd.set(`item_${i}`, new Blob([it.ciphertext as BlobPart]), `item_${i}`));
+      return fd;
+    };
+    const count = async () => (await db.query<{ n: number }>('select count(*)::int n from desk_cases')).rows[0]!.n;
+    const before = await count();
+    const none = await app2.request('http://localhost/report/sealed', { method: 'POST', body: body() });
+    expect(none.status).toBe(400);
+    const noneErr = ((await none.json()) as { error: { code: string; field: string; message: string } }).error;
+    expect(noneErr).toMatchObject({ code: 'pow_required', field: 'pow' });
+    expect(noneErr.message).toContain('proof-of-work');
+    // A stamp made for another token does not count.
+    const other = powSolve(s, `${token}x`, bits);
+    expect(powOk(s, token, other, bits)).toBe(powOk(s, token, other, bits)); // deterministic
+    if (!powOk(s, token, other, bits)) expect((await app2.request('http://localhost/report/sealed', { method: 'POST', body: body(other) })).status).toBe(400);
+    expect(await count()).toBe(before);
+    const stamp = powSolve(s, token, bits);
+    const ok = await app2.request('http://localhost/report/sealed', { method: 'POST', body: body(stamp) });
+    expect(ok.status, await ok.clone().text()).toBe(201);
+    expect(await count()).toBe(before + 1);
+    const again = await app2.request('http://localhost/report/sealed', { method: 'POST', body: body(stamp) });
+    expect(again.status).toBe(400);
+    expect(((await again.json()) as { error: { field: string; message: string } }).error).toMatchObject({ field: 'formToken', message: 'Form token: used' });
+    expect(await count()).toBe(before + 1);
+    // The plain (no-JavaScript) path keeps its rate limit and needs no stamp: it is what a slow Tor user without JavaScript gets.
+    expect(powGuard.admit('addr', clock, 'plain')).toBe('ok');
+  });
+
   it('stolen server: a dump of every table holds no canary and no usable private key', async () => {
     const tables = (await db.query<{ tablename: string }>(`select tablename from pg_tables where schemaname = 'public'`)).rows.map((r) => r.tablename);
     let dump = '';
@@ -568,8 +679,9 @@ describe.each(testBackends())('desk on %s', (backend) => {
     const { updateCase } = await import('./service.js');
     const adminActor = { ...(await systemActor(db)), userId: (await db.query<{ id: string }>(`select id from users where email = 'admin@example.org'`)).rows[0]!.id, label: 'admin@example.org' };
     await updateCase(db, adminActor, a.caseId, { status: 'closed' }, closedAt);
-    await updateCase(db, adminActor, b.caseId, { status: 'closed', legalHold: true }, closedAt);
-    expect((await r1.json('PATCH', `/api/desk/cases/${a.caseId}`, { legalHold: true })).body.error.field).toBe('legalHold');
+    await updateCase(db, adminActor, b.caseId, { status: 'closed', legalHold: true, legalHoldReason: 'court order 12/2026' }, closedAt);
+    expect((await r1.json('PATCH', `/api/desk/cases/${a.caseId}`, { legalHold: true, legalHoldReason: 'subpoena' })).body.error.field).toBe('legalHold');
+    expect((await admin.json('PATCH', `/api/desk/cases/${a.caseId}`, { legalHold: true })).body.error.field).toBe('legalHoldReason');
     expect((await r1.json('PATCH', `/api/desk/cases/${a.caseId}`, { status: 'in_progress' })).body.error.field).toBe('status');
     expect(await retentionTick(db, new Date(closedAt.getTime() + 29 * 86400000))).toMatchObject({ destroyed: 0 });
     const r = await retentionTick(db, new Date(closedAt.getTime() + 31 * 86400000));
@@ -602,6 +714,50 @@ describe.each(testBackends())('desk on %s', (backend) => {
     expect(text).not.toContain(CANARY.narrative);
   });
 
+  it('legal hold vs reporter deletion: the hold preserves, the receipt stops at once, the deletion is carried out when the hold is lifted', async () => {
+    const orgId = (await systemActor(db)).orgId;
+    const c = await submitPlain(db, orgId, { category: 'doxxing', country: 'NG', urgency: 'days', safeNow: 'no', language: 'en' }, { narrative: 'held report', contact: '', contactPreference: 'page_only' }, [], new Date(clock));
+    const placed = await admin.json('PATCH', `/api/desk/cases/${c.caseId}`, { legalHold: true, legalHoldReason: 'Preservation order, High Court case 44/2026' });
+    expect(placed.status).toBe(200);
+    expect(placed.body).toMatchObject({ legalHold: true, legalHoldReason: 'Preservation order, High Court case 44/2026', legalHoldBy: 'admin@example.org', deletionRequestedAt: null });
+    const keysOf = async () => (await db.query<{ recipient: string }>('select recipient from desk_case_keys where case_id = $1', [c.caseId])).rows.map((r) => r.recipient);
+    const itemsOf = async () => (await db.query<{ n: number }>('select count(*)::int n from desk_items where case_id = $1', [c.caseId])).rows[0]!.n;
+    const del = new FormData();
+    del.set('receipt', c.receipt);
+    del.set('confirm', 'yes');
+    const res = await raw('/report/status/delete', { method: 'POST', body: del });
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain('legal hold');
+    expect(page).toContain('will be destroyed as soon as the hold is lifted');
+    // Preserved: responders' and escrow's keys and the items stay; the reporter's copy and the receipt are gone.
+    expect(await itemsOf()).toBe(1);
+    expect((await keysOf()).sort()).not.toContain('reporter');
+    expect((await keysOf()).length).toBeGreaterThan(0);
+    const again = new FormData();
+    again.set('receipt', c.receipt);
+    expect((await raw('/report/status', { method: 'POST', body: again })).status).toBe(404);
+    guard.wrongReceipts.reset();
+    const held = (await r1.json('GET', `/api/desk/cases/${c.caseId}`)).body;
+    expect(held.deletionRequestedAt).toBeTruthy();
+    expect(held.destroyedAt).toBeNull();
+    // The retention job leaves it alone while the hold stands.
+    await retentionTick(db, new Date(clock + 400 * 86400000));
+    expect(await itemsOf()).toBe(1);
+    // Lifting needs a reason too; then the deletion happens at once.
+    expect((await admin.json('PATCH', `/api/desk/cases/${c.caseId}`, { legalHold: false })).body.error.field).toBe('legalHoldReason');
+    const lifted = await admin.json('PATCH', `/api/desk/cases/${c.caseId}`, { legalHold: false, legalHoldReason: 'Order expired' });
+    expect(lifted.status).toBe(200);
+    expect(lifted.body.destroyedAt).toBeTruthy();
+    expect(await itemsOf()).toBe(0);
+    expect(await keysOf()).toEqual([]);
+    const log = await db.query<{ action: string; after: Record<string, unknown> }>(`select action, after from audit_log where entity_id = $1 and action like 'desk.case.%' and action <> 'desk.case.update' order by id`, [c.caseId]);
+    expect(log.rows.map((l) => l.action)).toEqual(['desk.case.receive', 'desk.case.legal_hold.place', 'desk.case.deletion_deferred', 'desk.case.legal_hold.lift', 'desk.case.destroy']);
+    expect(log.rows[3]!.after).toMatchObject({ reason: 'Order expired', deletionRequested: true });
+    expect(log.rows[4]!.after).toMatchObject({ reason: 'reporter_request_after_hold' });
+    expect(JSON.stringify(log.rows)).not.toContain('held report');
+  });
+
   it('coarsens stored times to five minutes and keeps no address', async () => {
     expect(coarse(new Date('2026-03-02T08:07:59.123Z')).toISOString()).toBe('2026-03-02T08:05:00.000Z');
     const cols = (await db.query<{ column_name: string }>(`select column_name from information_schema.columns where table_name like 'desk_%'`)).rows.map((r) => r.column_name);
@@ -609,5 +765,22 @@ describe.each(testBackends())('desk on %s', (backend) => {
     const times = (await db.query<{ at: Date }>(`select at from desk_items where kind in ('report', 'attachment', 'reporter_message')`)).rows;
     expect(times.length).toBeGreaterThan(0);
     for (const t of times) expect(new Date(t.at).getTime() % (5 * 60000)).toBe(0);
+  });
+  it('rotates a responder out: key retired, the case keys sealed to it deleted, new reports no longer sealed to it (admins only)', async () => {
+    const k = (await r2.json('GET', '/api/desk/keys/me')).body.key;
+    expect((await r1.json('POST', `/api/desk/keys/${k.id}/retire`)).status).toBe(403);
+    const before = (await db.query<{ n: number }>('select count(*)::int n from desk_case_keys where key_id = $1', [k.id])).rows[0]!.n;
+    expect(before).toBeGreaterThan(0);
+    const res = await admin.json('POST', `/api/desk/keys/${k.id}/retire`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ keyId: k.id, caseKeysRemoved: before });
+    expect((await admin.json('POST', `/api/desk/keys/${k.id}/retire`)).status).toBe(409);
+    expect((await outsider.json('POST', `/api/desk/keys/${k.id}/retire`)).status).toBe(403);
+    const rec = (await anon.json('GET', '/api/desk/recipients')).body.items.map((i: { keyId: string }) => i.keyId);
+    expect(rec).not.toContain(k.id);
+    expect((await r2.json('GET', `/api/desk/cases/${jsCase}`)).body.sealedKeys).toEqual({});
+    expect((await r2.json('GET', '/api/desk/keys/me')).body.key).toBeNull();
+    const a = await db.query<{ after: Record<string, unknown> }>(`select after from audit_log where action = 'desk.key.retire'`);
+    expect(a.rows[0]!.after).toMatchObject({ responder: 'r2@example.org', caseKeysRemoved: before });
   });
 });

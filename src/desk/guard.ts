@@ -42,11 +42,28 @@ export class Window {
 export const FORM_MIN_AGE_MS = 3_000;
 export const FORM_MAX_AGE_MS = 24 * 3600 * 1000;
 
+/** Proof-of-work difficulty for the JavaScript path: STACKWATCH_DESK_POW_BITS (0 = off; 18–20 ≈ 1–3 s on a slow laptop). */
+export function powBitsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.STACKWATCH_DESK_POW_BITS ?? 0);
+  return Number.isInteger(v) && v >= 0 && v <= 28 ? v : 0;
+}
+
 export class DeskGuard {
   readonly perAddress = new Window(10, 10 * 60 * 1000);
   readonly global = new Window(60, 60 * 1000);
+  /** Submissions that carry a valid proof-of-work stamp have their own lane (the stamp is their cost). */
+  readonly globalPow = new Window(120, 60 * 1000);
   readonly wrongReceipts = new Window(5, 15 * 60 * 1000);
+  /** Salt look-ups by returning reporters with JavaScript (cheap to answer, but not unlimited). */
+  readonly saltLookups = new Window(30, 15 * 60 * 1000);
   private readonly used = new Map<string, number>();
+
+  constructor(readonly powBits = powBitsFromEnv()) {}
+
+  /** A stable decoy salt for a receipt prefix that no case uses (so the answer does not reveal that). */
+  decoySalt(prefix: string): Uint8Array {
+    return new Uint8Array(createHmac('sha256', secret).update(`salt:${prefix}`).digest().subarray(0, 16));
+  }
 
   formToken(now: number): string {
     const t = `${now.toString(36)}.${randomBytes(9).toString('base64url')}`;
@@ -75,7 +92,10 @@ export class DeskGuard {
   }
 
   /** Submissions: the global per-minute ceiling and the per-address one. */
-  admit(address: string, now: number): 'ok' | 'address' | 'global' {
+  admit(address: string, now: number, lane: 'plain' | 'pow' = 'plain'): 'ok' | 'address' | 'global' {
+    // With a valid stamp: its own global lane and no per-address limit (behind Tor everyone shares one address);
+    // a flood through the plain lane then does not lock out reporters whose browsers did the work.
+    if (lane === 'pow') return this.globalPow.take('*', now) ? 'ok' : 'global';
     if (!this.global.take('*', now)) return 'global';
     if (!this.perAddress.take(address, now)) return 'address';
     return 'ok';

@@ -71,8 +71,11 @@ export const CasePatchSchema = z
     assignedTo: z.uuid().nullable().optional(),
     vetting: VettingSchema.optional(),
     legalHold: z.boolean().optional(),
+    /** Why a legal hold is placed or lifted (required with legalHold; kept on the case and in the audit log). */
+    legalHoldReason: z.string().trim().min(3, 'give the reason (at least 3 characters)').max(500).optional(),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.legalHold === undefined || Boolean(p.legalHoldReason), { message: 'a legal hold is placed or lifted with a reason', path: ['legalHoldReason'] });
 
 const B64 = z.string().regex(/^[A-Za-z0-9+/]+=*$/, 'must be base64');
 
@@ -93,8 +96,18 @@ export const SealedSubmissionSchema = z
     keys: z.array(SealedKeyInput).min(3).max(200),
     items: z.array(z.object({ kind: z.enum(['report', 'attachment']), field: z.string().regex(/^item_\d{1,2}$/) }).strict()).min(1).max(MAX_FILES + 1),
     formToken: z.string().max(200),
+    /** Proof-of-work stamp for the form token (required when the desk turns proof of work on). */
+    pow: z.string().max(16).optional(),
   })
   .strict();
+
+/** A returning reporter's browser proving the receipt (see openWithAuth). */
+export const ReporterAuthSchema = z
+  .object({ prefix: z.string().regex(/^[A-Z2-7]{4}$/, 'must be 4 base32 letters'), auth: B64.max(60) })
+  .strict();
+export const ReporterAddSchema = ReporterAuthSchema.extend({
+  items: z.array(z.object({ kind: z.enum(['reporter_message', 'attachment']), field: z.string().regex(/^item_\d{1,2}$/) }).strict()).min(1).max(MAX_FILES + 1),
+}).strict();
 
 export const SealedItemInput = z.object({ ciphertext: B64.max(1_000_000, 'the sealed message must be under 700 KiB') }).strict();
 

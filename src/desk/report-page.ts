@@ -18,9 +18,10 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { fileURLToPath } from 'node:url';
 import type { AppEnv } from '../platform/http.js';
 import { AppError } from '../core/errors.js';
-import { CASE_CATEGORIES, CONTACT_PREFS, LANGS, MAX_NARRATIVE, MAX_CONTACT, MAX_UPLOAD_BYTES, RoutingSchema, SAFE_NOW, SealedSubmissionSchema, URGENCIES, type Lang } from './model.js';
+import { CASE_CATEGORIES, CONTACT_PREFS, LANGS, MAX_NARRATIVE, MAX_CONTACT, MAX_UPLOAD_BYTES, ReporterAddSchema, ReporterAuthSchema, RoutingSchema, SAFE_NOW, SealedSubmissionSchema, URGENCIES, type Lang } from './model.js';
 import { REPORT_TEXT, type ReportText } from './report-text.js';
-import { deskOrg, openWithReceipt, reporterAdd, reporterDelete, reporterThread, submitPlain, submitSealed, type PlainFile } from './service.js';
+import { deskOrg, openWithAuth, openWithReceipt, receiptSalts, reporterAdd, reporterAddSealed, reporterCiphertext, reporterDelete, reporterThread, submitPlain, submitSealed, type PlainFile } from './service.js';
+import { powOk, sodiumReady } from './crypto.js';
 import { DeskGuard } from './guard.js';
 
 const CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -35,10 +36,10 @@ textarea{min-height:9rem}.hint{color:#555;font-size:.9rem}button{margin-top:1rem
 nav a{margin-inline-end:.8rem}.entry{border-inline-start:4px solid #ccc;padding:.2rem .8rem;margin:.8rem 0;white-space:pre-wrap}.entry.desk{border-color:#0b5}
 .danger{background:#b22}small{color:#555}`;
 
-function page(t: ReportText, lang: Lang, title: string, body: string, withScript = false): string {
+function page(t: ReportText, lang: Lang, title: string, body: string, script: '' | 'seal' | 'status' = ''): string {
   const langs = LANGS.map((l) => `<a href="/report?lang=${l}" hreflang="${l}" lang="${l}">${esc(REPORT_TEXT[l].title.split(' ')[0]!)} (${l})</a>`).join(' ');
   return `<!doctype html><html lang="${lang}" dir="${t.dir}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${esc(title)}</title><style>${STYLE}</style>${withScript ? '<script type="module" src="/report/seal.js"></script>' : ''}</head>
+<meta name="referrer" content="no-referrer"><title>${esc(title)}</title><style>${STYLE}</style>${script ? `<script type="module" src="/report/${script}.js"></script>` : ''}</head>
 <body><nav>${langs} · <a href="/report/status?lang=${lang}">${esc(t.returnTitle)}</a></nav>${body}<p><small>${esc(t.noJs)}</small></p></body></html>`;
 }
 
@@ -53,10 +54,10 @@ function radios(name: string, values: readonly string[], labels: Record<string, 
   return values.map((v) => `<label><input type="radio" name="${name}" value="${v}" required${checked === v ? ' checked' : ''}> ${esc(labels[v] ?? v)}</label>`).join('');
 }
 
-function reportForm(t: ReportText, lang: Lang, token: string, orgId: string, values: Record<string, string> = {}, error = ''): string {
+function reportForm(t: ReportText, lang: Lang, token: string, orgId: string, values: Record<string, string> = {}, error = '', powBits = 0): string {
   return `<h1>${esc(t.title)}</h1><p>${esc(t.intro)}</p><p class="hint">${esc(t.safety)}</p>${error ? `<p class="err" role="alert">${esc(error)}</p>` : ''}
 <form method="post" action="/report" enctype="multipart/form-data" id="report-form" data-org="${esc(orgId)}" data-sealing="${esc(t.sealing)}"
- data-receipt-title="${esc(t.receiptTitle)}" data-receipt-once="${esc(t.receiptOnce)}" data-receipt-keep="${esc(t.receiptKeep)}" data-error="${esc(t.errors.form!)}">
+ data-receipt-title="${esc(t.receiptTitle)}" data-receipt-once="${esc(t.receiptOnce)}" data-receipt-keep="${esc(t.receiptKeep)}" data-error="${esc(t.errors.form!)}" data-pow-bits="${powBits}" data-working="${esc(t.working)}">
 <input type="hidden" name="lang" value="${lang}"><input type="hidden" name="formToken" value="${esc(token)}">
 <fieldset><legend>${esc(t.category)}</legend>${radios('category', CASE_CATEGORIES, t.categories, values.category)}</fieldset>
 <label for="country">${esc(t.country)}</label><input type="text" id="country" name="country" maxlength="2" size="4" autocomplete="off" value="${esc(values.country ?? '')}"><div class="hint">${esc(t.countryHint)}</div>
@@ -93,17 +94,21 @@ function addressOf(c: Context): string {
   }
 }
 
-let sealScript: Promise<string> | null = null;
-/** Bundles the browser sealing script (and libsodium) once per process, with esbuild (which tsx already brings). */
-export function buildSealScript(): Promise<string> {
-  sealScript ??= (async () => {
-    const { build } = await import('esbuild');
-    const entry = fileURLToPath(new URL('./browser/report-seal.ts', import.meta.url));
-    const out = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, write: false, legalComments: 'none', logLevel: 'silent' });
-    return out.outputFiles[0]!.text;
-  })();
-  sealScript.catch(() => (sealScript = null));
-  return sealScript;
+const scripts = new Map<string, Promise<string>>();
+/** Bundles a browser script of the reporting pages (and libsodium) once per process, with esbuild (which tsx already brings). */
+export function buildSealScript(name: 'report-seal' | 'report-status' = 'report-seal'): Promise<string> {
+  let p = scripts.get(name);
+  if (!p) {
+    p = (async () => {
+      const { build } = await import('esbuild');
+      const entry = fileURLToPath(new URL(`./browser/${name}.ts`, import.meta.url));
+      const out = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, write: false, legalComments: 'none', logLevel: 'silent' });
+      return out.outputFiles[0]!.text;
+    })();
+    scripts.set(name, p);
+    p.catch(() => scripts.delete(name));
+  }
+  return p;
 }
 
 export interface ReportPagesOptions {
@@ -137,7 +142,7 @@ export function reportPages(opts: ReportPagesOptions = {}) {
     const t = REPORT_TEXT[lang];
     const org = await deskOrg(c.get('db'), c.req.query('org'));
     if (!org) return c.html(page(t, lang, t.title, `<h1>${esc(t.title)}</h1><p class="err">${esc(t.errors.not_ready!)}</p>`), 503);
-    return c.html(page(t, lang, t.title, reportForm(t, lang, guard.formToken(now().getTime()), org, values, error), true), status as 200);
+    return c.html(page(t, lang, t.title, reportForm(t, lang, guard.formToken(now().getTime()), org, values, error, guard.powBits), 'seal'), status as 200);
   };
 
   app.get('/report', (c) => formPage(c, langOf(c)));
@@ -187,7 +192,11 @@ export function reportPages(opts: ReportPagesOptions = {}) {
     }
     const tokenProblem = guard.useFormToken(parsed.data.formToken, now().getTime(), false);
     if (tokenProblem) return c.json({ error: { code: tokenProblem === 'too_fast' ? 'too_fast' : 'form', message: `Form token: ${tokenProblem}`, field: 'formToken' } }, tokenProblem === 'too_fast' ? 429 : 400);
-    if (guard.admit(addressOf(c), now().getTime()) !== 'ok') return c.json({ error: { code: 'flood', message: 'Too many reports right now; wait a few minutes.' } }, 429);
+    if (guard.powBits > 0 && !(parsed.data.pow && powOk(await sodiumReady(), parsed.data.formToken, parsed.data.pow, guard.powBits))) {
+      const t = REPORT_TEXT[langOf(c, { lang: parsed.data.routing.language })];
+      return c.json({ error: { code: 'pow_required', message: t.errors.pow_required, field: 'pow' } }, 400);
+    }
+    if (guard.admit(addressOf(c), now().getTime(), guard.powBits > 0 ? 'pow' : 'plain') !== 'ok') return c.json({ error: { code: 'flood', message: 'Too many reports right now; wait a few minutes.' } }, 429);
     const org = await deskOrg(c.get('db'), str(form.org) || undefined);
     if (!org) return c.json({ error: { code: 'desk_not_ready', message: 'This desk is not set up yet.' } }, 503);
     const blobs = new Map<string, Uint8Array>();
@@ -206,14 +215,14 @@ export function reportPages(opts: ReportPagesOptions = {}) {
   });
 
   const statusForm = (t: ReportText, lang: Lang, error = '') =>
-    `<h1>${esc(t.returnTitle)}</h1><p>${esc(t.returnIntro)}</p>${error ? `<p class="err" role="alert">${esc(error)}</p>` : ''}
-<form method="post" action="/report/status"><input type="hidden" name="lang" value="${lang}"><label for="receipt">${esc(t.receipt)}</label>
-<input type="text" id="receipt" name="receipt" autocomplete="off" autocapitalize="characters" spellcheck="false" required><button type="submit">${esc(t.open)}</button></form>`;
+    `<main id="status-main"><h1>${esc(t.returnTitle)}</h1><p>${esc(t.returnIntro)}</p>${error ? `<p class="err" role="alert">${esc(error)}</p>` : ''}
+<form method="post" action="/report/status" id="status-form" data-t="${esc(JSON.stringify({ opening: t.opening, thread: t.thread, you: t.you, desk: t.desk, file: t.file, addTitle: t.addTitle, message: t.message, files: t.files, filesHint: t.filesHint, add: t.add, added: t.added, deleteTitle: t.deleteTitle, deleteText: t.deleteText, deleteConfirm: t.deleteConfirm, deleted: t.deleted, deletedHeld: t.deletedHeld, status: t.status, errors: t.errors }))}"><input type="hidden" name="lang" value="${lang}"><label for="receipt">${esc(t.receipt)}</label>
+<input type="text" id="receipt" name="receipt" autocomplete="off" autocapitalize="characters" spellcheck="false" required><button type="submit">${esc(t.open)}</button></form></main>`;
 
   app.get('/report/status', (c) => {
     const lang = langOf(c);
     const t = REPORT_TEXT[lang];
-    return c.html(page(t, lang, t.returnTitle, statusForm(t, lang)));
+    return c.html(page(t, lang, t.returnTitle, statusForm(t, lang), 'status'));
   });
 
   const withReceipt = async (c: Context<AppEnv>, form: Record<string, unknown>, then: (oc: Awaited<ReturnType<typeof openWithReceipt>>, lang: Lang, t: ReportText) => Promise<Response>) => {
@@ -223,7 +232,7 @@ export function reportPages(opts: ReportPagesOptions = {}) {
     try {
       oc = await openWithReceipt(c.get('db'), str(form.receipt), guard, addressOf(c), now().getTime());
     } catch (e) {
-      if (e instanceof AppError) return c.html(page(t, lang, t.returnTitle, statusForm(t, lang, t.errors[e.code] ?? e.message)), e.status as 404);
+      if (e instanceof AppError) return c.html(page(t, lang, t.returnTitle, statusForm(t, lang, t.errors[e.code] ?? e.message), 'status'), e.status as 404);
       throw e;
     }
     try {
@@ -273,12 +282,82 @@ ${th.status === 'closed' ? '' : `<h2>${esc(t.addTitle)}</h2><form method="post" 
     const form = (await c.req.parseBody()) as Record<string, unknown>;
     return withReceipt(c, form, async (oc, lang, t) => {
       if (str(form.confirm) !== 'yes') return threadPage(c, oc, lang, t, str(form.receipt), t.deleteConfirm, 400);
-      await reporterDelete(c.get('db'), oc);
-      return c.html(page(t, lang, t.deleteTitle, `<h1>${esc(t.deleteTitle)}</h1><p class="ok">${esc(t.deleted)}</p>`));
+      const d = await reporterDelete(c.get('db'), oc, now());
+      return c.html(page(t, lang, t.deleteTitle, `<h1>${esc(t.deleteTitle)}</h1><p class="ok" role="status">${esc(d.deferred ? t.deletedHeld : t.deleted)}</p>`));
     });
   });
 
   app.get('/report/seal.js', async (c) => c.body(await buildSealScript(), 200, { 'Content-Type': 'text/javascript; charset=utf-8' }));
+  app.get('/report/status.js', async (c) => c.body(await buildSealScript('report-status'), 200, { 'Content-Type': 'text/javascript; charset=utf-8' }));
+
+  // The returning reporter with JavaScript: the receipt never leaves the browser (docs/desk.md, "The receipt channel").
+  const jsonError = (c: Context<AppEnv>, e: unknown) => {
+    if (e instanceof AppError) return c.json({ error: { code: e.code, message: e.message, field: e.field } }, e.status as 400);
+    throw e;
+  };
+  const authOf = async (c: Context<AppEnv>) => {
+    const parsed = ReporterAuthSchema.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) throw new AppError(400, 'validation_failed', `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`, parsed.error.issues[0]!.path.join('.'));
+    return parsed.data;
+  };
+
+  app.post('/report/status/salts', async (c) => {
+    try {
+      const body = (await c.req.json().catch(() => null)) as { prefix?: unknown } | null;
+      const prefix = typeof body?.prefix === 'string' ? body.prefix : '';
+      const addr = addressOf(c);
+      if (guard.wrongReceipts.count(addr, now().getTime()) >= guard.wrongReceipts.max || !guard.saltLookups.take(addr, now().getTime())) {
+        return c.json({ error: { code: 'too_many_requests', message: 'Too many tries from here. Wait 15 minutes and try again.' } }, 429);
+      }
+      return c.json({ salts: await receiptSalts(c.get('db'), prefix, (p) => guard.decoySalt(p)) }, 200);
+    } catch (e) {
+      return jsonError(c, e);
+    }
+  });
+
+  app.post('/report/status/open', async (c) => {
+    try {
+      const a = await authOf(c);
+      const rc = await openWithAuth(c.get('db'), a.prefix, a.auth, guard, addressOf(c), now().getTime());
+      return c.json(await reporterCiphertext(c.get('db'), rc), 200);
+    } catch (e) {
+      return jsonError(c, e);
+    }
+  });
+
+  app.post('/report/status/add-sealed', limit, async (c) => {
+    try {
+      const form = (await c.req.parseBody({ all: true })) as Record<string, unknown>;
+      let meta: unknown;
+      try {
+        meta = JSON.parse(str(form.meta));
+      } catch {
+        throw new AppError(400, 'bad_request', 'meta must be JSON.', 'meta');
+      }
+      const parsed = ReporterAddSchema.safeParse(meta);
+      if (!parsed.success) throw new AppError(400, 'validation_failed', `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`, parsed.error.issues[0]!.path.join('.'));
+      const rc = await openWithAuth(c.get('db'), parsed.data.prefix, parsed.data.auth, guard, addressOf(c), now().getTime());
+      const parts: { kind: 'reporter_message' | 'attachment'; ciphertext: Uint8Array }[] = [];
+      for (const it of parsed.data.items) {
+        const f = form[it.field];
+        if (!f || typeof f !== 'object' || !('arrayBuffer' in f)) throw new AppError(400, 'bad_request', `The sealed part ${it.field} is missing.`, it.field);
+        parts.push({ kind: it.kind, ciphertext: new Uint8Array(await (f as File).arrayBuffer()) });
+      }
+      return c.json(await reporterAddSealed(c.get('db'), rc, parts, now(), c.get('log')), 201);
+    } catch (e) {
+      return jsonError(c, e);
+    }
+  });
+
+  app.post('/report/status/delete-sealed', async (c) => {
+    try {
+      const a = await authOf(c);
+      const rc = await openWithAuth(c.get('db'), a.prefix, a.auth, guard, addressOf(c), now().getTime());
+      return c.json(await reporterDelete(c.get('db'), rc, now()), 200);
+    } catch (e) {
+      return jsonError(c, e);
+    }
+  });
 
   return app;
 }

@@ -44,6 +44,11 @@ export interface ReportText {
   deleteText: string;
   deleteConfirm: string;
   deleted: string;
+  /** Deletion asked while the case is under a legal hold: what happens, said honestly. */
+  deletedHeld: string;
+  /** Shown while the browser opens the case (JavaScript path) or does the proof of work. */
+  opening: string;
+  working: string;
   status: Record<string, string>;
   back: string;
   errors: Record<string, string>;
@@ -103,9 +108,13 @@ const en: ReportText = {
   deleteText: 'This destroys your report, the messages and files for good. The desk keeps only a note that a case existed.',
   deleteConfirm: 'Yes, delete everything',
   deleted: 'Your report and messages were destroyed.',
+  deletedHeld: 'Your request is recorded. Your receipt no longer works, from now on. This case is under a legal hold (a court or a lawyer requires the organisation to preserve it), so the encrypted content is kept — still unreadable on the server — and it will be destroyed as soon as the hold is lifted. The deletion is written in the organisation\'s audit log.',
+  opening: 'Opening in your browser…',
+  working: 'Preparing a secure send (a few seconds)…',
   status: { new: 'Received, waiting for a responder', in_progress: 'A responder is working on it', waiting: 'Waiting for your answer', resolved: 'Resolved', closed: 'Closed' },
   back: 'Back',
   errors: {
+    pow_required: 'The page could not prove it is not an automated flood (the proof-of-work stamp is missing or wrong). Reload the page and send again.',
     file_too_large: 'A file is too large. Each file may be at most 5 MB, all together 12 MB.',
     too_many_files: 'Attach at most 5 files.',
     body_too_large: 'Everything together is too large (at most 12 MB). Send fewer or smaller files.',
@@ -174,9 +183,13 @@ const fr: ReportText = {
   deleteText: 'Cela détruit définitivement votre signalement, les messages et les fichiers. Le service garde seulement la trace qu\'un dossier a existé.',
   deleteConfirm: 'Oui, tout supprimer',
   deleted: 'Votre signalement et vos messages ont été détruits.',
+  deletedHeld: 'Votre demande est enregistrée. Votre reçu ne fonctionne plus, dès maintenant. Ce dossier fait l\'objet d\'une conservation légale (un tribunal ou un avocat oblige l\'organisation à le conserver) : le contenu chiffré est gardé — toujours illisible sur le serveur — et sera détruit dès la levée de cette conservation. La suppression est inscrite dans le journal d\'audit de l\'organisation.',
+  opening: 'Ouverture dans votre navigateur…',
+  working: 'Préparation d\'un envoi sûr (quelques secondes)…',
   status: { new: 'Reçu, en attente d\'un intervenant', in_progress: 'Un intervenant s\'en occupe', waiting: 'En attente de votre réponse', resolved: 'Résolu', closed: 'Clos' },
   back: 'Retour',
   errors: {
+    pow_required: 'La page n\'a pas pu prouver qu\'il ne s\'agit pas d\'un envoi automatisé (la preuve de travail manque ou est fausse). Rechargez la page et envoyez de nouveau.',
     file_too_large: 'Un fichier est trop volumineux. Chaque fichier peut faire au plus 5 Mo, 12 Mo au total.',
     too_many_files: 'Joignez au plus 5 fichiers.',
     body_too_large: 'L\'ensemble est trop volumineux (12 Mo au plus). Envoyez moins de fichiers ou des fichiers plus petits.',
@@ -245,9 +258,13 @@ const es: ReportText = {
   deleteText: 'Esto destruye para siempre su denuncia, los mensajes y los archivos. La mesa solo guarda constancia de que existió un caso.',
   deleteConfirm: 'Sí, borrar todo',
   deleted: 'Su denuncia y sus mensajes fueron destruidos.',
+  deletedHeld: 'Su solicitud quedó registrada. Su recibo deja de funcionar desde ahora. Este caso está bajo una retención legal (un tribunal o un abogado obliga a la organización a conservarlo): el contenido cifrado se guarda — sigue ilegible en el servidor — y se destruirá en cuanto se levante la retención. La eliminación queda escrita en el registro de auditoría de la organización.',
+  opening: 'Abriendo en su navegador…',
+  working: 'Preparando un envío seguro (unos segundos)…',
   status: { new: 'Recibido, esperando a una persona del equipo', in_progress: 'Alguien del equipo lo está atendiendo', waiting: 'Esperando su respuesta', resolved: 'Resuelto', closed: 'Cerrado' },
   back: 'Volver',
   errors: {
+    pow_required: 'La página no pudo probar que no se trata de un envío automático (falta la prueba de trabajo o es incorrecta). Recargue la página y envíe de nuevo.',
     file_too_large: 'Un archivo es demasiado grande. Cada archivo puede tener como máximo 5 MB, 12 MB en total.',
     too_many_files: 'Adjunte como máximo 5 archivos.',
     body_too_large: 'El envío es demasiado grande (máximo 12 MB). Envíe menos archivos o más pequeños.',
@@ -316,9 +333,13 @@ const ar: ReportText = {
   deleteText: 'يؤدي هذا إلى إتلاف بلاغك والرسائل والملفات نهائيًا. لا يحتفظ المكتب إلا بملاحظة أن ملفًا كان موجودًا.',
   deleteConfirm: 'نعم، احذف كل شيء',
   deleted: 'تم إتلاف بلاغك ورسائلك.',
+  deletedHeld: 'تم تسجيل طلبك. لم يعد إيصالك يعمل ابتداءً من الآن. هذه الحالة خاضعة لحفظ قانوني (محكمة أو محامٍ يُلزم المنظمة بالاحتفاظ بها)، لذا يُحتفظ بالمحتوى المشفّر — ويبقى غير مقروء على الخادم — وسيُتلف فور رفع الحفظ. يُسجَّل طلب الحذف في سجل التدقيق لدى المنظمة.',
+  opening: 'جارٍ الفتح في متصفحك…',
+  working: 'جارٍ تجهيز إرسال آمن (بضع ثوانٍ)…',
   status: { new: 'تم الاستلام، بانتظار أحد أفراد الفريق', in_progress: 'أحد أفراد الفريق يعمل عليه', waiting: 'بانتظار ردك', resolved: 'تمت المعالجة', closed: 'مغلق' },
   back: 'رجوع',
   errors: {
+    pow_required: 'تعذّر على الصفحة إثبات أن الإرسال ليس آليًا (ختم إثبات العمل مفقود أو خاطئ). أعد تحميل الصفحة وأرسل مجددًا.',
     file_too_large: 'أحد الملفات كبير جدًا. الحد الأقصى 5 ميغابايت لكل ملف و12 ميغابايت للمجموع.',
     too_many_files: 'أرفق 5 ملفات على الأكثر.',
     body_too_large: 'المجموع كبير جدًا (12 ميغابايت على الأكثر). أرسل ملفات أقل أو أصغر.',

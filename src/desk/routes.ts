@@ -13,7 +13,7 @@ import {
 import {
   addEscalation, addSealedItem, answerEscalation, createGrant, decideGrant, deskOrg, disburseGrant, exportMisp, finalReportGrant, getCase, getGrant,
   getItemCiphertext, getSettings, importMisp, linkToRegistry, listCases, listGrants, myKey, platformFigures, publicRecipients, publicSettings,
-  responderFigures, setEscrowKey, setResponderKey, shareKeys, updateCase, updateSettings, voteGrant,
+  responderFigures, retireResponderKey, setEscrowKey, setResponderKey, shareKeys, updateCase, updateSettings, voteGrant,
 } from './service.js';
 import { notFound } from '../core/errors.js';
 
@@ -86,6 +86,11 @@ export function deskRoutes(): App {
       );
       return c.json({ items: rows.rows.map((u) => ({ id: u.id, email: u.email, name: u.name, keyId: u.key_id, publicKey: u.public_key ? Buffer.from(u.public_key).toString('base64') : null })) }, 200);
     },
+  );
+
+  r.openapi(
+    createRoute({ method: 'post', path: '/desk/keys/{id}/retire', tags, summary: 'Rotate a responder out: retire their key and delete every case key sealed to it (admins)', request: { params: Id }, responses: { 200: json(), ...errorResponses }, ...access('admin') }),
+    async (c) => c.json(await retireResponderKey(c.get('db'), requireAdmin(c), c.req.valid('param').id), 200),
   );
 
   const CaseQuery = z

@@ -332,14 +332,9 @@ interface OpenCase {
  * Finds the case a receipt belongs to and opens the reporter's copy of its report key. Wrong receipts count against
  * `throttleKey` (the caller's address, hashed in memory): after a few, every try is refused for a quarter hour.
  */
-export async function openWithReceipt(db: Queryable, receipt: string, guard: { wrongReceipts: { take(k: string, n: number): boolean; count(k: string, n: number): number; max: number } }, throttleKey: string, now = Date.now()): Promise<OpenCase> {
-  if (guard.wrongReceipts.count(throttleKey, now) >= guard.wrongReceipts.max) {
-    throw tooMany('Too many wrong receipts from here. Wait 15 minutes and try again.');
-  }
-  const wrong = () => {
-    guard.wrongReceipts.take(throttleKey, now);
-    return new AppError(404, 'receipt_unknown', 'This receipt does not open any report. Check it letter by letter.', 'receipt');
-  };
+export async function openWithReceipt(db: Queryable, receipt: string, guard: ReceiptGuard, throttleKey: string, now = Date.now()): Promise<OpenCase> {
+  checkThrottle(guard, throttleKey, now);
+  const wrong = () => wrongReceipt(guard, throttleKey, now);
   if (!isWellFormedReceipt(receipt)) throw wrong();
   const s = await sodiumReady();
   const rows = await db.query<{ id: string; org_id: string; ref: number; status: CaseStatus; receipt_salt: unknown; receipt_verifier: unknown; reporter_public_key: unknown }>(
@@ -359,6 +354,102 @@ export async function openWithReceipt(db: Queryable, receipt: string, guard: { w
     s.memzero(rep.privateKey);
   }
   throw wrong();
+}
+
+type ReceiptGuard = { wrongReceipts: { take(k: string, n: number): boolean; count(k: string, n: number): number; max: number } };
+
+function checkThrottle(guard: ReceiptGuard, throttleKey: string, now: number) {
+  if (guard.wrongReceipts.count(throttleKey, now) >= guard.wrongReceipts.max) throw tooMany('Too many wrong receipts from here. Wait 15 minutes and try again.');
+}
+function wrongReceipt(guard: ReceiptGuard, throttleKey: string, now: number) {
+  guard.wrongReceipts.take(throttleKey, now);
+  return new AppError(404, 'receipt_unknown', 'This receipt does not open any report. Check it letter by letter.', 'receipt');
+}
+
+/**
+ * The JavaScript path of a returning reporter, step 1: the salts stored under a receipt's 4-letter prefix, so that the
+ * browser can run Argon2id itself. When no case has the prefix, one decoy salt (an HMAC of the prefix under a
+ * per-process key) is returned, so the answer does not tell whether a prefix is in use.
+ */
+export async function receiptSalts(db: Queryable, prefix: string, decoy: (prefix: string) => Uint8Array): Promise<string[]> {
+  if (!/^[A-Z2-7]{4}$/.test(prefix)) throw badRequest('prefix must be 4 base32 letters.', 'prefix');
+  const s = await sodiumReady();
+  const rows = await db.query<{ receipt_salt: unknown }>(`select receipt_salt from desk_cases where receipt_prefix = $1 and destroyed_at is null and receipt_verifier is not null order by id`, [prefix]);
+  const salts = rows.rows.map((r) => b64(s, bytes(r.receipt_salt)));
+  return salts.length ? salts : [b64(s, decoy(prefix))];
+}
+
+export interface ReporterCase {
+  caseId: string;
+  orgId: string;
+  ref: number;
+  status: CaseStatus;
+}
+
+/**
+ * Step 2: the browser proves it holds the receipt with the first half of Argon2id(receipt, salt) (`auth`); the server
+ * compares BLAKE2b(auth) with the stored verifier. The second half (the reporter's private key seed) never leaves the
+ * browser, and neither does the receipt, so the server cannot open anything on this path.
+ */
+export async function openWithAuth(db: Queryable, prefix: string, authB64: string, guard: ReceiptGuard, throttleKey: string, now = Date.now()): Promise<ReporterCase> {
+  checkThrottle(guard, throttleKey, now);
+  const s = await sodiumReady();
+  let auth: Uint8Array;
+  try {
+    auth = unb64(s, authB64);
+  } catch {
+    throw badRequest('auth must be base64.', 'auth');
+  }
+  if (auth.length !== 32 || !/^[A-Z2-7]{4}$/.test(prefix)) throw wrongReceipt(guard, throttleKey, now);
+  const verifier = Buffer.from(s.crypto_generichash(32, auth, null));
+  const rows = await db.query<{ id: string; org_id: string; ref: number; status: CaseStatus; receipt_verifier: unknown }>(
+    `select id, org_id, ref, status, receipt_verifier from desk_cases where receipt_prefix = $1 and destroyed_at is null and receipt_verifier is not null`,
+    [prefix],
+  );
+  for (const r of rows.rows) {
+    const want = Buffer.from(bytes(r.receipt_verifier));
+    if (want.length === verifier.length && timingSafeEqual(want, verifier)) return { caseId: r.id, orgId: r.org_id, ref: Number(r.ref), status: r.status };
+  }
+  throw wrongReceipt(guard, throttleKey, now);
+}
+
+/** Step 3: the reporter's sealed copy of the report key and the thread's ciphertext, opened in the browser. */
+export async function reporterCiphertext(db: Queryable, rc: ReporterCase) {
+  const s = await sodiumReady();
+  const key = (await db.query<{ sealed_key: unknown }>(`select sealed_key from desk_case_keys where case_id = $1 and purpose = 'report' and recipient = 'reporter'`, [rc.caseId])).rows[0];
+  if (!key) throw new AppError(404, 'receipt_unknown', 'This receipt does not open any report.', 'receipt');
+  const items = await db.query<{ kind: string; at: Date; ciphertext: unknown }>(
+    `select kind, at, ciphertext from desk_items where case_id = $1 and purpose = 'report' and ciphertext is not null order by seq`,
+    [rc.caseId],
+  );
+  return {
+    ref: rc.ref,
+    status: rc.status,
+    sealedKey: b64(s, bytes(key.sealed_key)),
+    items: items.rows.map((i) => ({ kind: i.kind, at: iso(i.at)!, ciphertext: b64(s, bytes(i.ciphertext)) })),
+  };
+}
+
+/** Step 4: the reporter's message and files, sealed in the browser under the report key; stored as they come. */
+export async function reporterAddSealed(db: Db, rc: ReporterCase, parts: { kind: 'reporter_message' | 'attachment'; ciphertext: Uint8Array }[], now = new Date(), log?: Logger): Promise<{ added: number }> {
+  if (rc.status === 'closed') throw new AppError(409, 'case_closed', 'This case is closed. Send a new report if you need help again.');
+  if (!parts.length) throw badRequest('Write a message or attach a file.', 'message');
+  if (parts.length > MAX_FILES + 1) throw new AppError(413, 'too_many_files', `Attach at most ${MAX_FILES} files.`, 'files');
+  const s = await sodiumReady();
+  for (const p of parts) {
+    if (p.ciphertext.length < s.crypto_secretbox_NONCEBYTES + s.crypto_secretbox_MACBYTES) throw badRequest('A sealed part is too short to be a secretbox.', 'items');
+    if (p.ciphertext.length > MAX_FILE_BYTES + 4096) throw new AppError(413, 'file_too_large', `Each file may be at most ${MAX_FILE_BYTES / 1048576} MB.`, 'files');
+  }
+  const at = coarse(now);
+  await db.transaction(async (tx) => {
+    for (const p of parts) {
+      await tx.query(`insert into desk_items (id, case_id, kind, purpose, at, bytes, ciphertext) values ($1,$2,$3,'report',$4,$5,$6)`, [randomUUID(), rc.caseId, p.kind, at, p.ciphertext.length, Buffer.from(p.ciphertext)]);
+    }
+    await tx.query(`update desk_cases set status = case when status = 'waiting' then 'in_progress' else status end, updated_at = $2 where id = $1`, [rc.caseId, at]);
+    await audit(tx, reporterActor(rc.orgId), 'desk.case.reporter_add', 'desk_case', rc.caseId, null, { items: parts.length, sealedBy: 'browser' });
+  });
+  void notify(db, rc.orgId, { event: 'reporter_message', caseRef: rc.ref }, log).catch(() => undefined);
+  return { added: parts.length };
 }
 
 export interface ReporterThread {
@@ -411,9 +502,25 @@ export async function reporterAdd(db: Db, oc: OpenCase, text: string, files: Pla
   return { added: parts.length };
 }
 
-/** Deletion by the reporter: the same destruction as retention, at once (a legal hold does not stop it). */
-export async function reporterDelete(db: Db, oc: OpenCase): Promise<void> {
-  await destroyCase(db, oc.caseId, oc.orgId, 'reporter_request', reporterActor(oc.orgId));
+/**
+ * Deletion by the reporter: the same destruction as retention, at once. Under a legal hold the content is preserved
+ * (sealed, unreadable on the server) and the request is recorded; the receipt stops working at once (the reporter's
+ * copy of the report key and the verifier are destroyed), and the deletion is carried out when the hold is lifted.
+ */
+export async function reporterDelete(db: Db, oc: Pick<OpenCase, 'caseId' | 'orgId' | 'ref'>, now = new Date()): Promise<{ deferred: boolean }> {
+  const deferred = await db.transaction(async (tx) => {
+    const r = (await tx.query<{ legal_hold: boolean; destroyed_at: unknown }>('select legal_hold, destroyed_at from desk_cases where id = $1 for update', [oc.caseId])).rows[0];
+    if (!r || r.destroyed_at || !r.legal_hold) return false;
+    const keys = (await tx.query<{ n: number }>(`with d as (delete from desk_case_keys where case_id = $1 and recipient = 'reporter' returning 1) select count(*)::int n from d`, [oc.caseId])).rows[0]!.n;
+    await tx.query(
+      `update desk_cases set deletion_requested_at = $2, receipt_prefix = null, receipt_salt = null, receipt_verifier = null, reporter_public_key = null, updated_at = $2 where id = $1`,
+      [oc.caseId, coarse(now)],
+    );
+    await audit(tx, reporterActor(oc.orgId), 'desk.case.deletion_deferred', 'desk_case', oc.caseId, null, { ref: oc.ref, reason: 'reporter_request_under_legal_hold', reporterKeysDestroyed: keys });
+    return true;
+  });
+  if (!deferred) await destroyCase(db, oc.caseId, oc.orgId, 'reporter_request', reporterActor(oc.orgId));
+  return { deferred };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -458,6 +565,10 @@ function caseJson(r: Record<string, unknown>, s: DeskSettings, now: Date) {
     escalatedAt: iso(r.escalated_at),
     closedAt: iso(r.closed_at),
     legalHold: Boolean(r.legal_hold),
+    legalHoldReason: (r.legal_hold_reason as string | null) ?? null,
+    legalHoldAt: iso(r.legal_hold_at),
+    legalHoldBy: (r.legal_hold_by as string | null) ?? null,
+    deletionRequestedAt: iso(r.deletion_requested_at),
     destroyedAt: iso(r.destroyed_at),
     vetting: (r.vetting as unknown) ?? null,
     sla: slaState(r as never, s, now),
@@ -531,6 +642,7 @@ export async function getCase(db: Queryable, actor: Actor, id: string, now = new
       ciphertext: i.ciphertext ? b64(s, bytes(i.ciphertext)) : null,
     })),
     escalations: esc.rows.map(escalationJson),
+    keyHolders: (await db.query<{ key_id: string }>(`select distinct key_id from desk_case_keys where case_id = $1 and recipient = 'responder' and purpose = 'report'`, [id])).rows.map((k) => k.key_id),
   };
 }
 
@@ -600,6 +712,7 @@ export async function updateCase(db: Db, actor: Actor, id: string, patchIn: z.in
       if (!u || u.org_id !== actor.orgId || !['responder', 'admin'].includes(u.role)) throw badRequest('assignedTo must be a responder of your organisation.', 'assignedTo');
     }
     if (p.legalHold !== undefined && actor.role !== 'admin') throw new AppError(403, 'forbidden', 'Only an admin may set or lift a legal hold.', 'legalHold');
+    if (p.legalHold !== undefined && r.destroyed_at) throw conflict('The sealed content of this case was already destroyed; there is nothing left to hold.', 'legalHold');
     const vetting = p.vetting ? { ...p.vetting, by: actor.label, at: now.toISOString() } : undefined;
     await tx.query(
       `update desk_cases set status = coalesce($2, status), assigned_to = case when $3::boolean then $4::uuid else assigned_to end,
@@ -607,9 +720,38 @@ export async function updateCase(db: Db, actor: Actor, id: string, patchIn: z.in
        closed_at = case when $2 = 'closed' then $7 else closed_at end, resolved_at = case when $2 = 'resolved' then $7 else resolved_at end, updated_at = $7 where id = $1`,
       [id, p.status ?? null, p.assignedTo !== undefined, p.assignedTo ?? null, vetting ? JSON.stringify(vetting) : null, p.legalHold ?? null, coarse(now)],
     );
+    if (p.legalHold !== undefined && p.legalHold !== Boolean(r.legal_hold)) {
+      await tx.query('update desk_cases set legal_hold_reason = $2, legal_hold_at = $3, legal_hold_by = $4 where id = $1', [id, p.legalHoldReason, now, actor.label]);
+      await audit(tx, actor, p.legalHold ? 'desk.case.legal_hold.place' : 'desk.case.legal_hold.lift', 'desk_case', id, { legalHold: Boolean(r.legal_hold) }, { legalHold: p.legalHold, reason: p.legalHoldReason, deletionRequested: Boolean(r.deletion_requested_at) });
+    }
     await audit(tx, actor, 'desk.case.update', 'desk_case', id, before, { status: p.status ?? before.status, assignedTo: p.assignedTo === undefined ? before.assignedTo : p.assignedTo, legalHold: p.legalHold ?? before.legalHold, vetting: vetting ?? before.vetting });
   });
+  // Lifting a hold carries out the deletion the reporter asked for while it was in place — at once.
+  if (p.legalHold === false) {
+    const r = (await db.query<{ deletion_requested_at: unknown; destroyed_at: unknown }>('select deletion_requested_at, destroyed_at from desk_cases where id = $1', [id])).rows[0];
+    if (r?.deletion_requested_at && !r.destroyed_at) await destroyCase(db, id, actor.orgId, 'reporter_request_after_hold', actor);
+  }
   return getCase(db, actor, id, now);
+}
+
+/**
+ * An admin rotates a responder out (they leave, or their device is lost): their key is retired, so no new report is
+ * sealed to it, and every case key sealed to it is deleted. Copies they already opened cannot be taken back.
+ */
+export async function retireResponderKey(db: Db, actor: Actor, keyId: string): Promise<{ keyId: string; caseKeysRemoved: number }> {
+  if (actor.role !== 'admin') throw new AppError(403, 'forbidden', 'Only an admin may rotate a responder out.');
+  return db.transaction(async (tx) => {
+    const k = (await tx.query<{ org_id: string; user_id: string | null; retired_at: unknown; email: string | null }>(
+      `select k.org_id, k.user_id, k.retired_at, u.email from desk_keys k left join users u on u.id = k.user_id where k.id = $1 and k.kind = 'responder'`,
+      [keyId],
+    )).rows[0];
+    if (!k || k.org_id !== actor.orgId) throw notFound('Responder key');
+    if (k.retired_at) throw conflict('This key is already retired.', 'keyId');
+    await tx.query('update desk_keys set retired_at = now() where id = $1', [keyId]);
+    const removed = (await tx.query<{ n: number }>('with d as (delete from desk_case_keys where key_id = $1 returning 1) select count(*)::int n from d', [keyId])).rows[0]!.n;
+    await audit(tx, actor, 'desk.key.retire', 'desk_key', keyId, null, { responder: k.email, caseKeysRemoved: removed });
+    return { keyId, caseKeysRemoved: removed };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1028,7 +1170,14 @@ export async function retentionTick(db: Db, now = new Date()): Promise<{ destroy
   );
   let destroyed = 0;
   let held = 0;
+  // A reporter's deletion recorded under a legal hold is carried out once the hold is gone (normally at the lift).
+  const deferred = await db.query<{ id: string; org_id: string }>(`select id, org_id from desk_cases where deletion_requested_at is not null and legal_hold = false and destroyed_at is null`);
+  for (const r of deferred.rows) {
+    await destroyCase(db, r.id, r.org_id, 'reporter_request_after_hold', await systemActorFor(db, r.org_id));
+    destroyed++;
+  }
   for (const r of rows.rows) {
+    if (deferred.rows.some((d) => d.id === r.id)) continue;
     const days = r.by_cat?.[r.category] ?? r.retention_days ?? 90;
     if (new Date(r.closed_at).getTime() + days * 86400000 > now.getTime()) continue;
     if (r.legal_hold) {

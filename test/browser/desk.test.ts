@@ -14,6 +14,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { createLogger } from '../../src/platform/log.js';
 import { createUser, systemActor } from '../../src/platform/auth.js';
 import { setEscrowKey } from '../../src/desk/service.js';
+import { createIncident } from '../../src/incidents/service.js';
 import { b64, sodiumReady } from '../../src/desk/crypto.js';
 import { chromiumOrWarn, DESKTOP, launchChromium, ROOT, SHOTS, shotPath, submitSignIn } from './harness.js';
 
@@ -26,6 +27,9 @@ const CANARY = {
   gps: 'CANARY-ATTACH-GPS-48.85N',
   reply: 'CANARY-REPLY-e02f please move to a safe place',
   added: 'CANARY-ADDED-FILE-4410',
+  grantPerson: 'CANARY-GRANT-PERSON-Amina-0b7e',
+  grantBank: 'CANARY-GRANT-IBAN-CM21-3000-0b7e',
+  jsAdded: 'CANARY-JS-ADDED-FILE-77aa',
 };
 const PASSWORD = 'responder password 2026';
 const PASSPHRASE = 'a long responder passphrase for the desk';
@@ -50,6 +54,7 @@ describe.runIf(chromiumOrWarn('desk'))('desk in the browser', () => {
   const logs: string[] = [];
   let escrowPrivate: Uint8Array;
   let noJsReceipt = '';
+  let incidentId = '';
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -64,6 +69,7 @@ describe.runIf(chromiumOrWarn('desk'))('desk in the browser', () => {
     const kp = s.crypto_box_keypair();
     escrowPrivate = kp.privateKey;
     await setEscrowKey(srv.db, sys, b64(s, kp.publicKey));
+    incidentId = (await createIncident(srv.db, sys, { type: 'threat.harassment', title: 'Journalists in Douala threatened after a broadcast', country: 'CM', startAt: '2026-03-01', tlp: 'TLP:AMBER', status: 'draft' } as never)).id;
     browser = await launchChromium();
   }, 240_000);
 
@@ -81,6 +87,12 @@ describe.runIf(chromiumOrWarn('desk'))('desk in the browser', () => {
     await submitSignIn(p, 'responder@example.org', PASSWORD);
     await p.getByRole('heading', { name: 'Desk: reports and cases' }).waitFor();
     return p;
+  };
+
+  const unlock = async (p: Page) => {
+    await p.getByLabel('Passphrase').fill(PASSPHRASE);
+    await p.getByRole('button', { name: 'Unlock' }).click();
+    await p.getByTestId('desk-unlocked').waitFor({ timeout: 30_000 });
   };
 
   const fillReport = async (p: Page, narrative: string, contact: string) => {
@@ -176,6 +188,102 @@ describe.runIf(chromiumOrWarn('desk'))('desk in the browser', () => {
     await p.context().close();
   }, 90_000);
 
+  it('a grant request seals the person-naming fields in the browser (the upload carries only ciphertext)', async () => {
+    const p = await responderPage();
+    await unlock(p);
+    await p.getByRole('link', { name: '#1' }).click();
+    await p.getByTestId('desk-thread').waitFor({ timeout: 30_000 });
+    const bodies: string[] = [];
+    p.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().includes('/grants')) bodies.push(r.postData() ?? '');
+    });
+    await p.getByLabel('EUR').fill('2500');
+    await p.getByLabel('From', { exact: true }).fill('2026-12-01');
+    await p.getByLabel('To', { exact: true }).fill('2027-01-31');
+    await p.getByLabel('replacement hardware software').check();
+    await p.locator('input[name=grantPerson]').fill(CANARY.grantPerson);
+    await p.locator('input[name=grantPayment]').fill(CANARY.grantBank);
+    await p.getByRole('button', { name: 'Request grant' }).click();
+    // The responder reads the sealed details back, opened in the browser.
+    await expect.poll(() => p.getByTestId('desk-thread').textContent(), { timeout: 30_000 }).toContain(CANARY.grantPerson);
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toContain('sealedPerson');
+    expect(bodies[0]).not.toContain(CANARY.grantPerson);
+    expect(bodies[0]).not.toContain(CANARY.grantBank);
+    await p.context().close();
+  }, 90_000);
+
+  it('the grant committee screen: request → votes → decision (deadline shown) → disbursement → final report; budget left', async () => {
+    const p = await responderPage();
+    await p.getByRole('link', { name: 'Grant committee' }).click();
+    await p.getByRole('heading', { name: 'Grant committee' }).waitFor();
+    const budget = p.getByTestId('grant-budget');
+    await expect.poll(() => budget.textContent()).toContain('€50,000€0€50,000'); // nothing committed before a decision
+    const list = p.getByTestId('grant-list');
+    expect(await list.textContent()).toContain('on time');
+    expect(await list.textContent()).toContain('Awaiting decision');
+    await p.getByRole('button', { name: 'Open' }).click();
+    const work = p.getByTestId('grant-work');
+    await work.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => work.textContent()).toContain('The committee has not voted yet');
+    await work.getByLabel('Urgency').selectOption('5');
+    await work.getByLabel('Need').selectOption('4');
+    await work.getByRole('button', { name: 'Record my vote' }).click();
+    await expect.poll(() => p.getByTestId('grant-votes').textContent()).toContain('responder@example.org');
+    await work.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => work.textContent()).toContain('Approved');
+    expect(await work.textContent()).toContain('decided in time');
+    await expect.poll(() => budget.textContent()).toContain('€2,500€47,500');
+    await work.getByLabel('EUR').fill('3000');
+    await work.getByRole('button', { name: 'Record disbursement' }).click();
+    await expect.poll(() => work.textContent()).toContain('amountEur');
+    await work.getByLabel('EUR').fill('2400');
+    await work.getByRole('button', { name: 'Record disbursement' }).click();
+    await work.getByLabel('Final report').waitFor();
+    await work.getByLabel('Final report').fill('Laptop replaced; accounts moved to hardware keys.');
+    await work.getByRole('button', { name: 'Save final report' }).click();
+    await expect.poll(() => work.textContent()).toContain('Final report in');
+    await expect.poll(() => budget.textContent()).toContain('€2,400€47,600');
+    await p.screenshot({ path: shotPath('desk-grants'), fullPage: true });
+    await p.context().close();
+  }, 90_000);
+
+  it('MISP: export an incident with a per-field case summary, import a peer event as a draft, clear errors', async () => {
+    const p = await responderPage();
+    await p.getByRole('link', { name: 'MISP sharing' }).click();
+    const out = p.getByTestId('misp-export');
+    await out.getByLabel('Incident id').fill(incidentId);
+    await out.getByLabel('Case summary from').selectOption({ label: '#1 · Threats or harassment' });
+    await out.getByLabel('Category').check();
+    await out.getByLabel('Redacted summary I write').check();
+    await out.getByLabel(/Redacted summary \(nothing/).fill('Three reporters followed after a broadcast.');
+    await out.getByRole('button', { name: 'Export as MISP event' }).click();
+    const json = JSON.parse((await p.getByTestId('misp-json').textContent({ timeout: 30_000 })) ?? '{}') as { Event: { uuid: string; Tag: { name: string }[]; Attribute: { value: string; comment: string }[] } };
+    expect(json.Event.Tag.map((t) => t.name)).toContain('tlp:amber');
+    const values = json.Event.Attribute.map((a) => a.value);
+    expect(values).toContain('threat_harassment');
+    expect(values).toContain('Three reporters followed after a broadcast.');
+    expect(json.Event.Attribute.some((a) => a.comment === 'desk case country')).toBe(false); // not ticked
+    const text = JSON.stringify(json);
+    for (const v of [CANARY.noJs, CANARY.noJsContact, CANARY.reply]) expect(text).not.toContain(v);
+    const imp = p.getByTestId('misp-import');
+    await imp.getByLabel('or paste the event JSON here').fill('{"Event": {"info": "x"');
+    await imp.getByRole('button', { name: 'Import as draft incident' }).click();
+    await expect.poll(() => imp.textContent()).toContain('This is not JSON');
+    await imp.getByLabel('or paste the event JSON here').fill(JSON.stringify({ Event: { info: 'no uuid', date: '2026-03-01' } }));
+    await imp.getByRole('button', { name: 'Import as draft incident' }).click();
+    await expect.poll(() => imp.textContent()).toContain('Event.uuid');
+    const peer = { Event: { ...json.Event, uuid: '0b6f1c9e-2d4a-4f8b-9c1d-3e5f7a9b1c2d', info: 'Peer: harassment of journalists', Tag: [{ name: 'tlp:green' }, { name: 'stackwatch:type="threat.harassment"' }] } };
+    await imp.getByLabel('or paste the event JSON here').fill(JSON.stringify(peer));
+    await imp.getByRole('button', { name: 'Import as draft incident' }).click();
+    await p.getByTestId('misp-imported').waitFor({ timeout: 30_000 });
+    expect(await p.getByTestId('misp-imported').textContent()).toContain('TLP:GREEN');
+    const row = (await srv.db.query<{ status: string; tlp: string; country: string }>(`select status, tlp, country from incidents where title = 'Peer: harassment of journalists'`)).rows[0];
+    expect(row).toMatchObject({ status: 'draft', tlp: 'TLP:GREEN', country: 'CM' });
+    await p.screenshot({ path: shotPath('desk-misp'), fullPage: true });
+    await p.context().close();
+  }, 90_000);
+
   it('the reporter comes back with the receipt (JavaScript off), reads the reply and adds a file', async () => {
     const ctx = await browser.newContext({ ...DESKTOP, javaScriptEnabled: false });
     const p = await ctx.newPage();
@@ -190,6 +298,35 @@ describe.runIf(chromiumOrWarn('desk'))('desk in the browser', () => {
     expect(body).toContain('Added to your case.');
     expect(body).toContain('more.txt');
     await p.screenshot({ path: shotPath('desk-status-nojs'), fullPage: true });
+    await ctx.close();
+  }, 60_000);
+
+  it('the reporter comes back with JavaScript: the receipt never leaves the browser; replies opened and a file sealed there', async () => {
+    const ctx = await browser.newContext(DESKTOP);
+    const p = await ctx.newPage();
+    p.on('pageerror', (e) => pageErrors.push(String(e)));
+    const sent: string[] = [];
+    p.on('request', (r) => {
+      if (r.method() === 'POST') sent.push(`${r.url()} ${r.postDataBuffer()?.toString('latin1') ?? ''}`);
+    });
+    await p.goto(`${srv.url}/report/status`);
+    await p.getByLabel('Receipt').fill(noJsReceipt);
+    await p.getByRole('button', { name: 'Open' }).click();
+    await expect.poll(() => p.locator('body').getAttribute('data-opened-by'), { timeout: 30_000 }).toBe('browser');
+    expect(await p.locator('body').textContent()).toContain(CANARY.reply);
+    await p.getByLabel('Files or screenshots (optional)').setInputFiles({ name: 'evidence-js.txt', mimeType: 'text/plain', buffer: Buffer.from(CANARY.jsAdded) });
+    await p.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect.poll(() => p.locator('body').textContent(), { timeout: 30_000 }).toContain('Added to your case.');
+    expect(await p.locator('body').textContent()).toContain('evidence-js.txt');
+    const receiptPlain = noJsReceipt.replace(/-/g, '');
+    expect(sent.some((x) => x.includes('/report/status/add-sealed'))).toBe(true);
+    for (const x of sent) {
+      expect(x).not.toContain(noJsReceipt);
+      expect(x).not.toContain(receiptPlain);
+      expect(x).not.toContain(CANARY.jsAdded);
+      expect(x).not.toContain(CANARY.reply);
+    }
+    await p.screenshot({ path: shotPath('desk-status-js'), fullPage: true });
     await ctx.close();
   }, 60_000);
 

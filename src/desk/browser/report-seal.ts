@@ -3,7 +3,7 @@
  * public keys, before anything is uploaded; makes the receipt here (the server never sees it); shows it once.
  * If anything fails before upload, the form is sent the plain way (and sealed by the server on arrival).
  */
-import { b64, deriveReporter, generateReceipt, newSalt, receiptPrefix, sealReport, sodiumReady, unb64, type Recipient } from '../crypto.js';
+import { b64, deriveReporter, generateReceipt, newSalt, powSolve, receiptPrefix, sealReport, sodiumReady, unb64, type Recipient } from '../crypto.js';
 import { stripMetadata } from '../sanitize.js';
 
 const form = document.getElementById('report-form') as HTMLFormElement | null;
@@ -57,12 +57,21 @@ async function sealAndSend(f: HTMLFormElement) {
   }
   const str = (k: string) => String(data.get(k) ?? '');
   const env = sealReport(s, recipients, rep.publicKey, { narrative: str('narrative'), contact: str('contact'), contactPreference: str('contactPreference') || 'page_only' }, files);
+  // Proof of work against floods, when the desk asks for it: about 2^bits SHA-256 hashes over the form's single-use token.
+  const bits = Number(f.dataset.powBits ?? 0);
+  let pow: string | undefined;
+  if (bits > 0) {
+    if (button) button.textContent = f.dataset.working ?? '…';
+    await new Promise((r) => setTimeout(r, 0));
+    pow = powSolve(s, str('formToken'), bits);
+  }
   const meta = {
     routing: { category: str('category'), country: str('country'), urgency: str('urgency'), safeNow: str('safeNow'), language: str('lang') || 'en' },
     receipt: { prefix: receiptPrefix(receipt), salt: b64(s, salt), verifier: b64(s, rep.verifier), reporterPublicKey: b64(s, rep.publicKey) },
     keys: env.keys.map((k) => ({ purpose: k.purpose, recipient: k.recipient, keyId: k.keyId, sealed: b64(s, k.sealed) })),
     items: env.items.map((it, i) => ({ kind: it.kind, field: `item_${i}` })),
     formToken: str('formToken'),
+    ...(pow ? { pow } : {}),
   };
   const body = new FormData();
   body.set('meta', JSON.stringify(meta));

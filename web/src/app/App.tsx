@@ -19,6 +19,7 @@ import { AuditPage } from '../admin/AuditPage.js';
 import { OutagesList } from '../outages/OutagesList.js';
 import { OutageEventPage } from '../outages/OutageEventPage.js';
 import { DeskCase, DeskQueue } from '../desk/DeskPage.js';
+import { DeskGrants, DeskMisp, DeskSettings } from '../desk/DeskAdmin.js';
 import { LedgerPage } from '../ledger/LedgerPage.js';
 import { MappingPage } from '../ledger/MappingPage.js';
 import { TimelinePage } from '../ledger/TimelinePage.js';
@@ -150,6 +151,9 @@ function Routes({ path }: { path: string }) {
   if (path === '/measurements') return <MeasurementsPage />;
   if ((m = match('/measurements/:id', path))) return <MeasurementPage id={m.id ?? ''} key={m.id} />;
   if (path === '/desk') return <DeskQueue />;
+  if (path === '/desk/grants') return <DeskGrants />;
+  if (path === '/desk/misp') return <DeskMisp />;
+  if (path === '/desk/settings') return <DeskSettings />;
   if ((m = match('/desk/cases/:id', path))) return <DeskCase id={m.id ?? ''} key={m.id} />;
   if (path === '/laws') return <LawList />;
   if (path === '/ledger') return <LedgerPage />;

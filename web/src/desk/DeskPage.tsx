@@ -11,6 +11,8 @@ import { useI18n } from '../i18n/index.js';
 import { ErrorBox, Loaded, NoResults } from '../ui/components.js';
 import { useApi } from '../ui/useApi.js';
 import { CaseWork, DeskFigures } from './DeskWork.js';
+import { DeskNav, FieldError } from './DeskAdmin.js';
+import { useAuth } from '../auth/auth.js';
 
 type Crypto = typeof import('../../../src/desk/crypto.js');
 let cryptoMod: Promise<Crypto> | null = null;
@@ -23,6 +25,8 @@ interface CaseRow {
 }
 interface CaseDetail extends CaseRow {
   assignedTo: string | null;
+  legalHold: boolean; legalHoldReason: string | null; legalHoldAt: string | null; legalHoldBy: string | null; deletionRequestedAt: string | null;
+  keyHolders: string[];
   vetting: unknown;
   sealedKeys: { report?: string; internal?: string };
   items: { id: string; kind: string; purpose: string; at: string; bytes: number; author: string | null; ciphertext: string | null }[];
@@ -138,6 +142,7 @@ export function DeskQueue() {
   const res = useApi<{ items: CaseRow[]; total: number }>('/api/desk/cases', { open: '1', pageSize: 200 });
   return (
     <div className="page desk">
+      <DeskNav />
       <div className="page-head"><div><h1>{t('desk.title')}</h1><p className="muted">{t('desk.intro')}</p></div></div>
       <KeyPanel />
       <Loaded state={res}>
@@ -246,6 +251,18 @@ export function DeskCase({ id }: { id: string }) {
     }
   };
 
+  /** Seals a text under the case's internal key in this browser (grant fields that name the person). */
+  const sealInternal = async (text: string): Promise<string> => {
+    const c = res.data;
+    if (!c?.sealedKeys.internal || !u.sk || !u.pk) throw new Error(t('desk.grant.needsKey'));
+    const m = await loadCrypto();
+    const s = await m.sodiumReady();
+    const key = m.openSealed(s, m.unb64(s, c.sealedKeys.internal), u.pk, u.sk);
+    const ct = m.encrypt(s, key, m.textBytes(JSON.stringify({ text })));
+    s.memzero(key);
+    return m.b64(s, ct);
+  };
+
   const setStatus = async (status: string) => {
     try {
       await api.patch(`/api/desk/cases/${id}`, { status });
@@ -262,6 +279,8 @@ export function DeskCase({ id }: { id: string }) {
         {(c) => (
           <>
             <h1>{t('desk.case')} #{c.ref}</h1>
+            {c.legalHold && <p className="notice" data-testid="legal-hold-badge"><strong>{t('desk.hold.on')}</strong> — {c.legalHoldReason} ({c.legalHoldBy}{c.legalHoldAt ? `, ${date(c.legalHoldAt, true)}` : ''})</p>}
+            {c.deletionRequestedAt && !c.destroyedAt && <p className="notice notice-error">{t('desk.hold.deletionRequested')}</p>}
             <dl className="facts">
               <dt>{t('desk.category')}</dt><dd>{t(`desk.cat.${c.category}` as never)}</dd>
               <dt>{t('common.country')}</dt><dd>{c.country ? country(c.country) : '—'}</dd>
@@ -310,10 +329,82 @@ export function DeskCase({ id }: { id: string }) {
               </>
             )}
             {error && <ErrorBox error={error} />}
-            <CaseWork id={c.id} assignedTo={c.assignedTo} vetting={c.vetting} escalations={c.escalations} onChange={res.reload} />
+            <CaseWork id={c.id} assignedTo={c.assignedTo} vetting={c.vetting} escalations={c.escalations} onChange={res.reload} sealInternal={u.sk && !c.destroyedAt ? sealInternal : null} />
+            <LegalHold c={c} onChange={res.reload} />
+            {!c.destroyedAt && <ShareKeys c={c} onChange={res.reload} />}
           </>
         )}
       </Loaded>
     </div>
+  );
+}
+
+/** Legal hold: visible to every responder on the case; placed or lifted by an admin, always with a reason. */
+function LegalHold({ c, onChange }: { c: CaseDetail; onChange: () => void }) {
+  const { t } = useI18n();
+  const { user } = useAuth();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<Error | null>(null);
+  if (user?.role !== 'admin' || c.destroyedAt) return null;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    api.patch(`/api/desk/cases/${c.id}`, { legalHold: !c.legalHold, legalHoldReason: reason }).then(() => {
+      setReason('');
+      onChange();
+    }, (err: Error) => setError(err));
+  };
+  return (
+    <form className="card" onSubmit={submit} data-testid="legal-hold">
+      <h2>{t('desk.hold.title')}</h2>
+      <p className="muted">{c.legalHold ? t('desk.hold.liftHint') : t('desk.hold.placeHint')}</p>
+      <label>{t('desk.hold.reason')} <input value={reason} onChange={(e) => setReason(e.target.value)} size={50} required minLength={3} /></label>{' '}
+      <button className="btn" type="submit">{c.legalHold ? t('desk.hold.lift') : t('desk.hold.place')}</button>
+      <FieldError error={error} />
+    </form>
+  );
+}
+
+/** Share the case with a responder whose key it is not sealed to: the keys are sealed to theirs in this browser. */
+function ShareKeys({ c, onChange }: { c: CaseDetail; onChange: () => void }) {
+  const { t } = useI18n();
+  const u = useUnlocked();
+  const people = useApi<{ items: { id: string; email: string; keyId: string | null; publicKey: string | null }[] }>('/api/desk/responders');
+  const [error, setError] = useState<Error | null>(null);
+  const [done, setDone] = useState('');
+  const missing = (people.data?.items ?? []).filter((p) => p.keyId && p.publicKey && !c.keyHolders.includes(p.keyId));
+  const share = async (p: { email: string; keyId: string | null; publicKey: string | null }) => {
+    setError(null);
+    try {
+      if (!u.sk || !u.pk || !c.sealedKeys.report || !c.sealedKeys.internal) throw new Error(t('desk.case.locked'));
+      const m = await loadCrypto();
+      const s = await m.sodiumReady();
+      const theirs = m.unb64(s, p.publicKey!);
+      const rk = m.openSealed(s, m.unb64(s, c.sealedKeys.report), u.pk, u.sk);
+      const ik = m.openSealed(s, m.unb64(s, c.sealedKeys.internal), u.pk, u.sk);
+      const body = { keyId: p.keyId, report: m.b64(s, m.sealTo(s, rk, theirs)), internal: m.b64(s, m.sealTo(s, ik, theirs)) };
+      s.memzero(rk);
+      s.memzero(ik);
+      await api.post(`/api/desk/cases/${c.id}/keys`, body);
+      setDone(t('desk.share.done', { email: p.email }));
+      onChange();
+    } catch (e) {
+      setError(e as Error);
+    }
+  };
+  return (
+    <section className="card" data-testid="share-keys">
+      <h2>{t('desk.share.title')}</h2>
+      <p className="muted">{t('desk.share.intro')}</p>
+      {missing.length === 0 ? <p>{t('desk.share.all')}</p> : (
+        <ul>
+          {missing.map((p) => (
+            <li key={p.id}>{p.email} <button type="button" className="btn btn-quiet" disabled={!u.sk} onClick={() => void share(p)}>{t('desk.share.button')}</button></li>
+          ))}
+        </ul>
+      )}
+      {done && <p role="status">{done}</p>}
+      <FieldError error={error} />
+    </section>
   );
 }

@@ -15,7 +15,11 @@ const VETTING = ['known_contact', 'trusted_referral', 'public_profile', 'video_c
 
 interface Esc { id: string; platform: string; channel: string; escalatedAt: string; answeredAt: string | null; outcome: string | null }
 
-export function CaseWork({ id, assignedTo, vetting, escalations, onChange }: { id: string; assignedTo: string | null; vetting: unknown; escalations: Esc[]; onChange: () => void }) {
+export function CaseWork({ id, assignedTo, vetting, escalations, onChange, sealInternal }: {
+  id: string; assignedTo: string | null; vetting: unknown; escalations: Esc[]; onChange: () => void;
+  /** Seals text under the case's internal key in this browser; null while the responder key is locked. */
+  sealInternal: ((text: string) => Promise<string>) | null;
+}) {
   const { t, date } = useI18n();
   const responders = useApi<{ items: { id: string; email: string }[] }>('/api/desk/responders');
   const [error, setError] = useState<Error | null>(null);
@@ -27,12 +31,22 @@ export function CaseWork({ id, assignedTo, vetting, escalations, onChange }: { i
   const [grantDone, setGrantDone] = useState('');
   const v = vetting as { method?: string; by?: string; trusted?: boolean } | null;
 
+  const [person, setPerson] = useState({ name: '', payment: '' });
   const addGrant = (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    api
-      .post<{ id: string; decisionDue: string }>(`/api/desk/cases/${id}/grants`, { amountEur: Number(grant.amountEur), categories: grant.categories, activityStart: grant.start, activityEnd: grant.end, period: grant.period })
-      .then((g) => setGrantDone(`${t('desk.grant.due')} ${g.decisionDue}`), (err: Error) => setError(err));
+    void (async () => {
+      // The fields that name the person are sealed here, under the case's internal key; the server gets ciphertext.
+      const named = person.name.trim() || person.payment.trim();
+      if (named && !sealInternal) throw new Error(t('desk.grant.needsKey'));
+      const sealedPerson = named ? await sealInternal!(`${t('desk.grant.person')}: ${person.name.trim()}\n${t('desk.grant.payment')}: ${person.payment.trim()}`) : undefined;
+      const g = await api.post<{ id: string; decisionDue: string }>(`/api/desk/cases/${id}/grants`, {
+        amountEur: Number(grant.amountEur), categories: grant.categories, activityStart: grant.start, activityEnd: grant.end, period: grant.period, ...(sealedPerson ? { sealedPerson } : {}),
+      });
+      setPerson({ name: '', payment: '' });
+      setGrantDone(`${t('desk.grant.due')} ${g.decisionDue}`);
+      onChange();
+    })().catch((err: Error) => setError(err));
   };
 
   return (
@@ -78,6 +92,11 @@ export function CaseWork({ id, assignedTo, vetting, escalations, onChange }: { i
         <label>{t('desk.grant.start')} <input type="date" value={grant.start} onChange={(e) => setGrant({ ...grant, start: e.target.value })} required /></label>{' '}
         <label>{t('desk.grant.end')} <input type="date" value={grant.end} onChange={(e) => setGrant({ ...grant, end: e.target.value })} required /></label>{' '}
         <label>{t('desk.grant.period')} <input value={grant.period} onChange={(e) => setGrant({ ...grant, period: e.target.value })} size={8} required /></label>
+        <p>
+          <label>{t('desk.grant.person')} <input name="grantPerson" value={person.name} onChange={(e) => setPerson({ ...person, name: e.target.value })} autoComplete="off" /></label>{' '}
+          <label>{t('desk.grant.payment')} <input name="grantPayment" value={person.payment} onChange={(e) => setPerson({ ...person, payment: e.target.value })} autoComplete="off" /></label>
+          <br /><span className="muted">{sealInternal ? t('desk.grant.sealedHint') : t('desk.grant.needsKey')}</span>
+        </p>
         <fieldset>
           {COSTS.map((c) => (
             <label key={c}><input type="checkbox" checked={grant.categories.includes(c)} onChange={(e) => setGrant({ ...grant, categories: e.target.checked ? [...grant.categories, c] : grant.categories.filter((x) => x !== c) })} /> {c.replace(/_/g, ' ')}</label>
