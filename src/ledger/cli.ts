@@ -9,7 +9,8 @@ import { loadConfig } from '../platform/config.js';
 import { openFromEnv } from '../platform/cli.js';
 import { systemActor } from '../platform/auth.js';
 import type { Actor } from '../platform/audit.js';
-import { openConfiguredLedger, type LedgerEngine } from './engine.js';
+import { ledgerFor, openConfiguredLedger, type LedgerEngine } from './engine.js';
+import { lentDb } from '../platform/db.js';
 import { importGoogle } from './import/google.js';
 import { importDsaDay } from './import/dsa.js';
 import { importLumen } from './import/lumen.js';
@@ -21,9 +22,28 @@ import type { ImportSummary } from './store.js';
 /** Reads without a signed-in user see what the public sees: TLP:CLEAR and TLP:GREEN rows. */
 const CLI_READER: Actor = { userId: null, label: 'cli', orgId: '', role: 'partner', scopes: null };
 
+/**
+ * Runs `fn` on the ledger. A command that a running server runs for the local CLI (src/ops/remote.ts) uses the
+ * server's own engine: DuckDB has one writer per file, so the CLI never opens the server's ledger.duckdb a second time.
+ */
 async function withLedger<T>(ctx: CliContext, fn: (e: LedgerEngine) => Promise<T>): Promise<T> {
+  const lent = lentDb();
+  if (lent) return fn(await ledgerFor(lent));
   const cfg = loadConfig(ctx.env);
-  const e = await openConfiguredLedger({ dataDir: cfg.dataDir, clickhouseUrl: ctx.env.LEDGER_CLICKHOUSE_URL });
+  let e: LedgerEngine;
+  try {
+    e = await openConfiguredLedger({ dataDir: cfg.dataDir, clickhouseUrl: ctx.env.LEDGER_CLICKHOUSE_URL });
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (/Could not set lock|Conflicting lock/i.test(msg)) {
+      const pid = /PID (\d+)/.exec(msg)?.[1];
+      throw new Error(
+        `the ledger's DuckDB file in ${cfg.dataDir} is open in another process${pid ? ` (pid ${pid})` : ''}. A Stackwatch server on the embedded registry runs ledger commands for the CLI itself; ` +
+          'with DATABASE_URL set it does not (see docs/ledger.md): stop that process and run the command again.',
+      );
+    }
+    throw err;
+  }
   try {
     return await fn(e);
   } finally {

@@ -46,6 +46,9 @@ export const REMOTE_COMMANDS = [
   'outages review',
   'outages evaluate',
   'outages watch',
+  'ledger import',
+  'ledger query',
+  'ledger surges',
 ] as const;
 
 /** Environment variables a command may read, passed from the CLI to the server (nothing else is sent). */
@@ -247,7 +250,7 @@ export function dataDirOf(argv: string[], env: NodeJS.ProcessEnv): string {
   return env.STACKWATCH_DATA_DIR || './data';
 }
 
-const PATH_OPTIONS = new Set(['--out', '--config', '--labels', '--input', '--data-dir']);
+const PATH_OPTIONS = new Set(['--out', '--config', '--labels', '--input', '--data-dir', '--map']);
 
 /**
  * The command line as the server must see it: the server runs in another working directory, so paths become

@@ -287,6 +287,10 @@ export function withLentDb<T>(db: Db, fn: () => Promise<T>): Promise<T> {
 export function runsOnLentDb(): boolean {
   return lent.getStore() !== undefined;
 }
+/** The server's own handle while a command runs for the local CLI (src/ops/remote.ts), else undefined. */
+export function lentDb(): Db | undefined {
+  return lent.getStore();
+}
 function lentHandle(db: Db): Db {
   return {
     get kind() {
