@@ -274,7 +274,7 @@ export function DeskCase({ id }: { id: string }) {
 
   return (
     <div className="page desk-case">
-      <p><Link to="/desk">← {t('desk.title')}</Link></p>
+      <DeskNav />
       <Loaded state={res}>
         {(c) => (
           <>
