@@ -38,13 +38,11 @@ function seriesWhere(d: Dialect, s: (typeof SERIES)[number]): string {
 const F = {
   duckdb: {
     year: (x: string) => `year(${x})`,
-    half: (x: string) => `(CAST(year(${x}) AS VARCHAR) || '-H' || CASE WHEN month(${x}) <= 6 THEN '1' ELSE '2' END)`,
     str: (x: string) => `CAST(${x} AS VARCHAR)`,
     day: (x: string) => `strftime(${x}, '%Y-%m-%d')`,
   },
   clickhouse: {
     year: (x: string) => `toYear(${x})`,
-    half: (x: string) => `concat(toString(toYear(${x})), '-H', if(toMonth(${x}) <= 6, '1', '2'))`,
     str: (x: string) => `toString(${x})`,
     day: (x: string) => `toString(${x})`,
   },
