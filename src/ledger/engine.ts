@@ -104,10 +104,23 @@ class DuckEngine implements LedgerEngine {
   }
 }
 
+/**
+ * DuckDB's own memory (buffer pool, an import part's staging table) is bounded for a file-backed ledger, so that an
+ * import of a 134-million-row day stays well under 1 GiB of resident memory: beyond the limit DuckDB spills to
+ * `<file>.tmp`. LEDGER_DUCKDB_MEMORY_LIMIT changes it (e.g. 4GiB on a machine given to analytics).
+ */
+export function duckMemoryLimit(env: NodeJS.ProcessEnv = process.env): string {
+  const v = (env.LEDGER_DUCKDB_MEMORY_LIMIT ?? '').trim();
+  if (!v) return '512MiB';
+  if (!/^\d{1,7}(\.\d{1,3})?\s?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(v)) throw new Error(`LEDGER_DUCKDB_MEMORY_LIMIT: "${v.slice(0, 40)}" is not a size such as 512MiB or 4GB`);
+  return v;
+}
+
 /** Opens DuckDB (a file path, or ':memory:') and creates the ledger's tables. */
 export async function openDuckLedger(path = ':memory:'): Promise<LedgerEngine> {
   const inst = await DuckDBInstance.create(path);
   const e = new DuckEngine(inst, await inst.connect());
+  if (path !== ':memory:') await e.run(`SET memory_limit = '${duckMemoryLimit()}'`);
   for (const s of schemaSql('duckdb')) await e.run(s);
   return e;
 }
