@@ -213,11 +213,15 @@ const arr = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(',')}]`;
  * decision uniform over the same vocabularies; 8 % illegal content (the rest terms of service); 70 % automated
  * detection; 5 % account suspensions; territorial scope 50 % EEA, 20 % EU, 25 % one member state, 5 % several;
  * QDAYS days, rows spread evenly over each day. The uuid is a short unique string (no query reads it). Demand rows:
- * 30 countries, 6 requester types, 20 reasons, 26 half-years, uniform.
+ * 30 countries, 6 requester types, 20 reasons, 26 half-years, uniform. The draws are made for a block of 2^20 rows
+ * that repeats (row numbers, uuids and times differ), which keeps every day's mix the same as the whole's.
  */
 async function fillTables(e: LedgerEngine, n: number) {
   const ch = e.dialect === 'clickhouse';
-  const i = ch ? 'number' : 'i';
+  // The drawn columns are computed once for a block of T rows (a template), then the block is repeated with fresh
+  // row numbers, uuids and timestamps: storing 100 M rows is the cost, drawing them again for every row would triple it.
+  const T = Math.min(n, 1 << 20);
+  const K = Math.ceil(n / T);
   const h = (k: number, m: number) => (ch ? `(cityHash64(number * ${k} + ${k}) % ${m})` : `(hash(i * ${k} + ${k}) % ${m})::INT`);
   const pick = (xs: string[], k: number) => `${arr(xs)}[1 + ${h(k, xs.length)}]`;
   const iff = (c: string, a: string, b: string) => (ch ? `if(${c}, ${a}, ${b})` : `CASE WHEN ${c} THEN ${a} ELSE ${b} END`);
@@ -230,21 +234,33 @@ async function fillTables(e: LedgerEngine, n: number) {
   const scopeRaw = ch
     ? `multiIf(${scopeDraw} < 50, '[EEA]', ${scopeDraw} < 70, '[EU]', ${scopeDraw} < 95, concat('["', ${one}, '"]'), '[several]')`
     : `CASE WHEN ${scopeDraw} < 50 THEN '[EEA]' WHEN ${scopeDraw} < 70 THEN '[EU]' WHEN ${scopeDraw} < 95 THEN '["' || ${one} || '"]' ELSE '[several]' END`;
+  const tpl = async (name: string, cols: string) => {
+    await e.run(`DROP TABLE IF EXISTS ${name}`);
+    await e.run(ch ? `CREATE TABLE ${name} ENGINE = Memory AS SELECT number AS j, ${cols} FROM numbers(${T})` : `CREATE TEMP TABLE ${name} AS SELECT i AS j, ${cols} FROM range(${T}) t(i)`);
+  };
+  // g: the row's number in 0 … n-1
+  const g = ch ? `(r.number * ${T} + t.j)` : `(r.k * ${T} + t.j)`;
+  const from = (name: string) => (ch ? `${name} AS t CROSS JOIN numbers(${K}) AS r WHERE ${g} < ${n}` : `${name} t, range(${K}) r(k) WHERE ${g} < ${n}`);
   const perDay = Math.ceil(n / QDAYS);
-  const dayIdx = ch ? `intDiv(number, ${perDay})` : `(i // ${perDay})::INT`;
-  const sec = ch ? `intDiv((number % ${perDay}) * 86399, ${perDay})` : `((i % ${perDay}) * 86399 // ${perDay})::INT`;
+  const dayIdx = ch ? `intDiv(${g}, ${perDay})` : `(${g} // ${perDay})::INT`;
+  const sec = ch ? `intDiv((${g} % ${perDay}) * 86399, ${perDay})` : `((${g} % ${perDay}) * 86399 // ${perDay})::INT`;
   const created = ch ? `toDateTime('2025-01-01 00:00:00') + toIntervalDay(${dayIdx}) + toIntervalSecond(${sec})` : `TIMESTAMP '2025-01-01' + to_days(${dayIdx}) + to_seconds(${sec})`;
   const day = ch ? `toDate('2025-01-01') + ${dayIdx}` : `DATE '2025-01-01' + ${dayIdx}`;
-  const from = ch ? `numbers(${n})` : `range(${n}) t(i)`;
-  await e.run(`INSERT INTO ledger_dsa SELECT ${ch ? "concat('u', toString(number))" : "'u' || i"}, ${pick(PLATFORMS, 1)}, ${pick(CATS, 7)},
-      ${iff(`${h(3, 100)} < 8`, "'DECISION_GROUND_ILLEGAL_CONTENT'", "'DECISION_GROUND_INCOMPATIBLE_CONTENT'")}, ${pick(VIS, 29)}, ${iff(`${h(31, 100)} < 5`, "'DECISION_ACCOUNT_SUSPENDED'", "''")},
-      ${iff(`${h(5, 10)} < 7`, "'Yes'", "'No'")}, ${pick(AUTO, 13)}, ${scopeRaw}, ${scopeClass}, ${pick(SOURCES, 17)}, ${pick(CONTENT, 37)},
-      ${created}, ${day}, '', 'bench', 0, 'bench'
-    FROM ${from}`);
+  await tpl('bench_tpl_dsa', `${pick(PLATFORMS, 1)} AS platform_name, ${pick(CATS, 7)} AS category,
+      ${iff(`${h(3, 100)} < 8`, "'DECISION_GROUND_ILLEGAL_CONTENT'", "'DECISION_GROUND_INCOMPATIBLE_CONTENT'")} AS decision_ground, ${pick(VIS, 29)} AS decision_visibility,
+      ${iff(`${h(31, 100)} < 5`, "'DECISION_ACCOUNT_SUSPENDED'", "''")} AS decision_account, ${iff(`${h(5, 10)} < 7`, "'Yes'", "'No'")} AS automated_detection,
+      ${pick(AUTO, 13)} AS automated_decision, ${scopeRaw} AS territorial_scope, ${scopeClass} AS scope_class, ${pick(SOURCES, 17)} AS source_type, ${pick(CONTENT, 37)} AS content_type`);
+  await e.run(`INSERT INTO ledger_dsa SELECT ${ch ? `concat('u', toString(${g}))` : `'u' || ${g}`}, t.platform_name, t.category, t.decision_ground, t.decision_visibility, t.decision_account,
+      t.automated_detection, t.automated_decision, t.territorial_scope, t.scope_class, t.source_type, t.content_type, ${created}, ${day}, '', 'bench', 0, 'bench'
+    FROM ${from('bench_tpl_dsa')}`);
+  await e.run('DROP TABLE bench_tpl_dsa');
   const half = (k: number) => (ch ? `addMonths(toDate('${k === 0 ? '2011-01-01' : '2011-06-30'}'), 6 * ${h(41, 26)})` : `DATE '${k === 0 ? '2011-01-01' : '2011-06-30'}' + to_months(6 * ${h(41, 26)})`);
-  await e.run(`INSERT INTO ledger_demands SELECT ${ch ? "concat('d', toString(number))" : "'d' || i"}, 'google-summary', 'aggregate', ${pick(CCS, 1)}, ${pick(TYPES, 3)}, '', '', concat('r', ${str(h(5, 20))}), 'Google', '', 'application',
-      ${half(0)}, ${half(1)}, ${h(11, 500)}, ${h(11, 500)}, ${h(13, 5000)}, ${h(13, 5000)}, ${h(17, 100)}, 0, NULL, NULL, NULL, NULL, ${h(17, 100)},
-      'unknown', '', '', '[]', 'TLP:CLEAR', '', '', 'bench', '', ${i}, 'bench' FROM ${from}`);
+  await tpl('bench_tpl_demands', `${pick(CCS, 1)} AS country, ${pick(TYPES, 3)} AS requester_type, concat('r', ${str(h(5, 20))}) AS reason, ${half(0)} AS period_start, ${half(1)} AS period_end,
+      ${h(11, 500)} AS requests, ${h(13, 5000)} AS items, ${h(17, 100)} AS pct`);
+  await e.run(`INSERT INTO ledger_demands SELECT ${ch ? `concat('d', toString(${g}))` : `'d' || ${g}`}, 'google-summary', 'aggregate', t.country, t.requester_type, '', '', t.reason, 'Google', '', 'application',
+      t.period_start, t.period_end, t.requests, t.requests, t.items, t.items, t.pct, 0, NULL, NULL, NULL, NULL, t.pct,
+      'unknown', '', '', '[]', 'TLP:CLEAR', '', '', 'bench', '', ${g}, 'bench' FROM ${from('bench_tpl_demands')}`);
+  await e.run('DROP TABLE bench_tpl_demands');
 }
 
 async function queries() {

@@ -104,20 +104,48 @@ class DuckEngine implements LedgerEngine {
   }
 }
 
+/**
+ * DuckDB's own memory (buffer pool, an import part's staging table) is bounded for a file-backed ledger, so that an
+ * import of a 134-million-row day stays well under 1 GiB of resident memory: beyond the limit DuckDB spills to
+ * `<file>.tmp`. LEDGER_DUCKDB_MEMORY_LIMIT changes it (e.g. 4GiB on a machine given to analytics).
+ */
+export function duckMemoryLimit(env: NodeJS.ProcessEnv = process.env): string {
+  const v = (env.LEDGER_DUCKDB_MEMORY_LIMIT ?? '').trim();
+  if (!v) return '512MiB';
+  if (!/^\d{1,7}(\.\d{1,3})?\s?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(v)) throw new Error(`LEDGER_DUCKDB_MEMORY_LIMIT: "${v.slice(0, 40)}" is not a size such as 512MiB or 4GB`);
+  return v;
+}
+
 /** Opens DuckDB (a file path, or ':memory:') and creates the ledger's tables. */
 export async function openDuckLedger(path = ':memory:'): Promise<LedgerEngine> {
   const inst = await DuckDBInstance.create(path);
   const e = new DuckEngine(inst, await inst.connect());
+  if (path !== ':memory:') await e.run(`SET memory_limit = '${duckMemoryLimit()}'`);
   for (const s of schemaSql('duckdb')) await e.run(s);
   return e;
 }
 
+/**
+ * On a cluster the ledger's tables are Distributed tables over `<name>_local` tables (docs/ledger.md). ClickHouse
+ * deletes rows only in the local MergeTree tables, so an importer's clean-up `DELETE FROM ledger_x WHERE …` is sent to
+ * `ledger_x_local` on every node of the cluster. Other statements are left as they are.
+ */
+export function clusterDelete(sql: string, cluster: string | null): string {
+  if (!cluster) return sql;
+  return sql.replace(/^(\s*)DELETE FROM (ledger_[a-z_]+)\s+WHERE\b/i, (_m, ws: string, table: string) => `${ws}DELETE FROM ${table}_local ON CLUSTER ${lit('clickhouse', cluster)} WHERE`);
+}
+
+const CLUSTER_NAME = /^[A-Za-z0-9_.{}-]{1,100}$/;
+
 class ClickHouseServerEngine implements LedgerEngine {
   readonly dialect = 'clickhouse' as const;
   readonly name = 'clickhouse';
-  constructor(private readonly client: import('@clickhouse/client').ClickHouseClient) {}
+  constructor(
+    private readonly client: import('@clickhouse/client').ClickHouseClient,
+    private readonly cluster: string | null = null,
+  ) {}
   async run(sql: string) {
-    await this.client.command({ query: sql });
+    await this.client.command({ query: clusterDelete(sql, this.cluster) });
   }
   async all(sql: string) {
     const rs = await this.client.query({ query: sql, format: 'JSONEachRow' });
@@ -134,13 +162,18 @@ class ClickHouseServerEngine implements LedgerEngine {
   }
 }
 
-/** Connects to a ClickHouse server (LEDGER_CLICKHOUSE_URL, e.g. http://user:pass@host:8123/stackwatch). */
+/**
+ * Connects to a ClickHouse server (LEDGER_CLICKHOUSE_URL, e.g. http://user:pass@host:8123/stackwatch). On a cluster,
+ * `?cluster=NAME` names it: the tables are then Distributed ones created beforehand (docs/ledger.md).
+ */
 export async function openClickHouseLedger(url: string): Promise<LedgerEngine> {
   const { createClient } = await import('@clickhouse/client');
   const u = new URL(url);
   const database = u.pathname.replace(/^\//, '') || 'default';
+  const cluster = u.searchParams.get('cluster');
+  if (cluster !== null && !CLUSTER_NAME.test(cluster)) throw new Error(`LEDGER_CLICKHOUSE_URL: cluster "${cluster.slice(0, 100)}" is not a ClickHouse cluster name (letters, digits, _ . - { })`);
   const client = createClient({ url: `${u.protocol}//${u.host}`, username: decodeURIComponent(u.username) || 'default', password: decodeURIComponent(u.password), database });
-  const e = new ClickHouseServerEngine(client);
+  const e = new ClickHouseServerEngine(client, cluster);
   for (const s of schemaSql('clickhouse')) await e.run(s);
   return e;
 }

@@ -136,5 +136,5 @@ describe('a DSA import killed midway (kill -9)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 240_000);
 });
