@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { startServer, type RunningServer } from '../server.js';
 import { TestClient } from '../platform/testing.js';
 import { iodaSlice } from '../../test/ops-data.js';
-import type { Job } from './jobs.js';
+import { randomUUID } from 'node:crypto';
+import { listJobs, STALE_AFTER_MS, type Job } from './jobs.js';
+import { testBackends } from '../platform/testing.js';
+import type { Actor } from '../platform/audit.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sw-jobs-'));
 const dataDir = join(dir, 'data');
@@ -82,4 +85,27 @@ describe('console jobs across a restart', () => {
     // an interrupted upload takes no more data
     expect((await upload(half.id, 1000, small.subarray(1000))).status).toBe(404);
   }, 120_000);
+});
+
+describe.each(testBackends())('unfinished jobs of another server on %s', (backend) => {
+  it('reads as interrupted when no live server holds them (PostgreSQL: not touched for two minutes)', async () => {
+    const db = await backend.open();
+    try {
+      const orgId = randomUUID();
+      const actor: Actor = { userId: null, label: 'op', orgId, role: 'admin' };
+      const add = (id: string, state: string, ageMs: number) =>
+        db.query(`insert into ops_jobs (id, org_id, kind, state, phase, created_by, created_at, heartbeat_at) values ($1, $2, 'import-stop', $3, 'importing', 'ana', now(), $4)`, [id, orgId, state, new Date(Date.now() - ageMs).toISOString()]);
+      const fresh = randomUUID();
+      const stale = randomUUID();
+      const old = randomUUID();
+      await add(fresh, 'running', 10_000);
+      await add(stale, 'running', STALE_AFTER_MS + 60_000);
+      await add(old, 'done', STALE_AFTER_MS + 60_000);
+      const states = Object.fromEntries((await listJobs(db, actor)).map((j) => [j.id, j.state]));
+      // on the embedded database one server holds the data directory: whatever it does not run was interrupted
+      expect(states).toEqual({ [fresh]: backend.name === 'postgres' ? 'running' : 'interrupted', [stale]: 'interrupted', [old]: 'done' });
+    } finally {
+      await db.close();
+    }
+  });
 });

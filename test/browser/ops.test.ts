@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseSignalText } from '../../src/outages/signals/index.js';
 
 const adminEmail = 'admin@ops-test.example';
 const adminPassword = 'a long and proper test password 42';
@@ -84,7 +85,10 @@ describe.skipIf(!hasChromium)('console: import and fixes of issue #8', () => {
       await expect.poll(() => item.textContent(), { timeout: 60_000, interval: 200 }).toMatch(/OK .*points fetched/);
       const text = (await item.textContent()) ?? '';
       const fetched = Number(/([\d,]+) points fetched/.exec(text)?.[1]?.replace(/,/g, ''));
-      expect(fetched).toBeGreaterThan(13 * 24 * 5); // 13 states, hourly, 20–25 July
+      // every point of the file's series (13 states, hourly), as the parser reads the file itself
+      const expected = parseSignalText(csv.toString('utf8'), { format: 'monash' }).series.reduce((n, s) => n + s.values.length, 0);
+      expect(expected).toBeGreaterThan(13 * 100);
+      expect(fetched).toBe(expected);
       await item.getByRole('button', { name: 'Poll log' }).click();
       await expect.poll(() => item.locator('table.src-log tbody tr').count()).toBe(1);
       await shot('live-source');
