@@ -20,14 +20,6 @@ const opts = { quiet: true, dataDir, port: 0, loadHistory: false, jobs: false, c
 let srv: RunningServer | null = null;
 const client = new TestClient({ request: (p, i) => fetch(p.replace('http://localhost', srv!.url), i) });
 
-beforeAll(async () => {
-  srv = await startServer(opts);
-  expect((await client.login(opts.adminEmail, opts.adminPassword)).status).toBe(200);
-}, 60_000);
-afterAll(async () => {
-  await srv?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 async function until(id: string, done: (j: Job) => boolean): Promise<Job> {
   for (let i = 0; i < 600; i++) {
@@ -42,6 +34,15 @@ const upload = (id: string, offset: number, bytes: Uint8Array) =>
   fetch(`${srv!.url}/api/jobs/${id}/data?offset=${offset}`, { method: 'PUT', headers: { cookie: client.cookie, 'x-csrf-token': client.csrf, 'content-type': 'application/octet-stream' }, body: bytes as unknown as BodyInit });
 
 describe('console jobs across a restart', () => {
+  beforeAll(async () => {
+    srv = await startServer(opts);
+    expect((await client.login(opts.adminEmail, opts.adminPassword)).status).toBe(200);
+  }, 180_000);
+  afterAll(async () => {
+    await srv?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('lists past jobs after a restart and marks the ones cut off as interrupted', async () => {
     // 1. a finished job (linking with no stored series fails with a clear error)
     const link = (await client.json<Job>('POST', '/api/jobs', { kind: 'outages-link', country: 'IR' })).body;
@@ -84,7 +85,7 @@ describe('console jobs across a restart', () => {
     expect((await client.json<Job>('GET', `/api/jobs/${run.id}`)).body.state).toBe('interrupted');
     // an interrupted upload takes no more data
     expect((await upload(half.id, 1000, small.subarray(1000))).status).toBe(404);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe.each(testBackends())('unfinished jobs of another server on %s', (backend) => {
