@@ -12,6 +12,7 @@ import { loadHistoryOnce } from './incidents/history.js';
 import { startCliSocket, type CliSocket } from './ops/remote.js';
 import { startDeskJobs } from './desk/jobs.js';
 import { configureAlerts, startAlerts } from './publish/alerts.js';
+import { startLiveSources } from './outages/live.js';
 
 export interface ServerOptions extends Partial<Config> {
   quiet?: boolean;
@@ -55,6 +56,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       jobs = new JobQueue(db, log);
       await jobs.start();
       await startDeskJobs(jobs, db, log);
+      await startLiveSources(jobs, db, log);
     }
     const alerts = configureAlerts({ db, jobs, log, baseUrl: cfg.publicUrl, smtpUrl: process.env.STACKWATCH_SMTP_URL, mailFrom: process.env.STACKWATCH_MAIL_FROM });
     await startAlerts(alerts);

@@ -66,15 +66,15 @@ export function opsRoutes(): App {
     createRoute({ method: 'get', path: '/jobs/{id}', tags: ['jobs'], summary: 'Status of a job: phase, progress, summary', ...ACCESS, request: { params: IdParam }, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => {
       const actor = requireActor(c, 'imports:run');
-      return c.json(getJob(c.get('db'), actor, c.req.valid('param').id), 200);
+      return c.json(await getJob(c.get('db'), actor, c.req.valid('param').id), 200);
     },
   );
 
   r.openapi(
-    createRoute({ method: 'get', path: '/jobs', tags: ['jobs'], summary: "The organisation's recent jobs (kept until the server restarts)", ...ACCESS, responses: { 200: json(Any), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/jobs', tags: ['jobs'], summary: "The organisation's recent jobs (the last 100, kept across restarts)", ...ACCESS, responses: { 200: json(Any), ...errorResponses } }),
     async (c) => {
       const actor = requireActor(c, 'imports:run');
-      return c.json({ items: listJobs(c.get('db'), actor) }, 200);
+      return c.json({ items: await listJobs(c.get('db'), actor) }, 200);
     },
   );
 

@@ -26,6 +26,7 @@ import { parseSignalText, SIGNAL_FORMATS } from './signals/index.js';
 import { importSeries } from './store.js';
 import { saveEvents } from './link.js';
 import { eventJson } from './cli-common.js';
+import { fetchSourceText } from './fetch.js';
 
 export const WatchConfigSchema = z
   .object({
@@ -75,6 +76,8 @@ export interface WebhookCall {
 }
 
 export interface PollResult {
+  /** points in the fetched series (new or already seen) */
+  pointsFetched: number;
   newPoints: number;
   opened: OutageEvent[];
   closed: OutageEvent[];
@@ -92,7 +95,17 @@ export class Watcher {
   constructor(
     readonly cfg: WatchConfig,
     readonly detector: DetectorConfig,
-    readonly opts: { db?: Db; log?: (msg: string) => void; fetchTimeoutMs?: number; /** row of outage_watch_state holding what was announced */ stateKey?: string } = {},
+    readonly opts: {
+      db?: Db;
+      log?: (msg: string) => void;
+      fetchTimeoutMs?: number;
+      /** row of outage_watch_state holding what was announced */
+      stateKey?: string;
+      /** how a source's text is fetched (default: fetchSourceText, see ./fetch.ts) */
+      fetchText?: (src: WatchConfig['sources'][number]) => Promise<string>;
+      /** the `source` recorded on stored events (default "watch") */
+      eventSource?: string;
+    } = {},
   ) {}
 
   private log(msg: string) {
@@ -100,9 +113,7 @@ export class Watcher {
   }
 
   async fetchSource(src: WatchConfig['sources'][number]): Promise<Series[]> {
-    const res = await fetch(src.url, { signal: AbortSignal.timeout(this.opts.fetchTimeoutMs ?? 15_000) });
-    if (!res.ok) throw new Error(`${src.name}: ${src.url} answered HTTP ${res.status}`);
-    const text = await res.text();
+    const text = this.opts.fetchText ? await this.opts.fetchText(src) : (await fetchSourceText(src.url, { timeoutMs: this.opts.fetchTimeoutMs })).text;
     return parseSignalText(text, { format: src.format, entity: src.entity, country: src.country, signal: src.signal }).series;
   }
 
@@ -158,12 +169,13 @@ export class Watcher {
   async pollOnce(): Promise<PollResult> {
     if (!this.loadedState) await this.loadState();
     const first = this.states.size === 0;
-    const result: PollResult = { newPoints: 0, opened: [], closed: [], errors: [] };
+    const result: PollResult = { pointsFetched: 0, newPoints: 0, opened: [], closed: [], errors: [] };
     const fetched: Series[] = [];
     for (const src of this.cfg.sources) {
       try {
         const series = await this.fetchSource(src);
         for (const s of series) {
+          result.pointsFetched += s.values.length;
           result.newPoints += this.feed(src.name, s, first);
           fetched.push(s);
         }
@@ -210,7 +222,7 @@ export class Watcher {
       try {
         if (fetched.length) await importSeries(this.opts.db, fetched.filter((s) => 86400 % s.step === 0), { fileName: 'watch', sha256: '', format: 'watch' });
         const recent = fused.filter((e) => e.end === null || e.end > this.warmedAt || result.closed.includes(e));
-        if (recent.length) await saveEvents(this.opts.db, recent, { source: 'watch' });
+        if (recent.length) await saveEvents(this.opts.db, recent, { source: this.opts.eventSource ?? 'watch' });
         await this.saveState(dataEnd);
       } catch (e) {
         result.errors.push(`store: ${(e as Error).message}`);
@@ -226,7 +238,7 @@ export class Watcher {
     const body: WebhookCall = { type, source: 'stackwatch.outages', event: eventJson(e) };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const r = await fetch(this.cfg.webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+        const r = await fetch(this.cfg.webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(5000) });
         if (r.ok) return;
         this.log(`webhook answered HTTP ${r.status}`);
       } catch (err) {

@@ -164,6 +164,9 @@ describe.each(testBackends())('route matrix on %s', (backend) => {
       'POST /laws': { country: 'CM', title: 'Matrix law', status: 'proposed' },
       'PATCH /laws/{id}': { version: 999_999, summary: 'Stale edit from the matrix' },
       'POST /laws/{id}/incidents': { incidentId: greenA },
+      'POST /outages/sources': { name: `matrix-${caller.name}`, url: 'http://127.0.0.1:9/matrix.csv', format: 'csv', enabled: false },
+      'PATCH /outages/sources/{id}': { enabled: false },
+      'PUT /outages/sources/{id}/secrets': { authorization: 'Bearer matrix' },
     };
     return key in bodies ? bodies[key] : method === 'get' || method === 'delete' ? undefined : {};
   }

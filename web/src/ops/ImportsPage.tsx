@@ -10,11 +10,12 @@ import { useI18n, type MessageKey } from '../i18n/index.js';
 import { CountryField, SelectField } from '../ui/fields.js';
 import { ErrorBox, Field, Section } from '../ui/components.js';
 import { useApi } from '../ui/useApi.js';
+import { SourcesPanel } from './SourcesPanel.js';
 
 export interface Job {
   id: string;
   kind: string;
-  state: 'uploading' | 'queued' | 'running' | 'done' | 'failed';
+  state: 'uploading' | 'queued' | 'running' | 'done' | 'failed' | 'interrupted';
   fileName: string | null;
   size: number | null;
   received: number;
@@ -259,6 +260,9 @@ export function ImportsPage() {
       <Section title={t('ops.linkTitle')}>
         <LinkForm onEnd={jobs.reload} />
       </Section>
+      <Section title={t('ops.src.title')} id="sources">
+        <SourcesPanel />
+      </Section>
       <Section title={t('ops.recent')}>
         {jobs.data && jobs.data.items.length > 0 ? (
           <table className="ops-recent">
@@ -277,14 +281,14 @@ export function ImportsPage() {
                   <td>{date(j.createdAt, true)}</td>
                   <td>{t(`ops.kind.${j.kind}` as MessageKey)}</td>
                   <td>{j.fileName ?? '—'}</td>
-                  <td>{j.state === 'failed' ? `${t('ops.phase.failed')}: ${j.error ?? ''}` : j.state === 'done' ? t('ops.phase.done') : j.phase}</td>
+                  <td>{j.state === 'failed' ? `${t('ops.phase.failed')}: ${j.error ?? ''}` : j.state === 'interrupted' ? `${t('ops.phase.interrupted')}: ${j.error ?? ''}` : j.state === 'done' ? t('ops.phase.done') : j.phase}</td>
                   <td>{j.createdBy}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         ) : (
-          <p className="hint">{t('ops.noJobs')}</p>
+          <p className="hint">{t('ops.noJobsYet')}</p>
         )}
       </Section>
     </div>

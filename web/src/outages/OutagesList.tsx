@@ -60,7 +60,7 @@ export function OutagesList() {
       </form>
 
       <div aria-busy={res.loading} className="results">
-        <Loaded state={res} isEmpty={() => items.length === 0} empty={<NoResults text={cc || scope || decision ? t('outages.none') : t('ops.empty.outages')} />}>
+        <Loaded state={res} isEmpty={() => items.length === 0} empty={<NoResults text={cc || scope || decision ? t('outages.none') : `${t('ops.empty.outages')} ${t('ops.empty.outagesLive')}`} />}>
           {(data) => (
             <>
               <table className="table responsive" data-testid="outage-table">
