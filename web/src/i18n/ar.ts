@@ -817,4 +817,10 @@ export const ar: Record<MessageKey, string> = {
   'desk.answered': "تم الرد",
   'scope.ledger:read': "قراءة سجل طلبات الإزالة",
   'scope.ledger:write': "تسجيل التدخلات والاستيراد إلى السجل",
+  // --- registry ---
+  'registry.compare': 'مقارنة جنبًا إلى جنب',
+  'registry.compareThis': 'هذه الحادثة',
+  'registry.compareOther': 'التكرار المقترح',
+  'registry.compareSummary': 'الملخص',
+  'registry.compareKept': 'يحتفظ الدمج بحقول هذه الحادثة؛ تنتقل مصادر الأخرى وأدلتها وسجلات مجموعات البيانات والقوانين وسجل تغييراتها إلى هنا، وتبقى الأخرى قابلة للقراءة مع وسمها بأنها مدمجة.',
 };

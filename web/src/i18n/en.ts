@@ -816,6 +816,12 @@ export const en = {
   'desk.answered': "Answered",
   'scope.ledger:read': "Read the takedown ledger",
   'scope.ledger:write': "Record interventions and import into the ledger",
+  // --- registry ---
+  'registry.compare': 'Compare side by side',
+  'registry.compareThis': 'This incident',
+  'registry.compareOther': 'Proposed duplicate',
+  'registry.compareSummary': 'Summary',
+  'registry.compareKept': 'A merge keeps this incident’s fields; the other’s sources, evidence, data-set records, laws and history move here, and it stays readable, marked as merged.',
 } as const;
 
 export type MessageKey = keyof typeof en;

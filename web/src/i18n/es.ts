@@ -817,4 +817,10 @@ export const es: Record<MessageKey, string> = {
   'desk.answered': "Respondidas",
   'scope.ledger:read': "Leer el registro de solicitudes de retirada",
   'scope.ledger:write': "Registrar intervenciones e importar al registro",
+  // --- registry ---
+  'registry.compare': 'Comparar lado a lado',
+  'registry.compareThis': 'Este incidente',
+  'registry.compareOther': 'Duplicado propuesto',
+  'registry.compareSummary': 'Resumen',
+  'registry.compareKept': 'Una fusión conserva los campos de este incidente; las fuentes, pruebas, registros de conjuntos de datos, leyes e historial del otro pasan aquí, y este sigue legible, marcado como fusionado.',
 };

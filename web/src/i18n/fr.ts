@@ -817,4 +817,10 @@ export const fr: Record<MessageKey, string> = {
   'desk.answered': "Répondues",
   'scope.ledger:read': "Lire le registre des demandes de retrait",
   'scope.ledger:write': "Enregistrer des interventions et importer dans le registre",
+  // --- registry ---
+  'registry.compare': 'Comparer côte à côte',
+  'registry.compareThis': 'Cet incident',
+  'registry.compareOther': 'Doublon proposé',
+  'registry.compareSummary': 'Résumé',
+  'registry.compareKept': 'Une fusion garde les champs de cet incident ; les sources, preuves, enregistrements de jeux de données, lois et l’historique de l’autre passent ici, et il reste consultable, marqué comme fusionné.',
 };
