@@ -823,4 +823,5 @@ export const ar: Record<MessageKey, string> = {
   'registry.compareOther': 'التكرار المقترح',
   'registry.compareSummary': 'الملخص',
   'registry.compareKept': 'يحتفظ الدمج بحقول هذه الحادثة؛ تنتقل مصادر الأخرى وأدلتها وسجلات مجموعات البيانات والقوانين وسجل تغييراتها إلى هنا، وتبقى الأخرى قابلة للقراءة مع وسمها بأنها مدمجة.',
+  'registry.fromMerged': 'من الحادثة المدمجة',
 };

@@ -822,6 +822,7 @@ export const en = {
   'registry.compareOther': 'Proposed duplicate',
   'registry.compareSummary': 'Summary',
   'registry.compareKept': 'A merge keeps this incident’s fields; the other’s sources, evidence, data-set records, laws and history move here, and it stays readable, marked as merged.',
+  'registry.fromMerged': 'of the merged incident',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -823,4 +823,5 @@ export const es: Record<MessageKey, string> = {
   'registry.compareOther': 'Duplicado propuesto',
   'registry.compareSummary': 'Resumen',
   'registry.compareKept': 'Una fusión conserva los campos de este incidente; las fuentes, pruebas, registros de conjuntos de datos, leyes e historial del otro pasan aquí, y este sigue legible, marcado como fusionado.',
+  'registry.fromMerged': 'del incidente fusionado',
 };

@@ -823,4 +823,5 @@ export const fr: Record<MessageKey, string> = {
   'registry.compareOther': 'Doublon proposé',
   'registry.compareSummary': 'Résumé',
   'registry.compareKept': 'Une fusion garde les champs de cet incident ; les sources, preuves, enregistrements de jeux de données, lois et l’historique de l’autre passent ici, et il reste consultable, marqué comme fusionné.',
+  'registry.fromMerged': 'de l’incident fusionné',
 };

@@ -387,9 +387,14 @@ export function IncidentPage({ id }: { id: string }) {
         ) : (
           <ol className="history">
             {[...history].reverse().map((h) => (
-              <li key={h.version}>
+              <li key={`${h.fromIncident ?? ''}:${h.version}`} data-from-incident={h.fromIncident}>
                 <p>
                   <strong>{t('incidents.tl.change', { version: h.version, action: label('action', h.action), actor: h.actorLabel })}</strong>{' '}
+                  {h.fromIncident && (
+                    <Link className="muted" to={`/incidents/${encodeURIComponent(h.fromIncident)}`}>
+                      ({t('registry.fromMerged')})
+                    </Link>
+                  )}{' '}
                   <time className="muted" dateTime={h.at}>
                     {date(h.at, true)}
                   </time>
