@@ -334,7 +334,7 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
   const borrowed = lent.getStore();
   if (borrowed) return lentHandle(borrowed);
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 20 });
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: Math.max(2, Number(process.env.STACKWATCH_PG_POOL) || 20) });
     // An idle connection that the server drops (restart, admin command) must not crash the process: the pool
     // replaces it on the next query.
     pool.on('error', () => undefined);
