@@ -30,6 +30,23 @@ console.log(`history loaded in ${(srv.history.ms / 1000).toFixed(1)} s`);
 // Every statement the single connection runs, with its time there.
 let log: Stmt[] | null = null;
 const orig = db.pglite.query.bind(db.pglite);
+// Statements inside transactions (writes) too.
+const pgl = db.pglite as unknown as { transaction: <T>(fn: (tx: { query: (t: string, p?: unknown[]) => Promise<unknown> }) => Promise<T>) => Promise<T> };
+const origTx = pgl.transaction.bind(pgl);
+pgl.transaction = (fn) =>
+  origTx((tx) =>
+    fn({
+      ...tx,
+      query: async (text: string, params?: unknown[]) => {
+        const t0 = performance.now();
+        try {
+          return await tx.query(text, params);
+        } finally {
+          log?.push({ text, ms: performance.now() - t0 });
+        }
+      },
+    }),
+  );
 db.pglite.query = async (text: string, params?: unknown[]) => {
   const t0 = performance.now();
   try {
@@ -94,18 +111,26 @@ for (const [label, path] of KINDS) {
   const login2 = await fetch(`${srv.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ADMIN, password: PW }) });
   const csrf = ((await login2.json()) as { csrfToken: string }).csrfToken;
   const c2 = login2.headers.getSetCookie()[0]!.split(';')[0]!;
-  const runs: { total: number; n: number }[] = [];
-  // transactions run their statements through tx.query (not counted one by one): count the request as a whole
+  const runs: { total: number; sql: number; n: number; stmts: Stmt[] }[] = [];
   for (let i = 0; i < REPEAT + 2; i++) {
+    log = [];
     const t0 = performance.now();
     const r = await fetch(`${srv.url}/api/incidents`, {
       method: 'POST', headers: { cookie: c2, 'x-csrf-token': csrf, 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'shutdown.regional', title: `Profile shutdown ${i} (election protest)`, country: 'IN', area: 'Load region', startAt: `2019-0${1 + i}-12`, tlp: 'TLP:GREEN', status: 'draft', summary: 'bench/registry-profile.ts' }),
+      body: JSON.stringify({ type: 'shutdown.regional', title: `Profile shutdown ${i} (election protest)`, country: 'IN', area: 'Load region', startAt: `2019-0${1 + (i % 9)}-12`, tlp: 'TLP:GREEN', status: 'draft', summary: 'bench/registry-profile.ts' }),
     });
     await r.text();
+    const stmts = log;
+    log = null;
     if (r.status !== 201) throw new Error(`POST → ${r.status}`);
-    if (i >= 2) runs.push({ total: performance.now() - t0, n: 0 });
+    if (i >= 2) runs.push({ total: performance.now() - t0, sql: stmts.reduce((s, x) => s + x.ms, 0), n: stmts.length, stmts });
   }
-  console.log(`${'create (write)'.padEnd(18)} ${'-'.padStart(5)} ${'-'.padStart(7)} ${'-'.padStart(7)} ${median(runs.map((r) => r.total)).toFixed(1).padStart(7)}`);
+  const total = median(runs.map((r) => r.total));
+  const sql = median(runs.map((r) => r.sql));
+  const worst = runs.flatMap((r) => r.stmts).sort((a, b) => b.ms - a.ms)[0];
+  console.log(
+    `${'create (write)'.padEnd(18)} ${String(median(runs.map((r) => r.n))).padStart(5)} ${sql.toFixed(1).padStart(7)} ${(total - sql).toFixed(1).padStart(7)} ${total.toFixed(1).padStart(7)} ${'-'.padStart(7)}   ${worst ? `${worst.ms.toFixed(1)} ms: ${worst.text.replace(/\s+/g, ' ').slice(0, 90)}` : ''}`,
+  );
+  if (process.env.VERBOSE) for (const s of runs[0]!.stmts) console.log(`      ${s.ms.toFixed(1).padStart(6)}  ${s.text.replace(/\s+/g, ' ').slice(0, 150)}`);
 }
 await srv.close();
