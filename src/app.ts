@@ -1,7 +1,7 @@
 import { serveStatic } from '@hono/node-server/serve-static';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { withWritePriority, type Db } from './platform/db.js';
+import { withRequestTicket, withWritePriority, type Db } from './platform/db.js';
 import type { Logger } from './platform/log.js';
 import { authMiddleware, errorResponse, inputGuard, limitBody, newRouter, type App } from './platform/http.js';
 import { platformRoutes } from './platform/routes.js';
@@ -43,8 +43,8 @@ export function buildApp(opts: AppOptions): App {
   });
   app.use('/api/*', limitBody());
   app.use('/api/*', inputGuard());
-  // Writes (every method but GET/HEAD) go before waiting reads on the embedded database's one connection.
-  app.use('/api/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : withWritePriority(next)));
+  // The embedded database's one connection serves the oldest request first, writes (every method but GET/HEAD) with a lead.
+  app.use('/api/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? withRequestTicket(next) : withWritePriority(next)));
   app.use('/api/*', authMiddleware());
 
   const api = newRouter();

@@ -140,11 +140,13 @@ export async function recordDuplicatesFor(tx: Queryable, ids: string[]): Promise
     );
   }
   const r = await tx.query(
-    `select d.a, d.b, d.reasons, d.score, d.state, o.id, o.title, o.type, o.start_at, o.end_at, o.end_state, o.area, o.origin, o.status, s.id as self
-       from incident_duplicates d
-       join incidents s on s.id in (d.a, d.b) and s.id = any($1::uuid[])
-       join incidents o on o.id in (d.a, d.b) and o.id <> s.id
-      where d.state = 'open' order by d.score desc, o.start_at`,
+    // Each side looked up through its own index (the pair's key for a, incident_duplicates_b_idx for b).
+    `select d.a, d.b, d.reasons, d.score, d.state, o.id, o.title, o.type, o.start_at, o.end_at, o.end_state, o.area, o.origin, o.status, d.self
+       from (select x.*, x.a as self, x.b as other from incident_duplicates x where x.a = any($1::uuid[]) and x.state = 'open'
+             union all
+             select x.*, x.b as self, x.a as other from incident_duplicates x where x.b = any($1::uuid[]) and x.state = 'open') d
+       join incidents o on o.id = d.other
+      order by d.score desc, o.start_at`,
     [ids],
   );
   return r.rows.map(candidateOf);

@@ -111,6 +111,9 @@ describe.each(testBackends())('incident registry on %s', (backend) => {
     expect(bad.status).toBe(200); // under_review → draft is allowed
     const jump = await analyst.json('PATCH', `/api/incidents/${clearId}`, { status: 'closed', version: bad.body.version + 5 });
     expect(jump.status).toBe(409);
+    // Read once before the source is added: the page is cached then, and must not be served stale afterwards.
+    const seen = (await analyst.json('GET', `/api/incidents/${clearId}`)).body;
+    expect(seen.sources.map((s: { url: string | null }) => s.url)).not.toContain('https://www.accessnow.org/keepiton/');
     const src = await analyst.json('POST', `/api/incidents/${clearId}/sources`, { url: 'https://www.accessnow.org/keepiton/', title: 'KeepItOn' });
     expect(src.status).toBe(201);
     const doc = await analyst.json('POST', `/api/incidents/${clearId}/documents`, { fileName: 'order.txt', contentType: 'text/plain', contentBase64: Buffer.from('shutdown order').toString('base64') });

@@ -68,7 +68,14 @@ export function incidentRoutes(): App {
 
   r.openapi(
     createRoute({ method: 'get', path: '/incidents/{id}', 'x-stackwatch-access': 'incidents:read', tags: ['incidents'], summary: 'One incident with sources, evidence and laws', request: { params: IdParam }, responses: { 200: json(Any), ...errorResponses } }),
-    async (c) => c.json(await getIncident(c.get('db'), requireActor(c, 'incidents:read'), c.req.valid('param').id), 200),
+    async (c) => {
+      const actor = requireActor(c, 'incidents:read');
+      const db = c.get('db');
+      const id = c.req.valid('param').id;
+      // Cached like list pages: per registry write generation (sources, evidence and laws move it too) and reader.
+      const text = await cachedRead(db, actor, `detail-json:${id}`, async () => JSON.stringify(await getIncident(db, actor, id)));
+      return c.body(text, 200, { 'Content-Type': 'application/json; charset=UTF-8' }) as never;
+    },
   );
 
   r.openapi(

@@ -9,7 +9,7 @@ import {
   DocumentInputSchema, EvidenceInputSchema, IncidentInputSchema, IncidentPatchSchema, LawInputSchema, LawPatchSchema, SourceInputSchema,
   type EvidenceInput, type Incident, type IncidentInput, type IncidentPatch, type Law,
 } from './model.js';
-import { cachedRead, getIncidentRow, LAW_COLS, lawRow, rowToIncident, visibleTo } from './store.js';
+import { cachedRead, getIncidentRow, INCIDENT_COLS, LAW_COLS, lawRow, rowToIncident, visibleTo } from './store.js';
 import type { z } from 'zod';
 import { DATASET_ATTRIBUTION } from './export.js';
 import { candidateOf, recordDuplicatesFor, type DuplicateCandidate } from './duplicates.js';
@@ -89,18 +89,27 @@ export async function createIncident(db: Db, actor: Actor, input: IncidentInput)
 
 export async function getIncident(db: Queryable, actor: Actor, id: string) {
   requirePerm(actor, 'incidents:read');
-  const row = await getIncidentRow(db, actor, id);
+  if (!UUID_RE.test(id)) throw notFound('Incident');
+  // One statement: the incident (TLP applied) with its sources, evidence and the laws the reader may see.
+  const p: unknown[] = [id];
+  const vis = visibleTo(actor, p);
+  const visLaw = visibleTo(actor, p, 'l');
+  const row = (await db.query(
+    `select ${INCIDENT_COLS},
+       (select coalesce(json_agg(json_build_object('id', s.id, 'kind', s.kind, 'url', s.url, 'title', s.title, 'publisher', s.publisher, 'retrieved_at', s.retrieved_at,
+          'sha256', s.sha256, 'content_type', s.content_type) order by s.added_at, s.id), '[]'::json) from incident_sources s where s.incident_id = i.id) as sources_json,
+       (select coalesce(json_agg(json_build_object('id', e.id, 'kind', e.kind, 'ref', e.ref, 'summary', e.summary, 'data', e.data, 'added_at', e.added_at)
+          order by e.added_at, e.id), '[]'::json) from incident_evidence e where e.incident_id = i.id) as evidence_json,
+       (select coalesce(json_agg(json_build_object('id', l.id, 'title', l.title, 'country', l.country, 'status', l.status)), '[]'::json)
+          from laws l join law_incidents li on li.law_id = l.id where li.incident_id = i.id and ${visLaw}) as laws_json
+     from incidents i where i.id = $1 and ${vis}`,
+    p,
+  )).rows[0];
   if (!row) throw notFound('Incident');
   const inc = rowToIncident(row);
-  const [sources, evidence, laws] = await Promise.all([
-    db.query(`select id, kind, url, title, publisher, retrieved_at, sha256, content_type, added_at from incident_sources where incident_id = $1 order by added_at, id`, [id]),
-    db.query(`select id, kind, ref, summary, data, added_at from incident_evidence where incident_id = $1 order by added_at, id`, [id]),
-    (() => {
-      const p: unknown[] = [id];
-      const vis = visibleTo(actor, p, 'l');
-      return db.query(`select l.id, l.title, l.country, l.status from laws l join law_incidents li on li.law_id = l.id where li.incident_id = $1 and ${vis}`, p);
-    })(),
-  ]);
+  const sources = { rows: row.sources_json as Record<string, unknown>[] };
+  const evidence = { rows: row.evidence_json as Record<string, unknown>[] };
+  const laws = { rows: row.laws_json as Record<string, unknown>[] };
   return {
     ...inc,
     sources: sources.rows.map((s) => ({
@@ -491,6 +500,7 @@ export const STATS_FAMILIES: Record<string, { label: string; types: readonly str
   all: { label: 'all types, unattributed outages included', types: INCIDENT_TYPES },
 };
 const SHUTDOWN_DAY_TYPES = ['shutdown.full', 'shutdown.regional', 'shutdown.mobile', 'throttling'];
+const STATS_DAYS_BASELINE = process.env.STACKWATCH_BENCH_BASELINE === '1';
 
 export interface AppliedFilter {
   status: string;
@@ -554,11 +564,20 @@ async function queryStatsByCountry(db: Queryable, actor: Actor, a: AppliedFilter
   const sd = `$${p.length}::text[]`;
   const lo = a.from ? `'${new Date(a.from).toISOString()}'::timestamptz` : `'-infinity'::timestamptz`;
   const hi = a.to ? `least('${new Date(a.to).toISOString()}'::timestamptz, now())` : 'now()';
+  // Shutdown days: each incident's days as a date range, merged per country (range_agg), the merged ranges' lengths
+  // summed — the same days as listing every day and counting distinct ones, without a row per day (a long ongoing
+  // shutdown was thousands of rows). STACKWATCH_BENCH_BASELINE=1 lists the days as before.
+  const days = STATS_DAYS_BASELINE
+    ? `select s.country, count(distinct d)::int n from sel s,
+        generate_series(date_trunc('day', greatest(s.start_at, ${lo})), date_trunc('day', least(s.active_until, ${hi})), interval '1 day') d
+        where s.type = any(${sd}) group by s.country`
+    : `select x.country, sum(upper(x.r) - lower(x.r))::int n from (
+         select s.country, unnest(range_agg(daterange(greatest(s.start_at, ${lo})::date, least(s.active_until, ${hi})::date, '[]'))) r from sel s
+          where s.type = any(${sd}) and greatest(s.start_at, ${lo})::date <= least(s.active_until, ${hi})::date group by s.country) x
+        group by x.country`;
   const rows = await db.query<{ country: string; count: number; shutdown_days: number; end_unknown: number; ongoing: number }>(
     `with sel as (select i.country, i.type, i.start_at, i.active_until, i.end_state from incidents i where ${where}),
-      days as (select s.country, count(distinct d)::int n from sel s,
-        generate_series(date_trunc('day', greatest(s.start_at, ${lo})), date_trunc('day', least(s.active_until, ${hi})), interval '1 day') d
-        where s.type = any(${sd}) group by s.country)
+      days as (${days})
      select sel.country, count(*)::int count, coalesce(max(days.n), 0)::int shutdown_days,
             count(*) filter (where sel.end_state = 'unknown')::int end_unknown, count(*) filter (where sel.end_state = 'ongoing')::int ongoing
        from sel left join days on days.country = sel.country group by sel.country order by count desc, shutdown_days desc, sel.country`,

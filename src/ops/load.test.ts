@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, withWritePriority, type Db } from '../platform/db.js';
+import { openDb, withRequestTicket, withWritePriority, type Db } from '../platform/db.js';
 import { migrate } from '../platform/migrate.js';
 import { bootstrapAdmin } from '../platform/auth.js';
 import { silentLogger } from '../platform/log.js';
@@ -10,14 +10,20 @@ import { TestClient } from '../platform/testing.js';
 describe('the embedded database under concurrent reads', () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openDb({ dataDir: 'memory://' });
+    db = await openDb({ dataDir: 'memory://', writeLeadMs: 250 });
     await migrate(db);
   });
   afterAll(async () => db?.close());
 
+  const LEAD = 250; // the default write lead (ms)
+  /** Holds the one connection in a transaction until the returned function is called. */
+  const holdConnection = () =>
+    new Promise<() => void>((held) => {
+      void db.transaction(() => new Promise<void>((done) => held(done)));
+    });
   const heavyRead = (i: number) => db.query('select count(*)::int n, $1::int i from generate_series(1, 20000) g where g % 7 = 0', [i]);
 
-  it('runs a write request before the reads queued ahead of it, and still serves reads between busy writes', async () => {
+  it('runs a write request before the reads queued up to the write lead ahead of it, and reads before writes that came later', async () => {
     const order: string[] = [];
     const reads = Array.from({ length: 40 }, (_, i) => heavyRead(i).then(() => order.push(`r${i}`)));
     // A write request: a read of its own, then a transaction, as a route does.
@@ -29,14 +35,33 @@ describe('the embedded database under concurrent reads', () => {
     // At most the read that held the connection and the one let through between writes go first.
     expect(order.indexOf('w')).toBeLessThanOrEqual(2);
 
-    // Many writes queued at once do not stop reads: one read goes after every few writes.
+    // Busy writers do not starve readers: a write that arrives more than the write lead after a waiting read goes
+    // after it, however many writes there are.
     const order2: string[] = [];
+    const release = await holdConnection();
+    const reads2 = Array.from({ length: 3 }, (_, i) => heavyRead(i).then(() => order2.push('r')));
+    await new Promise((r) => setTimeout(r, LEAD + 60));
     const writes = Array.from({ length: 30 }, (_, i) =>
       withWritePriority(() => db.query("insert into settings (key, value) values ($1, '1'::jsonb) on conflict (key) do nothing", [`w${i}`])).then(() => order2.push('w')),
     );
-    const reads2 = Array.from({ length: 3 }, (_, i) => heavyRead(i).then(() => order2.push('r')));
+    release();
     await Promise.all([...writes, ...reads2]);
-    expect(order2.lastIndexOf('r')).toBeLessThan(order2.length - 10);
+    expect(order2.slice(0, 3)).toEqual(['r', 'r', 'r']);
+    expect(order2.filter((x) => x === 'w')).toHaveLength(30);
+  });
+
+  it("runs a request's later statements before requests that arrived after it", async () => {
+    const order: string[] = [];
+    const release = await holdConnection();
+    const request = withRequestTicket(async () => {
+      await heavyRead(0);
+      await heavyRead(1); // queued again, but with the place of the request's arrival
+    }).then(() => order.push('request'));
+    await new Promise((r) => setTimeout(r, 5));
+    const later = Array.from({ length: 10 }, (_, i) => heavyRead(i).then(() => order.push('later')));
+    release();
+    await Promise.all([request, ...later]);
+    expect(order[0]).toBe('request');
   });
 
   it('completes writes through the API while 40 readers keep it busy', async () => {

@@ -42,53 +42,64 @@ class PgliteDb implements Db {
   private noteWrite(text: string) {
     if (WRITE_RE.test(text) && REGISTRY_RE.test(text)) this.registryGeneration++;
   }
-  /** Whether the single connection is in use, and who waits for it: writes before reads (see `serial`). */
+  /** Whether the single connection is in use, and who waits for it, in the order they get it (see `serial`). */
   private busy = false;
-  private readonly waitingWrites: (() => void)[] = [];
-  private readonly waitingReads: (() => void)[] = [];
+  private readonly waiting: { key: number; seq: number; write: boolean; go: () => void }[] = [];
+  private seq = 0;
   private readonly fifo = process.env.STACKWATCH_BENCH_BASELINE === '1';
   constructor(
     readonly pglite: PGlite,
     private readonly lock?: DataDirLock,
+    /** How far ahead of waiting reads a write goes (ms); see `serial`. */
+    readonly writeLeadMs = WRITE_LEAD_MS,
   ) {}
   /**
    * PGlite has a single connection: serialise work so a transaction never interleaves with other queries.
-   * Writes (statements that change data, and every transaction) go before waiting reads, so that a crowd of readers
-   * cannot starve them: a write waits at most for the statement in progress and the writes queued before it. Reads
-   * keep their order among themselves. `STACKWATCH_BENCH_BASELINE=1` restores one queue in arrival order (the
-   * behaviour before, kept for the baseline of bench/registry-load.ts).
+   * Who gets the connection next: the oldest request, where a request's age is counted from its arrival (every
+   * statement of one request carries its arrival time, see `withRequestTicket`), and a write (a request that changes
+   * data, a statement that changes data, every transaction) counts as `writeLeadMs` older than it is. So
+   *  - a request's later statements go before requests that arrived after it: a list page of three statements
+   *    waits for the queue once, not three times;
+   *  - a write goes before every read that arrived less than `writeLeadMs` before it, so that a crowd of readers
+   *    cannot starve writers; and a read is never overtaken by a write that arrived more than `writeLeadMs` after
+   *    it, so that busy writers cannot starve readers either (a time-based share, whatever the number of writers).
+   * `STACKWATCH_BENCH_BASELINE=1` restores one queue of statements in arrival order (the behaviour before, kept for
+   * the baseline of bench/registry-load.ts).
    */
   private async serial<T>(fn: () => Promise<T>, write = true): Promise<T> {
-    const first = write || this.fifo || writePriority.getStore() === true;
     if (this.busy) {
-      await new Promise<void>((res) => (first ? this.waitingWrites : this.waitingReads).push(res));
+      const ticket = requestTicket.getStore();
+      const isWrite = ticket ? ticket.write : write;
+      const at = ticket ? ticket.at : performance.now();
+      const entry: { key: number; seq: number; write: boolean; go: () => void } = { key: this.fifo ? 0 : at - (isWrite ? this.writeLeadMs : 0), seq: this.seq++, write: isWrite, go: () => undefined };
+      await new Promise<void>((res) => {
+        entry.go = res;
+        // Sorted by (key, seq); the queue is short (one entry per request in flight), so a linear insert is enough.
+        let i = this.waiting.length;
+        while (i > 0 && (this.waiting[i - 1]!.key > entry.key || (this.waiting[i - 1]!.key === entry.key && this.waiting[i - 1]!.seq > entry.seq))) i--;
+        this.waiting.splice(i, 0, entry);
+      });
     } else this.busy = true;
     try {
       return await fn();
     } finally {
-      // Writes first, but after a few in a row one waiting read goes, so that busy writers cannot starve readers.
-      let next: (() => void) | undefined;
-      if (this.waitingReads.length && (this.writeStreak >= WRITE_STREAK || !this.waitingWrites.length)) {
-        next = this.waitingReads.shift();
-        this.writeStreak = 0;
-      } else {
-        next = this.waitingWrites.shift();
-        if (next) this.writeStreak++;
-      }
       // Hand over on the next turn of the event loop, not at once: PGlite's work resolves in microtasks, so chaining
       // straight on would keep Node from reading sockets until the queue is empty — a write request that arrives
-      // while reads are queued could not even be received, let alone go first.
-      if (next) {
-        if (this.fifo) next();
-        else setImmediate(next);
-      }
-      else this.busy = false;
+      // while reads are queued could not even be received, let alone go first. Choosing then, not now, also lets
+      // the request that just ran queue its next statement (in its microtasks) and keep its place.
+      if (this.fifo) this.handOver();
+      else setImmediate(this.handOver);
     }
   }
-  private writeStreak = 0;
+  private readonly handOver = () => {
+    const next = this.waiting.shift();
+    if (next) next.go();
+    else this.busy = false;
+  };
   /** Connection slots still waiting (reads, writes): for health checks and the load benchmark. */
   get queued(): { reads: number; writes: number } {
-    return { reads: this.waitingReads.length, writes: this.waitingWrites.length };
+    const writes = this.waiting.filter((w) => w.write).length;
+    return { reads: this.waiting.length - writes, writes };
   }
   query<T>(text: string, params?: unknown[]) {
     this.noteWrite(text);
@@ -272,13 +283,20 @@ export async function enableRegistryCache(db: Db): Promise<void> {
 const lent = new AsyncLocalStorage<Db>();
 
 /**
- * Work that a person is waiting to see saved (a write request, from its first read to its commit): on the embedded
- * database all of its statements wait with the writes, ahead of waiting reads. See PgliteDb.serial.
+ * A request's place in the embedded database's queue: when it arrived, and whether it is a write (a person waiting to
+ * see something saved, from its first read to its commit). Every statement of the request waits with that place.
+ * See PgliteDb.serial.
  */
-const writePriority = new AsyncLocalStorage<boolean>();
-const WRITE_STREAK = 2;
+const requestTicket = new AsyncLocalStorage<{ at: number; write: boolean }>();
+/** Default lead of a write over waiting reads on the embedded database (ms); STACKWATCH_WRITE_LEAD_MS changes it. */
+const WRITE_LEAD_MS = Number(process.env.STACKWATCH_WRITE_LEAD_MS ?? 250);
+/** Runs a write request: all of its statements go before reads that arrived up to the write lead before it. */
 export function withWritePriority<T>(fn: () => Promise<T>): Promise<T> {
-  return writePriority.run(true, fn);
+  return requestTicket.run({ at: performance.now(), write: true }, fn);
+}
+/** Runs a read request: all of its statements keep the place of its arrival in the queue. */
+export function withRequestTicket<T>(fn: () => Promise<T>): Promise<T> {
+  return requestTicket.run({ at: performance.now(), write: false }, fn);
 }
 export function withLentDb<T>(db: Db, fn: () => Promise<T>): Promise<T> {
   return lent.run(db, fn);
@@ -312,13 +330,15 @@ export interface OpenOptions {
   databaseUrl?: string;
   /** Data directory for the embedded database; `memory://` or undefined for an in-memory one (tests). */
   dataDir?: string;
+  /** Embedded database: how far ahead of waiting reads a write goes, in ms (default 250; see PgliteDb.serial). */
+  writeLeadMs?: number;
 }
 
 export async function openDb(opts: OpenOptions): Promise<Db> {
   const borrowed = lent.getStore();
   if (borrowed) return lentHandle(borrowed);
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 20 });
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: Math.max(2, Number(process.env.STACKWATCH_PG_POOL) || 20) });
     // An idle connection that the server drops (restart, admin command) must not crash the process: the pool
     // replaces it on the next query.
     pool.on('error', () => undefined);
@@ -326,13 +346,13 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
     return new PostgresDb(pool, opts.databaseUrl);
   }
   if (!opts.dataDir || opts.dataDir === 'memory://') {
-    return new PgliteDb(await PGlite.create());
+    return new PgliteDb(await PGlite.create(), undefined, opts.writeLeadMs);
   }
   mkdirSync(opts.dataDir, { recursive: true });
   const lock = DataDirLock.acquire(opts.dataDir);
   try {
     const pglite = await PGlite.create({ dataDir: join(opts.dataDir, 'pg') });
-    return new PgliteDb(pglite, lock);
+    return new PgliteDb(pglite, lock, opts.writeLeadMs);
   } catch (e) {
     lock.release();
     throw e;

@@ -101,6 +101,8 @@ export interface HistoryEntry {
   actorLabel: string;
   action: string;
   changes: Record<string, { from: unknown; to: unknown }>;
+  /** Set on entries of an incident that was merged into this one: that incident's id. */
+  fromIncident?: string;
 }
 
 export interface Page<T> {

@@ -980,4 +980,11 @@ export const ar: Record<MessageKey, string> = {
   "ops.src.clearSecrets": "مسح الاثنين",
   "ops.src.authSet": "ترويسة Authorization مضبوطة",
   "ops.src.webhookTo": "webhook إلى {host}",
+  // --- registry ---
+  'registry.compare': 'مقارنة جنبًا إلى جنب',
+  'registry.compareThis': 'هذه الحادثة',
+  'registry.compareOther': 'التكرار المقترح',
+  'registry.compareSummary': 'الملخص',
+  'registry.compareKept': 'يحتفظ الدمج بحقول هذه الحادثة؛ تنتقل مصادر الأخرى وأدلتها وسجلات مجموعات البيانات والقوانين وسجل تغييراتها إلى هنا، وتبقى الأخرى قابلة للقراءة مع وسمها بأنها مدمجة.',
+  'registry.fromMerged': 'من الحادثة المدمجة',
 };

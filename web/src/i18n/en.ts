@@ -979,6 +979,13 @@ export const en = {
   "ops.src.clearSecrets": "Clear both",
   "ops.src.authSet": "Authorization header set",
   "ops.src.webhookTo": "webhook to {host}",
+  // --- registry ---
+  'registry.compare': 'Compare side by side',
+  'registry.compareThis': 'This incident',
+  'registry.compareOther': 'Proposed duplicate',
+  'registry.compareSummary': 'Summary',
+  'registry.compareKept': 'A merge keeps this incident’s fields; the other’s sources, evidence, data-set records, laws and history move here, and it stays readable, marked as merged.',
+  'registry.fromMerged': 'of the merged incident',
 } as const;
 
 export type MessageKey = keyof typeof en;

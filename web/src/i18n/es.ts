@@ -980,4 +980,11 @@ export const es: Record<MessageKey, string> = {
   "ops.src.clearSecrets": "Borrar ambos",
   "ops.src.authSet": "Cabecera Authorization definida",
   "ops.src.webhookTo": "webhook a {host}",
+  // --- registry ---
+  'registry.compare': 'Comparar lado a lado',
+  'registry.compareThis': 'Este incidente',
+  'registry.compareOther': 'Duplicado propuesto',
+  'registry.compareSummary': 'Resumen',
+  'registry.compareKept': 'Una fusión conserva los campos de este incidente; las fuentes, pruebas, registros de conjuntos de datos, leyes e historial del otro pasan aquí, y este sigue legible, marcado como fusionado.',
+  'registry.fromMerged': 'del incidente fusionado',
 };

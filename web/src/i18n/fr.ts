@@ -980,4 +980,11 @@ export const fr: Record<MessageKey, string> = {
   "ops.src.clearSecrets": "Effacer les deux",
   "ops.src.authSet": "En-tête Authorization défini",
   "ops.src.webhookTo": "webhook vers {host}",
+  // --- registry ---
+  'registry.compare': 'Comparer côte à côte',
+  'registry.compareThis': 'Cet incident',
+  'registry.compareOther': 'Doublon proposé',
+  'registry.compareSummary': 'Résumé',
+  'registry.compareKept': 'Une fusion garde les champs de cet incident ; les sources, preuves, enregistrements de jeux de données, lois et l’historique de l’autre passent ici, et il reste consultable, marqué comme fusionné.',
+  'registry.fromMerged': 'de l’incident fusionné',
 };

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { DocumentUpload } from '../ops/DocumentUpload.js';
 import { api } from '../api/client.js';
 import type { DuplicateCandidate, HistoryEntry, IncidentDetail } from '../api/types.js';
@@ -65,9 +65,11 @@ function durationDays(inc: IncidentDetail): number | null {
 }
 
 /** Likely duplicates of this incident (same country, overlapping time, compatible type and place), to merge or dismiss. */
-function Duplicates({ id, writer, onMerged }: { id: string; writer: boolean; onMerged: () => void }) {
+function Duplicates({ inc, writer, onMerged }: { inc: IncidentDetail; writer: boolean; onMerged: () => void }) {
+  const id = inc.id;
   const { t, label, date } = useI18n();
   const dups = useApi<{ items: DuplicateCandidate[] }>(`/api/incidents/${encodeURIComponent(id)}/duplicates`);
+  const [comparing, setComparing] = useState('');
   const [busy, setBusy] = useState('');
   const [error, setError] = useState<unknown>(null);
   const items = dups.data?.items ?? [];
@@ -98,6 +100,10 @@ function Duplicates({ id, writer, onMerged }: { id: string; writer: boolean; onM
               {label('type', d.type)} · {date(d.startAt)} · {d.origin}
             </span>
             <div className="muted small">{d.reasons.join(' · ')}</div>
+            <details className="duplicate-compare" open={comparing === d.id} onToggle={(e) => (e.currentTarget.open ? setComparing(d.id) : comparing === d.id && setComparing(''))}>
+              <summary>{t('registry.compare')}</summary>
+              {comparing === d.id && <CompareDuplicate inc={inc} other={d} />}
+            </details>
             {writer && (
               <span className="actions">
                 <button type="button" className="btn" disabled={busy === d.id} onClick={() => void act(d, true)}>{t('registry.merge')}</button>{' '}
@@ -108,6 +114,53 @@ function Duplicates({ id, writer, onMerged }: { id: string; writer: boolean; onM
         ))}
       </ul>
     </Section>
+  );
+}
+
+/**
+ * This incident and a proposed duplicate side by side, so that an analyst sees what a merge joins before merging:
+ * dates, place, status, where each record comes from, and how many sources and evidence items each holds.
+ */
+function CompareDuplicate({ inc, other }: { inc: IncidentDetail; other: DuplicateCandidate }) {
+  const { t, label, date, num } = useI18n();
+  const res = useApi<IncidentDetail>(`/api/incidents/${encodeURIComponent(other.id)}`);
+  if (res.error) return <ErrorBox error={res.error} onRetry={res.reload} />;
+  const o = res.data;
+  if (!o) return <Loading />;
+  const rows: [string, (x: IncidentDetail) => ReactNode][] = [
+    [t('common.title'), (x) => <bdi>{x.title}</bdi>],
+    [t('common.type'), (x) => label('type', x.type)],
+    [t('incidents.start'), (x) => date(x.startAt, x.startPrecision === 'minute')],
+    [t('incidents.end'), (x) => (x.endAt ? date(x.endAt, x.endPrecision === 'minute') : <EndCell i={x} />)],
+    [t('incidents.area'), (x) => x.area ?? '—'],
+    [t('common.status'), (x) => <StatusBadge status={x.status} />],
+    [t('incidents.origin'), (x) => x.origin],
+    [t('incidents.sources'), (x) => num(x.sources.length)],
+    [t('incidents.evidence'), (x) => num(x.evidence.length)],
+    [t('registry.compareSummary'), (x) => <span dir="auto">{x.summary || '—'}</span>],
+  ];
+  return (
+    <div className="table-wrap">
+      <table className="compare" data-testid="duplicate-compare">
+        <thead>
+          <tr>
+            <td />
+            <th scope="col">{t('registry.compareThis')}</th>
+            <th scope="col">{t('registry.compareOther')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([name, cell]) => (
+            <tr key={name}>
+              <th scope="row">{name}</th>
+              <td>{cell(inc)}</td>
+              <td>{cell(o)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted small">{t('registry.compareKept')}</p>
+    </div>
   );
 }
 
@@ -159,7 +212,7 @@ export function IncidentPage({ id }: { id: string }) {
           {t('registry.mergedInto')} <Link to={`/incidents/${encodeURIComponent(inc.mergedInto)}`}>{t('registry.openMerged')}</Link>
         </p>
       )}
-      {!inc.mergedInto && <Duplicates id={inc.id} writer={writer} onMerged={reloadAll} />}
+      {!inc.mergedInto && <Duplicates inc={inc} writer={writer} onMerged={reloadAll} />}
 
       <div className="grid-2">
         <Section title={t('common.details')}>
@@ -334,9 +387,14 @@ export function IncidentPage({ id }: { id: string }) {
         ) : (
           <ol className="history">
             {[...history].reverse().map((h) => (
-              <li key={h.version}>
+              <li key={`${h.fromIncident ?? ''}:${h.version}`} data-from-incident={h.fromIncident}>
                 <p>
                   <strong>{t('incidents.tl.change', { version: h.version, action: label('action', h.action), actor: h.actorLabel })}</strong>{' '}
+                  {h.fromIncident && (
+                    <Link className="muted" to={`/incidents/${encodeURIComponent(h.fromIncident)}`}>
+                      ({t('registry.fromMerged')})
+                    </Link>
+                  )}{' '}
                   <time className="muted" dateTime={h.at}>
                     {date(h.at, true)}
                   </time>
