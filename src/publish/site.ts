@@ -60,6 +60,31 @@ async function html(c: C, key: string, render: () => Promise<string | null>): Pr
   return sendPrepared(c, body);
 }
 
+/**
+ * A page that also shows data that is not the registry's (measurements, outage events): kept for the registry's
+ * generation like every page, and re-rendered in the background once it is older than `maxAgeMs`, while the copy
+ * in hand keeps being served (stale-while-revalidate). Nobody waits for a refresh, so a 30-second expiry no longer
+ * sends a crowd of visitors to wait on one render; the registry's records in it are never stale (a registry write
+ * moves the generation and the next request renders afresh), the rest is at most `maxAgeMs` plus one render old.
+ */
+async function htmlFresh(c: C, key: string, maxAgeMs: number, render: () => Promise<string | null>): Promise<Response> {
+  const db = c.get('db');
+  const build = async () => {
+    const h = await render();
+    return h == null ? null : prepare(h, 'text/html; charset=utf-8');
+  };
+  const slot = await cachedPublic(db, `fresh:${key}`, async () => ({ value: await build(), at: Date.now(), refreshing: false }));
+  if (Date.now() - slot.at > maxAgeMs && !slot.refreshing && db.registryGeneration != null) {
+    slot.refreshing = true;
+    build().then(
+      (v) => Object.assign(slot, { value: v, at: Date.now(), refreshing: false }),
+      () => Object.assign(slot, { refreshing: false }),
+    );
+  }
+  if (slot.value == null) return errorPage(c, langOf(c), 404, DICTS[langOf(c)].notFoundText);
+  return sendPrepared(c, slot.value);
+}
+
 function incidentRows(items: PublicIncident[], lang: Lang): string {
   const t = DICTS[lang];
   return table(
@@ -175,7 +200,7 @@ ${table([t.country, t.incidents, t.shutdownDays], stats.map((s) => [`<a href="/p
     const lang = langOf(c);
     const cc = c.req.param('cc').toUpperCase();
     if (!isCountryCode(cc)) return errorPage(c, lang, 404, `country: "${c.req.param('cc')}" is not an ISO 3166-1 alpha-2 country code.`);
-    return html(c, `country:${lang}:${cc}:${bucket()}`, () => countryPage(c.get('db'), lang, cc));
+    return htmlFresh(c, `country:${lang}:${cc}`, 30_000, () => countryPage(c.get('db'), lang, cc));
   });
 
   r.get('/public/:lang/laws', (c) => {
@@ -270,7 +295,7 @@ ${l.incidentIds.length ? `<h2>${esc(t.linked)}</h2><ul>${l.incidentIds.map((x) =
       const bytes = await cachedPublic(db, `country-pdf:${lang}:${cc}:${from}:${to}:${origin}:${bucket()}`, async () => htmlToPdf(await render()));
       return withEtag(c, bytes, 'application/pdf');
     }
-    return html(c, `country-report:${lang}:${cc}:${from}:${to}:${origin}:${bucket()}`, render);
+    return htmlFresh(c, `country-report:${lang}:${cc}:${from}:${to}:${origin}`, 30_000, render);
   });
 
   r.get('/public/feeds/incidents.atom', async (c) => {
