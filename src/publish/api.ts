@@ -9,6 +9,7 @@ import {
 } from '../incidents/publishing.js';
 import { blockedSites } from '../measure/publishing.js';
 import { publicOutageEvents } from '../outages/publishing.js';
+import { publicCountryLedger } from '../ledger/publishing.js';
 import { PublicFilterSchema, toRegistryFilter } from './model.js';
 import { RateLimiter, prepare, rateLimit, sendPrepared, withEtag } from './guard.js';
 import { annualFigures, filterStopRows } from './report.js';
@@ -93,6 +94,7 @@ export function publishRoutes(opts: { ratePerMinute?: number } = {}): App {
         laws: site.publishLaws ? await listPublicLaws(db, { country: cc }) : [],
         blockedSites: site.publishMeasurements ? await blockedSites(db, cc, 200) : [],
         outageEvents: site.publishOutages ? await publicOutageEvents(db, { country: cc, limit: 500 }) : [],
+        takedownDemands: await publicCountryLedger(db, cc),
       }) as never;
     },
   );

@@ -17,6 +17,8 @@ import { addDocument, addSource, attachEvidence, createIncident, createLaw, getI
 import { configureAlerts, scanAlerts, verifyWebhook, type AlertRuntime } from './alerts.js';
 import { htmlToPdf, countryReportHtml } from './report.js';
 import { TLP_LABELS } from '../core/tlp.js';
+import { ledgerFor } from '../ledger/engine.js';
+import { addIntervention } from '../ledger/service.js';
 import { SNAPSHOT_QUEUE, bindSnapshotStore, listVersions, startSnapshots } from './snapshot.js';
 
 /**
@@ -190,6 +192,15 @@ describe.each(testBackends())('publish wing on %s', (backend) => {
     await updateIncident(db, owner, pub.id, { version: cur.version, title: 'CANARY-NOTE old wording' } as never);
     const cur2 = await getIncident(db, owner, pub.id);
     await updateIncident(db, owner, pub.id, { version: cur2.version, title: 'PUBLICOK-VERIFIED title' } as never);
+    // Ledger rows entered by analysts at every TLP level: only the TLP:CLEAR one may count on the public site.
+    const ledger = await ledgerFor(db);
+    for (const tlp of TLP_LABELS) {
+      const label = tlp === 'TLP:CLEAR' ? 'PUBLICOK-LEDGER' : `CANARY-LEDGER-${tlp.slice(4).replace('+', '')}`;
+      await addIntervention(db, ledger, owner, {
+        provider: `${label} registrar`, action: tlp === 'TLP:CLEAR' ? 'domain_seized' : 'certificate_revoked', requesterCountry: 'CM', requester: `${label} ministry`,
+        legalBasis: `${label} decree`, target: `${label.toLowerCase()}.example.org`, startDate: '2022-03-02', sources: [`https://example.org/${label}`], tlp,
+      });
+    }
     for (const tlp of TLP_LABELS) {
       const label = tlp === 'TLP:CLEAR' ? 'PUBLICOK-LAW' : `CANARY-LAW-${tlp.slice(4).replace('+', '')}`;
       const law = await createLaw(db, owner, { country: 'CM', title: `${label} title`, status: 'passed', tlp: tlp as never, summary: `${label} summary`, articles: [{ ref: 'Art. 1', text: `${label} article`, concern: `${label} concern` }] });
@@ -271,6 +282,11 @@ describe.each(testBackends())('publish wing on %s', (backend) => {
     for (const id of privateIds) expect((await get(`/api/public/incidents/${id}`)).status).toBe(404);
     const stats = JSON.parse((await grab('/api/public/countries')).text) as { items: { country: string; count: number }[] };
     expect(stats.items).toEqual([{ country: 'CM', count: 2, shutdownDays: 4 }]);
+    // The ledger on the country page and API: the one TLP:CLEAR intervention, none of the GREEN/AMBER/RED ones.
+    const cm = JSON.parse((await grab('/api/public/countries/CM')).text) as { takedownDemands: { interventions: { action: string; count: number }[] } };
+    expect(cm.takedownDemands.interventions).toEqual([{ layer: 'dns', action: 'domain_seized', count: 1, providers: 1 }]);
+    expect(await (await get('/public/en/countries/CM')).text()).toContain('domain_seized');
+    expect(await (await get('/public/en/methodology/ledger')).text()).toContain('Google Transparency Report');
   }, 120_000);
 
   it('writes versioned snapshots on demand (admin) and through the job queue, serves them unchanged, keeps N, withdraws one that holds a record no longer public', async () => {

@@ -817,4 +817,9 @@ export const ar: Record<MessageKey, string> = {
   'desk.answered': "تم الرد",
   'scope.ledger:read': "قراءة سجل طلبات الإزالة",
   'scope.ledger:write': "تسجيل التدخلات والاستيراد إلى السجل",
+  // --- publish ---
+  'publish.annualReport': "التقرير السنوي عن قطع الإنترنت",
+  'publish.reportYear': "سنة التقرير",
+  'publish.countryReport': "تقرير البلد",
+  'publish.reportPublicOnly': "(السجلات العامة فقط، كما نُشرت)",
 };

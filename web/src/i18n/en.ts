@@ -816,6 +816,11 @@ export const en = {
   'desk.answered': "Answered",
   'scope.ledger:read': "Read the takedown ledger",
   'scope.ledger:write': "Record interventions and import into the ledger",
+  // --- publish ---
+  'publish.annualReport': "Annual shutdown report",
+  'publish.reportYear': "Year of the report",
+  'publish.countryReport': "Country report",
+  'publish.reportPublicOnly': "(public records only, as published)",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -817,4 +817,9 @@ export const es: Record<MessageKey, string> = {
   'desk.answered': "Respondidas",
   'scope.ledger:read': "Leer el registro de solicitudes de retirada",
   'scope.ledger:write': "Registrar intervenciones e importar al registro",
+  // --- publish ---
+  'publish.annualReport': "Informe anual de cortes",
+  'publish.reportYear': "Año del informe",
+  'publish.countryReport': "Informe del país",
+  'publish.reportPublicOnly': "(solo registros públicos, tal como se publica)",
 };

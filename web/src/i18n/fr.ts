@@ -817,4 +817,9 @@ export const fr: Record<MessageKey, string> = {
   'desk.answered': "Répondues",
   'scope.ledger:read': "Lire le registre des demandes de retrait",
   'scope.ledger:write': "Enregistrer des interventions et importer dans le registre",
+  // --- publish ---
+  'publish.annualReport': "Rapport annuel sur les coupures",
+  'publish.reportYear': "Année du rapport",
+  'publish.countryReport': "Rapport pays",
+  'publish.reportPublicOnly': "(seulement les fiches publiques, tel que publié)",
 };
