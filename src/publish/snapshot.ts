@@ -240,7 +240,7 @@ export function storeSnapshot(db: Db, store: SnapshotStore): Promise<{ version: 
   return run;
 }
 
-/** Writes a snapshot every day (and at once when none is stored yet) through the job queue. */
+/** Writes a snapshot every day (and ten minutes after start when none is stored yet) through the job queue. */
 export async function startSnapshots(jobs: JobQueue, db: Db, log: Logger, cron = '23 3 * * *'): Promise<void> {
   const store = snapshotStore(db);
   if (!store) return;
@@ -249,7 +249,9 @@ export async function startSnapshots(jobs: JobQueue, db: Db, log: Logger, cron =
     log.info('open data snapshot', { version: r.version, created: r.created, removed: r.removed.length });
   });
   await jobs.schedule(SNAPSHOT_QUEUE, cron);
-  if (!(await listVersions(store.dir)).length) await jobs.send(SNAPSHOT_QUEUE, {}, { singletonKey: 'first-snapshot' });
+  // None stored yet: the first one ten minutes after start, not at once (a first start is busy loading the history,
+  // and a snapshot reads every public record).
+  if (!(await listVersions(store.dir)).length) await jobs.send(SNAPSHOT_QUEUE, {}, { singletonKey: 'first-snapshot', startAfter: 600 } as never);
 }
 
 /** An admin asks for a snapshot now: written at once, audited. */
