@@ -1,5 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { enableRegistryCache, openDb, type Db } from './platform/db.js';
 import { migrate } from './platform/migrate.js';
 import { bootstrapAdmin } from './platform/auth.js';
@@ -13,6 +13,7 @@ import { startCliSocket, type CliSocket } from './ops/remote.js';
 import { startDeskJobs } from './desk/jobs.js';
 import { configureAlerts, startAlerts } from './publish/alerts.js';
 import { startLiveSources } from './outages/live.js';
+import { bindSnapshotStore, startSnapshots } from './publish/snapshot.js';
 
 export interface ServerOptions extends Partial<Config> {
   quiet?: boolean;
@@ -60,6 +61,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     const alerts = configureAlerts({ db, jobs, log, baseUrl: cfg.publicUrl, smtpUrl: process.env.STACKWATCH_SMTP_URL, mailFrom: process.env.STACKWATCH_MAIL_FROM });
     await startAlerts(alerts);
+    const snapDir = process.env.STACKWATCH_SNAPSHOT_DIR || (dataDir === 'memory://' ? '' : join(dataDir, 'snapshots'));
+    if (snapDir) bindSnapshotStore(db, { dir: resolve(snapDir), keep: Number(process.env.STACKWATCH_SNAPSHOT_KEEP ?? 10) });
+    if (jobs) await startSnapshots(jobs, db, log);
     const app = buildApp({ db, log, secureCookies: cfg.publicUrl?.startsWith('https:') ?? false, webDir, trustedProxies: cfg.trustedProxies });
     const port = await new Promise<number>((res, rej) => {
       server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host }, (info) => res(info.port));

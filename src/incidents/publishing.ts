@@ -277,28 +277,27 @@ export interface StopRow {
   summary: string;
 }
 
-function sheetYear(sheet: string): number | null {
-  const m = /^(\d{4})(?:\s+data)?$/i.exec(sheet.trim());
-  return m ? Number(m[1]) : null;
-}
-
-/** Every STOP row that the public may see (its incident is public), with the year it counts under. */
+/**
+ * Every STOP row that the public may see (its incident is public), with the year it counts under: the registry's own
+ * record of data-set rows (`dataset_records`, the same table `datasetCounts` in service.ts counts), one per row of a
+ * sheet, whose `period` is the year Access Now counts the row under (the 2016–2018 sheet: its year column). A row that
+ * repeats a shutdown stored earlier is kept as `document` evidence with the row's key; its own start date comes from
+ * that evidence's cells.
+ */
 export function publicStopRows(db: Queryable & { registryGeneration?: number | null }): Promise<StopRow[]> {
   return cachedPublic(db, 'stop-rows', async () => {
     const r = await db.query(
-      `select i.id, i.origin_key as key, false as merged, i.country, i.type, i.area, i.start_at::text as start_at, i.end_at, i.tags, i.services, i.actors, i.title, i.summary, i.description, null::text as cell_year
-         from incidents i where i.origin = 'stop' and i.origin_key like 'stop:%' and ${publicIncidentClause('i')}
-       union all
-       select i.id, e.ref, true, i.country, i.type, i.area, coalesce(e.data->'cells'->>'start_date', i.start_at::text), i.end_at, i.tags, i.services, i.actors, i.title, i.summary, '', e.data->'cells'->>'year'
-         from incident_evidence e join incidents i on i.id = e.incident_id
-        where e.kind = 'document' and e.ref like 'stop:%' and ${publicIncidentClause('i')}`,
+      `select i.id, r.record_key as key, (r.record_key is distinct from i.origin_key) as merged, r.period, i.country, i.type, i.area, i.end_at, i.tags, i.services, i.actors, i.title, i.summary,
+              coalesce(case when r.record_key is distinct from i.origin_key then (select e.data->'cells'->>'start_date' from incident_evidence e
+                 where e.incident_id = i.id and e.kind = 'document' and e.ref = r.record_key limit 1) end, i.start_at::text) as start_at
+         from dataset_records r join incidents i on i.id = r.incident_id
+        where r.dataset = 'stop' and ${publicIncidentClause('i')}
+        order by r.record_key`,
     );
     return r.rows.map((x) => {
       const key = x.key as string;
       const sheet = key.slice(5, key.lastIndexOf(':'));
-      const fromDesc = /sheet "[^"]*", row \d+, year (\d{4})\./.exec((x.description as string) ?? '');
-      const cellYear = x.cell_year ? Number(String(x.cell_year).slice(0, 4)) : null;
-      const year = sheetYear(sheet) ?? (fromDesc ? Number(fromDesc[1]) : null) ?? (cellYear && !Number.isNaN(cellYear) ? cellYear : null);
+      const year = x.period != null && /^\d{4}$/.test(String(x.period)) ? Number(x.period) : null;
       const start = x.start_at ? new Date(x.start_at as string) : null;
       return {
         sheet, year, incidentId: x.id as string, merged: x.merged as boolean, country: (x.country as string).trim(), type: x.type as string,

@@ -9,10 +9,11 @@ import {
 } from '../incidents/publishing.js';
 import { blockedSites } from '../measure/publishing.js';
 import { publicOutageEvents } from '../outages/publishing.js';
+import { publicCountryLedger } from '../ledger/publishing.js';
 import { PublicFilterSchema, toRegistryFilter } from './model.js';
 import { RateLimiter, prepare, rateLimit, sendPrepared, withEtag } from './guard.js';
 import { annualFigures, filterStopRows } from './report.js';
-import { latestSnapshot } from './snapshot.js';
+import { latestSnapshot, publicVersions, snapshotNow, snapshotStore } from './snapshot.js';
 import { getSettings, siteSettings, updateSettings, PublishSettingsSchema } from './settings.js';
 import {
   SUBSCRIBE_LIMIT, alertRuntime, createWebhook, deleteSubscription, deliveryLog, enableWebhook, listSubscriptions, subscribeEmail, EmailSubscribeSchema, WebhookInputSchema,
@@ -93,6 +94,7 @@ export function publishRoutes(opts: { ratePerMinute?: number } = {}): App {
         laws: site.publishLaws ? await listPublicLaws(db, { country: cc }) : [],
         blockedSites: site.publishMeasurements ? await blockedSites(db, cc, 200) : [],
         outageEvents: site.publishOutages ? await publicOutageEvents(db, { country: cc, limit: 500 }) : [],
+        takedownDemands: await publicCountryLedger(db, cc),
       }) as never;
     },
   );
@@ -128,6 +130,14 @@ export function publishRoutes(opts: { ratePerMinute?: number } = {}): App {
   r.openapi(
     createRoute({ method: 'get', path: '/public/snapshot', tags: ['public'], summary: 'Manifest of the latest open data snapshot (files under /public/data/latest/, SHA-256 each)', ...PUBLIC, responses: { 200: json(), ...tooMany } }),
     async (c) => send(c, (await latestSnapshot(c.get('db'))).manifest) as never,
+  );
+  r.openapi(
+    createRoute({ method: 'get', path: '/public/snapshots', tags: ['public'], summary: 'Stored versions of the open data snapshot, newest first (files under /public/data/{version}/, unchanged: SHA-256 as in each manifest)', ...PUBLIC, responses: { 200: json(), ...tooMany } }),
+    async (c) => {
+      const store = snapshotStore(c.get('db'));
+      const items = store ? await publicVersions(c.get('db'), store) : [];
+      return send(c, { keep: store?.keep ?? 0, items: items.map((v) => ({ ...v, url: `/public/data/${v.version}/`, manifest: `/public/data/${v.version}/manifest.json` })) }) as never;
+    },
   );
   r.openapi(
     createRoute({ method: 'post', path: '/public/subscriptions/email', tags: ['public'], summary: 'Subscribe an e-mail address to alerts (double opt-in: a confirmation link is mailed)', ...PUBLIC, request: { body: { required: true, content: { 'application/json': { schema: EmailSubscribeSchema } } } }, responses: { 202: json('Confirmation mailed'), 400: errorResponses[400], ...tooMany } }),
@@ -179,6 +189,10 @@ export function publishRoutes(opts: { ratePerMinute?: number } = {}): App {
       await deleteSubscription(c.get('db'), requireAdmin(c), c.req.valid('param').id);
       return c.json({ ok: true }) as never;
     },
+  );
+  r.openapi(
+    createRoute({ method: 'post', path: '/publish/snapshots', tags: ['publish'], summary: 'Write a versioned open data snapshot now (the server also writes one every day); older versions beyond the retention are removed', ...ADMIN, responses: { 200: json(), ...errorResponses } }),
+    async (c) => c.json(await snapshotNow(c.get('db'), requireAdmin(c))) as never,
   );
   return r;
 }

@@ -48,4 +48,17 @@ export const DATASETS: Dataset[] = [
     attribution: 'Open Observatory of Network Interference (OONI), ooni.org.',
     url: 'https://ooni.org/data/',
   },
+  {
+    id: 'ledger',
+    name: 'Takedown demands: Google, Lumen, EU DSA',
+    what: 'Government demands to remove content and the platforms\' answers: Google Transparency Report government removal requests (per country, half-year and requester type, with the share removed), notices from the Lumen database, and the EU Digital Services Act Transparency Database\'s statements of reasons.',
+    method: [
+      'Country pages show, per year, the requests a government sent to Google and the share of the items requested that Google removed (under law or under its policies), over the rows that report outcomes. Google reports fewer than 10 as "<10": it is kept as the range 1–9, so totals are at least the low figure.',
+      'Infrastructure interventions (a domain seized, a certificate revoked, an app removed, hosting withdrawn) appear when an analyst recorded them and marked them TLP:CLEAR; rows marked TLP:GREEN or above are never public.',
+      'Provenance of every row (file, SHA-256, row) stays in the ledger; the public figures are aggregates of TLP:CLEAR rows only.',
+    ],
+    licence: 'Google Transparency Report data: Google\'s terms for the Transparency Report downloads. Lumen: the Lumen database\'s terms of use. EU DSA Transparency Database: EU open data (European Commission reuse policy).',
+    attribution: 'Google Transparency Report (transparencyreport.google.com); Lumen, Berkman Klein Center for Internet & Society (lumendatabase.org); European Commission, DSA Transparency Database (transparency.dsa.ec.europa.eu).',
+    url: 'https://transparencyreport.google.com/government-removals/overview',
+  },
 ];

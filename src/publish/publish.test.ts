@@ -17,6 +17,9 @@ import { addDocument, addSource, attachEvidence, createIncident, createLaw, getI
 import { configureAlerts, scanAlerts, verifyWebhook, type AlertRuntime } from './alerts.js';
 import { htmlToPdf, countryReportHtml } from './report.js';
 import { TLP_LABELS } from '../core/tlp.js';
+import { ledgerFor } from '../ledger/engine.js';
+import { addIntervention } from '../ledger/service.js';
+import { SNAPSHOT_QUEUE, bindSnapshotStore, listVersions, startSnapshots } from './snapshot.js';
 
 /**
  * The publish wing's acceptance checks that need a registry with private records in it:
@@ -189,6 +192,15 @@ describe.each(testBackends())('publish wing on %s', (backend) => {
     await updateIncident(db, owner, pub.id, { version: cur.version, title: 'CANARY-NOTE old wording' } as never);
     const cur2 = await getIncident(db, owner, pub.id);
     await updateIncident(db, owner, pub.id, { version: cur2.version, title: 'PUBLICOK-VERIFIED title' } as never);
+    // Ledger rows entered by analysts at every TLP level: only the TLP:CLEAR one may count on the public site.
+    const ledger = await ledgerFor(db);
+    for (const tlp of TLP_LABELS) {
+      const label = tlp === 'TLP:CLEAR' ? 'PUBLICOK-LEDGER' : `CANARY-LEDGER-${tlp.slice(4).replace('+', '')}`;
+      await addIntervention(db, ledger, owner, {
+        provider: `${label} registrar`, action: tlp === 'TLP:CLEAR' ? 'domain_seized' : 'certificate_revoked', requesterCountry: 'CM', requester: `${label} ministry`,
+        legalBasis: `${label} decree`, target: `${label.toLowerCase()}.example.org`, startDate: '2022-03-02', sources: [`https://example.org/${label}`], tlp,
+      });
+    }
     for (const tlp of TLP_LABELS) {
       const label = tlp === 'TLP:CLEAR' ? 'PUBLICOK-LAW' : `CANARY-LAW-${tlp.slice(4).replace('+', '')}`;
       const law = await createLaw(db, owner, { country: 'CM', title: `${label} title`, status: 'passed', tlp: tlp as never, summary: `${label} summary`, articles: [{ ref: 'Art. 1', text: `${label} article`, concern: `${label} concern` }] });
@@ -270,19 +282,92 @@ describe.each(testBackends())('publish wing on %s', (backend) => {
     for (const id of privateIds) expect((await get(`/api/public/incidents/${id}`)).status).toBe(404);
     const stats = JSON.parse((await grab('/api/public/countries')).text) as { items: { country: string; count: number }[] };
     expect(stats.items).toEqual([{ country: 'CM', count: 2, shutdownDays: 4 }]);
+    // The ledger on the country page and API: the one TLP:CLEAR intervention, none of the GREEN/AMBER/RED ones.
+    const cm = JSON.parse((await grab('/api/public/countries/CM')).text) as { takedownDemands: { interventions: { action: string; count: number }[] } };
+    expect(cm.takedownDemands.interventions).toEqual([{ layer: 'dns', action: 'domain_seized', count: 1, providers: 1 }]);
+    expect(await (await get('/public/en/countries/CM')).text()).toContain('domain_seized');
+    expect(await (await get('/public/en/methodology/ledger')).text()).toContain('Google Transparency Report');
   }, 120_000);
+
+  it('writes versioned snapshots on demand (admin) and through the job queue, serves them unchanged, keeps N, withdraws one that holds a record no longer public', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-snapshots-'));
+    bindSnapshotStore(db, { dir, keep: 2 });
+    const admin = await import('../platform/testing.js').then((m) => new m.TestClient({ request: (p, i) => app.request(p, i) }));
+    expect((await admin.login('admin@example.org', 'correct horse battery staple')).status).toBe(200);
+    expect((await get('/api/publish/snapshots', { method: 'POST' })).status).toBe(401);
+    const first = await admin.json('POST', '/api/publish/snapshots');
+    expect(first.status).toBe(200);
+    expect(first.body.created).toBe(true);
+    const v1 = first.body.version as string;
+    expect((await admin.json('POST', '/api/publish/snapshots')).body).toMatchObject({ version: v1, created: false }); // same data, same version
+    expect((await db.query(`select count(*)::int n from audit_log where action = 'publish.snapshot'`)).rows[0]).toEqual({ n: 2 });
+    const closed = (label: string) => createIncident(db, owner, { type: 'shutdown.mobile', title: `${label} title`, country: 'TD', startAt: '2021-05-01', endAt: '2021-05-02', tlp: 'TLP:CLEAR', status: 'closed', summary: `${label} summary` } as never);
+    // The scheduled job: the queue's handler writes the next version.
+    await closed('PUBLICOK-SNAP-A');
+    await startSnapshots(jobs, db, silentLogger);
+    await jobs.send(SNAPSHOT_QUEUE, {});
+    await waitFor(async () => (await listVersions(dir)).length === 2, 30_000);
+    const v2 = (await listVersions(dir))[0]!.version;
+    expect(v2).not.toBe(v1);
+    const x = await closed('PUBLICOK-SNAP-X');
+    const third = await admin.json('POST', '/api/publish/snapshots');
+    const v3 = third.body.version as string;
+    expect(third.body.removed).toEqual([v1]); // retention: the newest 2
+    const listed = JSON.parse((await grab('/api/public/snapshots')).text) as { keep: number; items: { version: string; files: { name: string; sha256: string; bytes: number }[] }[] };
+    expect(listed.items.map((v) => v.version)).toEqual([v3, v2]);
+    for (const v of listed.items) {
+      const manifest = await get(`/public/data/${v.version}/manifest.json`);
+      expect(manifest.status).toBe(200);
+      expect((JSON.parse(await manifest.text()) as { files: unknown[] }).files).toEqual(v.files);
+      for (const f of v.files) {
+        const res = await get(`/public/data/${v.version}/${f.name}`);
+        const buf = Buffer.from(await res.arrayBuffer());
+        expect(buf.length, f.name).toBe(f.bytes);
+        expect((await import('node:crypto')).createHash('sha256').update(buf).digest('hex'), `${v.version}/${f.name}`).toBe(f.sha256);
+        expect(CANARY.test(buf.toString('utf8')), `${v.version}/${f.name}`).toBe(false);
+      }
+    }
+    expect((await get(`/public/data/${v3}/incidents.json`).then((r) => r.text()))).toContain('PUBLICOK-SNAP-X');
+    expect(await (await get('/public/en/data')).text()).toContain(`/public/data/${v3}/incidents.csv`);
+    for (const bad of [`/public/data/${v1}/incidents.csv`, `/public/data/${v3}/..%2F..%2Fpasswd`, `/public/data/${v3}/nope.csv`, '/public/data/2020-01-01-000000000000/manifest.json']) {
+      expect((await get(bad)).status, bad).toBe(404);
+    }
+    // X stops being public: the version that holds it is withdrawn at once, and removed by the next run.
+    const cur = await getIncident(db, owner, x.id);
+    await updateIncident(db, owner, x.id, { version: cur.version, tlp: 'TLP:GREEN' } as never);
+    expect((await get(`/public/data/${v3}/incidents.json`)).status).toBe(410);
+    expect((await get(`/public/data/${v3}/manifest.json`)).status).toBe(410);
+    expect((JSON.parse(await (await get('/api/public/snapshots')).text()) as { items: { version: string }[] }).items.map((v) => v.version)).toEqual([v2]);
+    expect(await (await get('/public/en/data')).text()).not.toContain(v3);
+    const fourth = await admin.json('POST', '/api/publish/snapshots');
+    expect(fourth.body.removed).toContain(v3);
+    expect((await listVersions(dir)).map((v) => v.version)).not.toContain(v3);
+  }, 60_000);
 
   it('stops serving a record the moment it stops being TLP:CLEAR (pages, API, feed, embeds, snapshot)', async () => {
     const page = `/public/en/incidents/${verifiedId}`;
     expect((await get(page)).status).toBe(200);
+    // Every cached view that shows the record, filled before the change (each twice: the second answer is the cache's).
+    const views = ['/public/en/', '/public/ar/', '/public/en/incidents', '/public/en/incidents?country=CM', '/public/en/countries/CM', '/public/fr/countries/CM',
+      '/public/en/reports/country?country=CM&from=2020-01-01&to=2030-12-31', '/public/feeds/incidents.atom', '/public/feeds/incidents.atom?country=CM',
+      '/public/embed/CM/timeline', '/public/embed/CM/map', '/public/embed/CM/chart', '/public/sitemap.xml', '/public/en/data', '/public/data/latest/incidents.csv',
+      '/public/data/latest/incidents.json', '/api/public/incidents', '/api/public/incidents?country=CM', '/api/public/countries/CM', `/api/public/incidents/${verifiedId}`];
+    const shown: string[] = [];
+    for (const v of views) {
+      await get(v);
+      if ((await (await get(v)).text()).includes(verifiedId) || (await (await get(v)).text()).includes('PUBLICOK-VERIFIED')) shown.push(v);
+    }
+    expect(shown.length).toBeGreaterThanOrEqual(12); // the test means something only if the record was in the caches
     const etag = (await get(`/api/public/incidents/${verifiedId}`)).headers.get('etag')!;
     expect((await get(`/api/public/incidents/${verifiedId}`, { headers: { 'if-none-match': etag } })).status).toBe(304);
     const cur = await getIncident(db, owner, verifiedId);
     await updateIncident(db, owner, verifiedId, { version: cur.version, tlp: 'TLP:AMBER' } as never);
     expect((await get(page)).status).toBe(404);
     expect((await get(`/api/public/incidents/${verifiedId}`, { headers: { 'if-none-match': etag } })).status).toBe(404);
-    for (const p of ['/public/en/', '/public/en/incidents?country=CM', '/public/feeds/incidents.atom', '/public/en/countries/CM', '/api/public/incidents', '/public/sitemap.xml']) {
-      expect(await (await get(p)).text(), p).not.toContain('PUBLICOK-VERIFIED');
+    for (const p of ['/public/en/', '/public/en/incidents?country=CM', '/public/feeds/incidents.atom', '/public/en/countries/CM', '/api/public/incidents', '/public/sitemap.xml', ...views]) {
+      const text = await (await get(p)).text();
+      expect(text, p).not.toContain('PUBLICOK-VERIFIED');
+      expect(text, p).not.toContain(verifiedId);
     }
     await scanAlerts(rt);
     expect((await db.query(`select withdrawn from publish_events where ref = $1`, [verifiedId])).rows[0]?.withdrawn).toBe(true);

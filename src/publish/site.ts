@@ -9,6 +9,7 @@ import {
 } from '../incidents/publishing.js';
 import { blockedSites } from '../measure/publishing.js';
 import { publicOutageEvents } from '../outages/publishing.js';
+import { publicCountryLedger } from '../ledger/publishing.js';
 import { DICTS, LANGS, isLang, typeName, type Lang } from './i18n.js';
 import { day, esc, page, qs, table } from './html.js';
 import { columnChart, timeline, worldMap } from './svg.js';
@@ -58,6 +59,31 @@ async function html(c: C, key: string, render: () => Promise<string | null>): Pr
   });
   if (body == null) return errorPage(c, langOf(c), 404, DICTS[langOf(c)].notFoundText);
   return sendPrepared(c, body);
+}
+
+/**
+ * A page that also shows data that is not the registry's (measurements, outage events): kept for the registry's
+ * generation like every page, and re-rendered in the background once it is older than `maxAgeMs`, while the copy
+ * in hand keeps being served (stale-while-revalidate). Nobody waits for a refresh, so a 30-second expiry no longer
+ * sends a crowd of visitors to wait on one render; the registry's records in it are never stale (a registry write
+ * moves the generation and the next request renders afresh), the rest is at most `maxAgeMs` plus one render old.
+ */
+async function htmlFresh(c: C, key: string, maxAgeMs: number, render: () => Promise<string | null>): Promise<Response> {
+  const db = c.get('db');
+  const build = async () => {
+    const h = await render();
+    return h == null ? null : prepare(h, 'text/html; charset=utf-8');
+  };
+  const slot = await cachedPublic(db, `fresh:${key}`, async () => ({ value: await build(), at: Date.now(), refreshing: false }));
+  if (Date.now() - slot.at > maxAgeMs && !slot.refreshing && db.registryGeneration != null) {
+    slot.refreshing = true;
+    build().then(
+      (v) => Object.assign(slot, { value: v, at: Date.now(), refreshing: false }),
+      () => Object.assign(slot, { refreshing: false }),
+    );
+  }
+  if (slot.value == null) return errorPage(c, langOf(c), 404, DICTS[langOf(c)].notFoundText);
+  return sendPrepared(c, slot.value);
 }
 
 function incidentRows(items: PublicIncident[], lang: Lang): string {
@@ -175,7 +201,7 @@ ${table([t.country, t.incidents, t.shutdownDays], stats.map((s) => [`<a href="/p
     const lang = langOf(c);
     const cc = c.req.param('cc').toUpperCase();
     if (!isCountryCode(cc)) return errorPage(c, lang, 404, `country: "${c.req.param('cc')}" is not an ISO 3166-1 alpha-2 country code.`);
-    return html(c, `country:${lang}:${cc}:${bucket()}`, () => countryPage(c.get('db'), lang, cc));
+    return htmlFresh(c, `country:${lang}:${cc}`, 30_000, () => countryPage(c.get('db'), lang, cc));
   });
 
   r.get('/public/:lang/laws', (c) => {
@@ -270,7 +296,7 @@ ${l.incidentIds.length ? `<h2>${esc(t.linked)}</h2><ul>${l.incidentIds.map((x) =
       const bytes = await cachedPublic(db, `country-pdf:${lang}:${cc}:${from}:${to}:${origin}:${bucket()}`, async () => htmlToPdf(await render()));
       return withEtag(c, bytes, 'application/pdf');
     }
-    return html(c, `country-report:${lang}:${cc}:${from}:${to}:${origin}:${bucket()}`, render);
+    return htmlFresh(c, `country-report:${lang}:${cc}:${from}:${to}:${origin}`, 30_000, render);
   });
 
   r.get('/public/feeds/incidents.atom', async (c) => {
@@ -309,14 +335,22 @@ ${l.incidentIds.length ? `<h2>${esc(t.linked)}</h2><ul>${l.incidentIds.map((x) =
 async function countryPage(db: Db, lang: Lang, cc: string): Promise<string> {
   const t = DICTS[lang];
   const site = await siteSettings(db);
-  const [stats, years, recent, laws, sites, outages] = await Promise.all([
+  const [stats, years, recent, laws, sites, outages, ledger] = await Promise.all([
     publicCountryStats(db, {}),
     publicCountryYears(db, cc),
     listPublicIncidents(db, { country: cc, page: 1, pageSize: 30 }),
     site.publishLaws ? listPublicLaws(db, { country: cc }) : Promise.resolve([]),
     site.publishMeasurements ? blockedSites(db, cc, 50) : Promise.resolve([]),
     site.publishOutages ? publicOutageEvents(db, { country: cc, limit: 100 }) : Promise.resolve([]),
+    publicCountryLedger(db, cc),
   ]);
+  const pct = (x: number | null) => (x == null ? '—' : `${(x * 100).toFixed(1)} %`);
+  const range = (lo: number | null, hi: number | null) => (lo == null ? '—' : hi != null && hi !== lo ? `${lo}–${hi}` : String(lo));
+  const ledgerHtml = ledger.google.length || ledger.interventions.length
+    ? `<section><h2>${esc(t.demands)}</h2>${table([t.yearCol, t.requests, t.items, t.shareRemoved], ledger.google.map((y) => [String(y.year), range(y.requestsLow, y.requestsHigh), range(y.itemsLow, y.itemsHigh), pct(y.shareRemoved)])) || `<p>${esc(t.none)}</p>`}
+<p class="muted">${esc(ledger.caveats.google)} <a href="/public/${lang}/methodology/ledger">${esc(t.methodology)}</a></p>
+${ledger.interventions.length ? `<h3>${esc(t.interventions)}</h3>${table([t.type, '', t.countCol, t.providers], ledger.interventions.map((x) => [esc(x.layer), esc(x.action), String(x.count), String(x.providers)]))}` : ''}</section>`
+    : '';
   const mine = stats.find((s) => s.country === cc);
   const name = countryName(cc, lang);
   const perYear = new Map<number, number>();
@@ -331,6 +365,7 @@ async function countryPage(db: Db, lang: Lang, cc: string): Promise<string> {
 <section><h2>${esc(t.blockedSites)}</h2>${table(['domain', t.type, t.measurements, t.networksN, t.from, t.to], sites.map((s) => [esc(s.domain), esc(s.blocking), String(s.measurements), String(s.networks), esc(s.firstDay), esc(s.lastDay)])) || `<p>${esc(t.none)}</p>`}</section>
 <section><h2>${esc(t.outageEvents)}</h2>${outages.length ? timeline(outages.map((e) => ({ label: `${e.kind} ${e.name ?? e.entity} ${e.startAt}`, start: e.startAt, end: e.endAt, colour: '#1a56db' })), { label: t.outageEvents, from: outages[outages.length - 1]!.startAt, to: outages[0]!.endAt ?? outages[0]!.startAt }) : ''}
 ${table([t.start, t.end, t.type, t.area], outages.map((e) => [esc(e.startAt.slice(0, 16)), esc(e.endAt?.slice(0, 16) ?? t.ongoingEnd), esc(e.kind), esc(e.name ?? e.entity)])) || `<p>${esc(t.none)}</p>`}</section>
+${ledgerHtml}
 <section><h2>${esc(t.embed)}</h2><pre>${esc(`<iframe src="/public/embed/${cc}/map?lang=${lang}" width="640" height="340" loading="lazy" title="${name}"></iframe>`)}</pre>
 <p><a href="/public/embed/${cc}/map?lang=${lang}">map</a> · <a href="/public/embed/${cc}/timeline?lang=${lang}">timeline</a> · <a href="/public/embed/${cc}/chart?lang=${lang}">chart</a> · <a href="/public/${lang}/reports/country?country=${cc}&amp;from=2016-01-01&amp;to=${new Date().toISOString().slice(0, 10)}">${esc(t.report)}</a></p></section>`;
   return page({ lang, title: name, path: `/countries/${cc}`, body, publisher: site.publicName });

@@ -1,9 +1,13 @@
-import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import type { AppEnv } from '../platform/http.js';
 import type { Db } from '../platform/db.js';
+import type { JobQueue } from '../platform/jobs.js';
+import type { Logger } from '../platform/log.js';
+import { audit, type Actor } from '../platform/audit.js';
+import { badRequest } from '../core/errors.js';
 import { allPublicIncidents, cachedPublic, listPublicLaws, publicLastModified, type PublicIncident } from '../incidents/publishing.js';
 import { measurementsJsonl } from '../measure/publishing.js';
 import { publicOutageEvents } from '../outages/publishing.js';
@@ -122,9 +126,166 @@ export function snapshotRoutes(): Hono<AppEnv> {
     const s = await latestSnapshot(c.get('db'));
     const lang = c.req.param('lang');
     const l = isLang(lang) ? lang : 'en';
+    const store = snapshotStore(c.get('db'));
+    const versions = store ? await publicVersions(c.get('db'), store) : [];
     const body = `<p>Version <code>${esc(s.version)}</code> · <a href="/public/data/latest/manifest.json">manifest.json</a> (SHA-256 of every file) · <a href="/api/docs">API</a></p>
-${table(['file', 'bytes', 'sha256', ''], s.manifest.files.map((f) => [`<a href="/public/data/latest/${esc(f.name)}">${esc(f.name)}</a>`, String(f.bytes), `<code>${esc(f.sha256)}</code>`, esc(f.description)]))}`;
+${table(['file', 'bytes', 'sha256', ''], s.manifest.files.map((f) => [`<a href="/public/data/latest/${esc(f.name)}">${esc(f.name)}</a>`, String(f.bytes), `<code>${esc(f.sha256)}</code>`, esc(f.description)]))}
+${versions.length ? `<h2>Versions</h2><p class="muted">Each version is kept unchanged (its files match the SHA-256 in its manifest); the newest ${store?.keep ?? 0} are kept.</p>${table(['version', 'created', 'files', ''], versions.map((v) => [`<code>${esc(v.version)}</code>`, esc(v.createdAt.slice(0, 16).replace('T', ' '))+' UTC', v.files.map((f) => `<a href="/public/data/${esc(v.version)}/${esc(f.name)}">${esc(f.name)}</a>`).join(' · '), `<a href="/public/data/${esc(v.version)}/manifest.json">manifest.json</a>`]))}` : ''}`;
     return withEtag(c, page({ lang: l, title: DICTS[l].data, path: '/data', body, publisher: s.manifest.publisher }), 'text/html; charset=utf-8');
+  });
+  r.route('/', versionRoutes());
+  return r;
+}
+
+// ---- versioned snapshots written by the server -------------------------------------------------------------------
+
+/**
+ * Where the server keeps its versioned snapshots, and how many it keeps. Bound per database handle by the server
+ * (`<data dir>/snapshots`, or STACKWATCH_SNAPSHOT_DIR); without a binding (an in-memory database) the server writes
+ * none and says so.
+ */
+export interface SnapshotStore { dir: string; keep: number }
+const stores = new WeakMap<object, SnapshotStore>();
+export const SNAPSHOT_QUEUE = 'publish.snapshot';
+const VERSION_RE = /^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}$/;
+
+export function bindSnapshotStore(db: Db, store: SnapshotStore): void {
+  if (!Number.isInteger(store.keep) || store.keep < 1) throw new Error('STACKWATCH_SNAPSHOT_KEEP: must be a whole number of at least 1');
+  stores.set(db, store);
+}
+export const snapshotStore = (db: Db): SnapshotStore | null => stores.get(db) ?? null;
+
+export interface StoredVersion { version: string; createdAt: string; publisher: string; files: Manifest['files'] }
+
+/** The versions on disk, newest first (by the manifest's creation time). Folders without a readable manifest are skipped. */
+export async function listVersions(dir: string): Promise<StoredVersion[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const out: StoredVersion[] = [];
+  for (const n of names) {
+    if (!VERSION_RE.test(n)) continue;
+    try {
+      const m = JSON.parse(await readFile(join(dir, n, 'manifest.json'), 'utf8')) as Manifest;
+      if (m.version === n) out.push({ version: n, createdAt: m.createdAt, publisher: m.publisher, files: m.files });
+    } catch {
+      // half-written or foreign folder: not a version
+    }
+  }
+  return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.version.localeCompare(a.version));
+}
+
+/** Ids of every public incident and law now, cached under the registry's generation. */
+function publicIds(db: Db): Promise<Set<string>> {
+  return cachedPublic(db, 'snapshot-public-ids', async () => {
+    const ids = new Set<string>();
+    for await (const i of allPublicIncidents(db)) ids.add(i.id);
+    for (const l of await listPublicLaws(db)) ids.add(l.id);
+    return ids;
+  });
+}
+
+/**
+ * Whether every incident and law in a stored version is still public. A version is a frozen file set, so a record
+ * that stopped being public (TLP raised, unpublished) cannot be cut out of it without breaking its SHA-256: the
+ * whole version is withdrawn instead — no longer listed or served (410), and deleted by the next snapshot run.
+ */
+export function versionStillPublic(db: Db, dir: string, version: string): Promise<boolean> {
+  return cachedPublic(db, `snapshot-ok:${dir}:${version}`, async () => {
+    const now = await publicIds(db);
+    for (const f of ['incidents.json', 'laws.json']) {
+      const rows = JSON.parse(await readFile(join(dir, version, f), 'utf8').catch(() => '[]')) as { id?: string }[];
+      if (rows.some((r) => !r.id || !now.has(r.id))) return false;
+    }
+    return true;
+  });
+}
+
+/** The versions that may be served: on disk and with nothing in them that stopped being public. */
+export async function publicVersions(db: Db, store: SnapshotStore): Promise<StoredVersion[]> {
+  const out: StoredVersion[] = [];
+  for (const v of await listVersions(store.dir)) if (await versionStillPublic(db, store.dir, v.version)) out.push(v);
+  return out;
+}
+
+let writing: Promise<unknown> = Promise.resolve();
+
+/**
+ * Builds a snapshot and stores it as `<dir>/<version>/` unless that version is already there (the same data gives
+ * the same version). Files are written into a temporary folder and renamed into place, so a reader never sees half
+ * a version; then only the newest `keep` versions are kept. One write at a time per process.
+ */
+export function storeSnapshot(db: Db, store: SnapshotStore): Promise<{ version: string; created: boolean; removed: string[] }> {
+  const run = writing.then(async () => {
+    await mkdir(store.dir, { recursive: true });
+    const s = await buildSnapshot(db);
+    let created = false;
+    if (!(await stat(join(store.dir, s.version, 'manifest.json')).catch(() => null))) {
+      const tmp = join(store.dir, `.tmp-${s.version}-${randomBytes(4).toString('hex')}`);
+      await mkdir(tmp);
+      for (const f of s.files) await writeFile(join(tmp, f.name), f.body);
+      await rm(join(store.dir, s.version), { recursive: true, force: true });
+      await rename(tmp, join(store.dir, s.version));
+      created = true;
+    }
+    const removed: string[] = [];
+    const all = await listVersions(store.dir);
+    const ok = await publicVersions(db, store);
+    const keep = new Set(ok.slice(0, store.keep).map((v) => v.version));
+    for (const v of all.filter((x) => !keep.has(x.version))) {
+      await rm(join(store.dir, v.version), { recursive: true, force: true });
+      removed.push(v.version);
+    }
+    return { version: s.version, created, removed };
+  });
+  writing = run.catch(() => undefined);
+  return run;
+}
+
+/** Writes a snapshot every day (and ten minutes after start when none is stored yet) through the job queue. */
+export async function startSnapshots(jobs: JobQueue, db: Db, log: Logger, cron = '23 3 * * *'): Promise<void> {
+  const store = snapshotStore(db);
+  if (!store) return;
+  await jobs.work(SNAPSHOT_QUEUE, async () => {
+    const r = await storeSnapshot(db, store);
+    log.info('open data snapshot', { version: r.version, created: r.created, removed: r.removed.length });
+  });
+  await jobs.schedule(SNAPSHOT_QUEUE, cron);
+  // None stored yet: the first one ten minutes after start, not at once (a first start is busy loading the history,
+  // and a snapshot reads every public record).
+  if (!(await listVersions(store.dir)).length) await jobs.send(SNAPSHOT_QUEUE, {}, { singletonKey: 'first-snapshot', startAfter: 600 } as never);
+}
+
+/** An admin asks for a snapshot now: written at once, audited. */
+export async function snapshotNow(db: Db, actor: Actor): Promise<{ version: string; created: boolean; removed: string[] }> {
+  const store = snapshotStore(db);
+  if (!store) throw badRequest('Versioned snapshots are off on this server: it has no data directory (in-memory database). Set STACKWATCH_SNAPSHOT_DIR.', 'snapshot');
+  const r = await storeSnapshot(db, store);
+  await audit(db, actor, 'publish.snapshot', 'publish_snapshot', r.version, null, r);
+  return r;
+}
+
+export function versionRoutes(): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  // A stored file exactly as written (its SHA-256 is the manifest's), never rebuilt.
+  r.get('/public/data/:version/:file', async (c) => {
+    const store = snapshotStore(c.get('db'));
+    const version = c.req.param('version');
+    const name = c.req.param('file');
+    if (!store || !VERSION_RE.test(version)) return c.text(`version: no snapshot "${version}"; see /public/en/data`, 404);
+    const v = (await listVersions(store.dir)).find((x) => x.version === version);
+    const f = name === 'manifest.json' ? { name } : v?.files.find((x) => x.name === name);
+    if (!v || !f) return c.text(`file: no file "${name}" in snapshot ${version}; see /public/data/${version}/manifest.json`, 404);
+    if (!(await versionStillPublic(c.get('db'), store.dir, version))) {
+      c.header('Cache-Control', 'no-store');
+      return c.text(`Snapshot ${version} has been withdrawn: a record in it is no longer public. Use a later version (/public/en/data).`, 410);
+    }
+    const body = await readFile(join(store.dir, version, f.name));
+    c.header('Access-Control-Allow-Origin', '*');
+    c.header('Content-Disposition', `attachment; filename="stackwatch-${version}-${f.name}"`);
+    c.header('Cache-Control', 'public, max-age=31536000, immutable'); // a version never changes; it may only be removed
+    c.header('ETag', `"${version}-${f.name}"`);
+    const type = f.name.endsWith('.csv') ? 'text/csv; charset=utf-8' : f.name.endsWith('.jsonl') ? 'application/x-ndjson' : f.name.endsWith('.md') ? 'text/markdown; charset=utf-8' : 'application/json';
+    c.header('Content-Type', type);
+    return c.body(body as unknown as string, 200);
   });
   return r;
 }

@@ -987,4 +987,9 @@ export const ar: Record<MessageKey, string> = {
   'registry.compareSummary': 'الملخص',
   'registry.compareKept': 'يحتفظ الدمج بحقول هذه الحادثة؛ تنتقل مصادر الأخرى وأدلتها وسجلات مجموعات البيانات والقوانين وسجل تغييراتها إلى هنا، وتبقى الأخرى قابلة للقراءة مع وسمها بأنها مدمجة.',
   'registry.fromMerged': 'من الحادثة المدمجة',
+  // --- publish ---
+  'publish.annualReport': "التقرير السنوي عن قطع الإنترنت",
+  'publish.reportYear': "سنة التقرير",
+  'publish.countryReport': "تقرير البلد",
+  'publish.reportPublicOnly': "(السجلات العامة فقط، كما نُشرت)",
 };

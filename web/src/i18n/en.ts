@@ -986,6 +986,11 @@ export const en = {
   'registry.compareSummary': 'Summary',
   'registry.compareKept': 'A merge keeps this incident’s fields; the other’s sources, evidence, data-set records, laws and history move here, and it stays readable, marked as merged.',
   'registry.fromMerged': 'of the merged incident',
+  // --- publish ---
+  'publish.annualReport': "Annual shutdown report",
+  'publish.reportYear': "Year of the report",
+  'publish.countryReport': "Country report",
+  'publish.reportPublicOnly': "(public records only, as published)",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -987,4 +987,9 @@ export const es: Record<MessageKey, string> = {
   'registry.compareSummary': 'Resumen',
   'registry.compareKept': 'Una fusión conserva los campos de este incidente; las fuentes, pruebas, registros de conjuntos de datos, leyes e historial del otro pasan aquí, y este sigue legible, marcado como fusionado.',
   'registry.fromMerged': 'del incidente fusionado',
+  // --- publish ---
+  'publish.annualReport': "Informe anual de cortes",
+  'publish.reportYear': "Año del informe",
+  'publish.countryReport': "Informe del país",
+  'publish.reportPublicOnly': "(solo registros públicos, tal como se publica)",
 };

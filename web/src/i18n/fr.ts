@@ -987,4 +987,9 @@ export const fr: Record<MessageKey, string> = {
   'registry.compareSummary': 'Résumé',
   'registry.compareKept': 'Une fusion garde les champs de cet incident ; les sources, preuves, enregistrements de jeux de données, lois et l’historique de l’autre passent ici, et il reste consultable, marqué comme fusionné.',
   'registry.fromMerged': 'de l’incident fusionné',
+  // --- publish ---
+  'publish.annualReport': "Rapport annuel sur les coupures",
+  'publish.reportYear': "Année du rapport",
+  'publish.countryReport': "Rapport pays",
+  'publish.reportPublicOnly': "(seulement les fiches publiques, tel que publié)",
 };

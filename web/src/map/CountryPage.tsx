@@ -9,6 +9,7 @@ import { MonthlyChart } from './MonthlyChart.js';
 import { FigureChoices, FigureStatement, useFigureChoice } from './FigureChoices.js';
 import { PeriodPicker } from './Overview.js';
 import { ConnectivitySignals } from '../outages/CountrySignals.js';
+import { CountryReportLinks } from '../publish/ReportLinks.js';
 
 export function CountryPage({ cc }: { cc: string }) {
   const { t, label, country, num, lang } = useI18n();
@@ -34,6 +35,7 @@ export function CountryPage({ cc }: { cc: string }) {
         <a className="public-view" title={t('publish.publicViewHint')} href={`/public/${lang}/countries/${encodeURIComponent(cc)}`}>{t('publish.publicView')}</a>
       </div>
       <PeriodPicker />
+      <CountryReportLinks cc={cc} from={from} to={to} />
       <FigureChoices />
       <FigureStatement filter={p.filter} />
       <div className="stats-row">

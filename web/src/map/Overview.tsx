@@ -9,6 +9,7 @@ import { choicesOf, SelectField } from '../ui/fields.js';
 import { useApi } from '../ui/useApi.js';
 import { MonthlyChart } from './MonthlyChart.js';
 import { WorldMap } from './WorldMap.js';
+import { AnnualReportLinks } from '../publish/ReportLinks.js';
 
 function isoDay(d: Date): string {
   return d.toISOString().slice(0, 10);
@@ -71,6 +72,7 @@ export function Overview() {
       <div className="page-head">
         <h1>{t('nav.overview')}</h1>
       </div>
+      <AnnualReportLinks />
       <PeriodPicker withType />
       <FigureChoices />
       <FigureStatement filter={countries.data?.filter} />
