@@ -23,7 +23,7 @@ let srv: RunningServer;
 
 beforeAll(async () => {
   srv = await startServer({ quiet: true, dataDir, port: 0, loadHistory: false, jobs: false, adminEmail: 'admin@example.org', adminPassword: 'a long admin password 1' });
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await srv?.close();
   rmSync(dir, { recursive: true, force: true });
