@@ -67,7 +67,12 @@ export async function fetchSourceText(
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     for (let hop = 0; ; hop++) {
-      const res = await fetch(target, { redirect: 'manual', signal, headers: { accept: 'application/json, text/csv, text/plain, */*', 'user-agent': 'Stackwatch-Watch/1', ...(opts.headers ?? {}) } });
+      const init: RequestInit = { redirect: 'manual', signal, headers: { accept: 'application/json, text/csv, text/plain, */*', 'user-agent': 'Stackwatch-Watch/1', ...(opts.headers ?? {}) } };
+      // a kept-alive connection that the server closed meanwhile fails before any answer: a GET may be tried again once
+      const res = await fetch(target, init).catch((e: Error & { cause?: { code?: string } }) => {
+        if (signal.aborted || !/UND_ERR_SOCKET|ECONNRESET|EPIPE/.test(e.cause?.code ?? '')) throw e;
+        return fetch(target, init);
+      });
       if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
         await res.body?.cancel().catch(() => undefined);
         let next: URL;
