@@ -13,6 +13,7 @@ import { startCliSocket, type CliSocket } from './ops/remote.js';
 import { startDeskJobs } from './desk/jobs.js';
 import { configureAlerts, startAlerts } from './publish/alerts.js';
 import { startLiveSources } from './outages/live.js';
+import { flushJobs } from './ops/jobs.js';
 import { bindSnapshotStore, startSnapshots } from './publish/snapshot.js';
 
 export interface ServerOptions extends Partial<Config> {
@@ -90,6 +91,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           await cliSocket?.close();
           await new Promise<void>((res) => (server ? server.close(() => res()) : res()));
           await jobs?.stop();
+          await flushJobs(db);
           await closeLedgerFor(db);
           await db.close();
           log.info('stackwatch stopped');

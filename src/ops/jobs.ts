@@ -143,6 +143,13 @@ function jobOfRow(r: Row, interrupted: boolean): Job {
   };
 }
 
+/** Writes the progress still waiting for its once-a-second slot (the server calls this as it stops). */
+export async function flushJobs(db: Db): Promise<void> {
+  const r = registries.get(db);
+  if (!r) return;
+  await Promise.all([...r.jobs.values()].map((j) => (j.timer || j.dirty ? persist(db, j, true) : j.saving).catch(() => undefined)));
+}
+
 /** Writes the record now (state changes) or at most once a second (progress); writes never overlap. */
 function persist(db: Db, j: JobRecord, now = false): Promise<void> {
   j.dirty = true;
