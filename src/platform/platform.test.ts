@@ -86,7 +86,9 @@ describe('server', () => {
     const docs = await fetch(`${srv.url}/api/docs`);
     expect(await docs.text()).toContain('Stackwatch API');
     const inflight = fetch(`${srv.url}/api/openapi.json`).then((r) => r.status);
-    await new Promise((r) => setTimeout(r, 5));
+    // Long enough for the request to be read on a loaded machine (a connection whose request has not arrived yet is
+    // idle, and closing drops idle connections), short of the time the document takes to build (~0.3 s here).
+    await new Promise((r) => setTimeout(r, 100));
     await srv.close();
     expect(await inflight).toBe(200);
     await expect(fetch(`${srv.url}/api/health`)).rejects.toThrow();
