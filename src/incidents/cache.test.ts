@@ -3,9 +3,9 @@ import { testBackends } from '../platform/testing.js';
 import { bootstrapAdmin, systemActor } from '../platform/auth.js';
 import type { Db } from '../platform/db.js';
 import type { Actor } from '../platform/audit.js';
-import { listIncidents } from './store.js';
+import { cachedRead, filterScope, listIncidents, noteIncidentCreated, queryMayMatch, type CreatedIncident } from './store.js';
 import { IncidentFilterSchema } from './model.js';
-import { createIncident, statsByCountry } from './service.js';
+import { createIncident, getIncident, statsByCountry } from './service.js';
 
 const f = (q: Record<string, string> = {}) => IncidentFilterSchema.parse(q);
 
@@ -31,6 +31,47 @@ describe.each(testBackends())('cached registry reads on %s', (backend) => {
     expect((await listIncidents(db, actor, f({ country: 'SD' }))).items[0]!.title).toBe('Sudan: nationwide blackout after the coup');
   });
 
+  it('a new incident drops only the cached results it can change, and a read that starts after it sees it', async () => {
+    await createIncident(db, actor, { type: 'shutdown.full', title: 'Iraq exam shutdown', country: 'IQ', startAt: '2019-06-01', endAt: '2019-06-02', tlp: 'TLP:GREEN', status: 'verified' });
+    const iraq = await listIncidents(db, actor, f({ country: 'IQ' }));
+    const verified = await statsByCountry(db, actor, {});
+    const search = await listIncidents(db, actor, f({ q: 'exam' }));
+    const period = await listIncidents(db, actor, f({ from: '2019-01-01', to: '2019-12-31' }));
+    const all = await listIncidents(db, actor, f());
+    const gen = db.registryGeneration;
+    // An in-flight read of a result the write changes: a read that begins once the write is answered must not join it.
+    const inFlight = listIncidents(db, actor, f({ country: 'TG' }));
+    const made = await createIncident(db, actor, { type: 'shutdown.regional', title: 'Togo protest shutdown', country: 'TG', area: 'Lomé', startAt: '2022-06-10', tlp: 'TLP:GREEN' });
+    expect(db.registryGeneration).toBe(gen); // described to the caches, not a move of the generation
+    const after = await listIncidents(db, actor, f({ country: 'TG' }));
+    expect(after.items.map((i) => i.id)).toContain(made.id);
+    await inFlight;
+    // kept: another country, a statistic of verified incidents (the new one is a draft), a search it cannot match, a period it is not active in
+    expect(await listIncidents(db, actor, f({ country: 'IQ' }))).toBe(iraq);
+    expect(await statsByCountry(db, actor, {})).toBe(verified);
+    expect(await listIncidents(db, actor, f({ q: 'exam' }))).toBe(search);
+    expect(await listIncidents(db, actor, f({ from: '2019-01-01', to: '2019-12-31' }))).toBe(period);
+    // dropped: the unfiltered list, a matching search, a period it is active in
+    const allAfter = await listIncidents(db, actor, f());
+    expect(allAfter).not.toBe(all);
+    expect(allAfter.total).toBe(all.total + 1);
+    expect((await listIncidents(db, actor, f({ q: 'protest' }))).items.map((i) => i.id)).toContain(made.id);
+    expect((await listIncidents(db, actor, f({ q: 'Togo' }))).total).toBe(1);
+    expect((await listIncidents(db, actor, f({ from: '2022-06-01', to: '2022-06-30' }))).items.map((i) => i.id)).toContain(made.id);
+    expect((await getIncident(db, actor, made.id)).title).toBe('Togo protest shutdown');
+  });
+
+  it('a TLP:RED incident drops the cached lists of its recipients only, and no one else sees it', async () => {
+    const recipient: Actor = { userId: '00000000-0000-4000-8000-000000000001', label: 'r', orgId: '00000000-0000-4000-8000-000000000002', role: 'viewer', scopes: null };
+    const stranger: Actor = { ...recipient, userId: '00000000-0000-4000-8000-000000000003' };
+    const seenByStranger = await listIncidents(db, stranger, f({ country: 'NE' }));
+    expect((await listIncidents(db, recipient, f({ country: 'NE' }))).total).toBe(0);
+    const red = await createIncident(db, actor, { type: 'shutdown.full', title: 'Niger coup shutdown', country: 'NE', startAt: '2023-07-26', tlp: 'TLP:RED', redRecipients: [recipient.userId!] });
+    expect((await listIncidents(db, recipient, f({ country: 'NE' }))).items.map((i) => i.id)).toEqual([red.id]);
+    expect(await listIncidents(db, stranger, f({ country: 'NE' }))).toBe(seenByStranger);
+    expect(seenByStranger.total).toBe(0);
+  });
+
   it.runIf(backend.name === 'postgres')('drops cached reads when another process writes', async () => {
     const other = await backend.openAnother!(db);
     try {
@@ -46,5 +87,48 @@ describe.each(testBackends())('cached registry reads on %s', (backend) => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('cache scopes', () => {
+  const created = (over: Partial<CreatedIncident> = {}): CreatedIncident => ({
+    id: '00000000-0000-4000-8000-0000000000aa', orgId: 'org-a', tlp: 'TLP:GREEN', createdBy: 'user-a', redRecipients: [], country: 'IN', type: 'shutdown.regional',
+    status: 'draft', origin: 'manual', endState: 'unknown', startAt: '2019-08-05T00:00:00.000Z', activeUntil: '2019-08-05T23:59:59.999Z', tags: [],
+    searchText: 'Kashmir shutdown Jammu and Kashmir IN India Inde India', ...over,
+  });
+  const reader: Actor = { userId: 'user-b', label: 'b', orgId: 'org-b', role: 'viewer' };
+  it('full-text: plain words only when one occurs; anything else may match', () => {
+    expect(queryMayMatch('kashmir', 'Jammu and Kashmir')).toBe(true);
+    expect(queryMayMatch('Tigray', 'Jammu and Kashmir')).toBe(false);
+    expect(queryMayMatch('Tigray or Kashmir', 'Jammu and Kashmir')).toBe(true);
+    expect(queryMayMatch('-Tigray', 'Jammu and Kashmir')).toBe(true); // a negation matches what lacks the word
+    expect(queryMayMatch('"Tigray region"', 'Jammu and Kashmir')).toBe(true);
+    expect(queryMayMatch('Tigré', 'Jammu and Kashmir')).toBe(true);
+  });
+  it('a list filter: TLP, country, type family, status, period and search', () => {
+    expect(filterScope(reader, {})(created())).toBe(true);
+    expect(filterScope(reader, {})(created({ tlp: 'TLP:AMBER' }))).toBe(false);
+    expect(filterScope(reader, {})(created({ tlp: 'TLP:AMBER', orgId: 'org-b' }))).toBe(true);
+    expect(filterScope(reader, {})(created({ tlp: 'TLP:RED' }))).toBe(false);
+    expect(filterScope(reader, {})(created({ tlp: 'TLP:RED', redRecipients: ['user-b'] }))).toBe(true);
+    expect(filterScope(reader, { country: 'PK' })(created())).toBe(false);
+    expect(filterScope(reader, { type: 'shutdown' })(created())).toBe(true);
+    expect(filterScope(reader, { type: 'blocking' })(created())).toBe(false);
+    expect(filterScope(reader, { status: 'verified' })(created())).toBe(false);
+    expect(filterScope(reader, { from: '2019-08-06T00:00:00Z' })(created())).toBe(false);
+    expect(filterScope(reader, { from: '2019-08-06T00:00:00Z' })(created({ activeUntil: null }))).toBe(true); // ongoing without bound
+    expect(filterScope(reader, { to: '2019-08-04T00:00:00Z' })(created())).toBe(false);
+    expect(filterScope(reader, { from: '2019-01-01T00:00:00Z', to: '2019-12-31T00:00:00Z' })(created())).toBe(true);
+    expect(filterScope(reader, { q: 'Tigray' })(created())).toBe(false);
+    expect(filterScope(reader, { q: 'india' })(created())).toBe(true);
+  });
+  it('a result without a scope is dropped by every change', async () => {
+    const fake = { registryGeneration: 0, query: async () => ({ rows: [] }) };
+    let runs = 0;
+    const read = () => cachedRead(fake, reader, 'k', async () => ++runs);
+    expect(await read()).toBe(1);
+    expect(await read()).toBe(1);
+    noteIncidentCreated(fake, created());
+    expect(await read()).toBe(2);
   });
 });

@@ -22,10 +22,11 @@ export function publicLawClause(a = 'l'): string {
   return `(${a}.tlp = 'TLP:CLEAR' and not exists (select 1 from publish_settings ps where ps.org_id = ${a}.org_id and not ps.publish_laws))`;
 }
 
-/** The key under which public reads are cached: the registry's write generation moves on every registry write. */
+/** The key under which public reads are cached: the registry's write generation moves on every registry write that is not described to the cache. */
 const PUBLIC_ACTOR: Actor = { userId: null, label: 'public', orgId: '00000000-0000-0000-0000-000000000000', role: 'viewer' };
 export function cachedPublic<T>(db: Queryable & { registryGeneration?: number | null }, key: string, fn: () => Promise<T>): Promise<T> {
-  return cachedRead(db, PUBLIC_ACTOR, `public:${key}`, fn);
+  // Only a TLP:CLEAR incident can be public: a new incident of any other label changes nothing public.
+  return cachedRead(db, PUBLIC_ACTOR, `public:${key}`, fn, (created) => created.tlp === 'TLP:CLEAR');
 }
 
 export interface PublicIncident {

@@ -5,7 +5,7 @@ import {
   DocumentInputSchema, EvidenceInputSchema, IncidentFilterSchema, IncidentInputSchema, IncidentPatchSchema, IncidentSchema, Instant, LawInputSchema,
   LawPatchSchema, SourceInputSchema, CountryCode,
 } from './model.js';
-import { cachedRead, listIncidents, streamIncidents } from './store.js';
+import { cachedRead, filterScope, listIncidents, streamIncidents } from './store.js';
 import {
   addDocument, addSource, attachEvidence, countryProfile, createIncident, createLaw, getDocument, getIncident, getLaw, incidentHistory, linkLaw, listLaws,
   statsByCountryWithFilter, statsMonthlyWithFilter, updateIncident, updateLaw, datasetCounts, listDuplicates, incidentDuplicates, mergeIncidents,
@@ -35,7 +35,7 @@ export function incidentRoutes(): App {
       const text = await cachedRead(db, actor, `list-json:${JSON.stringify(f)}`, async () => {
         const { items, total } = await listIncidents(db, actor, f);
         return JSON.stringify({ items, total, page: f.page, pageSize: f.pageSize });
-      });
+      }, filterScope(actor, f));
       return c.body(text, 200, { 'Content-Type': 'application/json; charset=UTF-8' }) as never;
     },
   );
@@ -73,7 +73,8 @@ export function incidentRoutes(): App {
       const db = c.get('db');
       const id = c.req.valid('param').id;
       // Cached like list pages: per registry write generation (sources, evidence and laws move it too) and reader.
-      const text = await cachedRead(db, actor, `detail-json:${id}`, async () => JSON.stringify(await getIncident(db, actor, id)));
+      // A new incident changes no other incident's page (its sources, evidence and laws are its own).
+      const text = await cachedRead(db, actor, `detail-json:${id}`, async () => JSON.stringify(await getIncident(db, actor, id)), (created) => created.id === id);
       return c.body(text, 200, { 'Content-Type': 'application/json; charset=UTF-8' }) as never;
     },
   );

@@ -9,7 +9,7 @@ import {
   DocumentInputSchema, EvidenceInputSchema, IncidentInputSchema, IncidentPatchSchema, LawInputSchema, LawPatchSchema, SourceInputSchema,
   type EvidenceInput, type Incident, type IncidentInput, type IncidentPatch, type Law,
 } from './model.js';
-import { cachedRead, getIncidentRow, INCIDENT_COLS, LAW_COLS, lawRow, rowToIncident, visibleTo } from './store.js';
+import { type CreatedIncident, cachedRead, getIncidentRow, INCIDENT_COLS, LAW_COLS, lawRow, mayBeVisibleTo, noteIncidentCreated, rowToIncident, visibleTo, type CacheScope } from './store.js';
 import type { z } from 'zod';
 import { DATASET_ATTRIBUTION } from './export.js';
 import { candidateOf, recordDuplicatesFor, type DuplicateCandidate } from './duplicates.js';
@@ -48,7 +48,11 @@ export async function createIncident(db: Db, actor: Actor, input: IncidentInput)
   requirePerm(actor, 'incidents:write');
   const v = IncidentInputSchema.parse(input);
   if (v.tlp === 'TLP:RED' && !actor.userId && !(v.redRecipients?.length)) throw badRequest('A TLP:RED incident needs named recipients.', 'redRecipients');
-  return db.transaction(async (tx) => {
+  const text = searchText(v);
+  let created: CreatedIncident | null = null;
+  // The transaction writes the new incident, its history, the audit entry and likely-duplicate pairs: of what the
+  // registry's caches hold, only results that can include the new incident change, and they are told so below.
+  const result = await db.transaction(async (tx) => {
     // Origin keys are per organisation: another organisation's key (and whether it holds one) is never revealed.
     // The first holder of a key stores it as is (the importers' bulk path relies on that); another organisation's
     // copy is stored under `<its org id>/<key>`.
@@ -65,26 +69,33 @@ export async function createIncident(db: Db, actor: Actor, input: IncidentInput)
       if (held.some((h) => h.origin_key === v.originKey)) storedKey = scoped;
     }
     const id = randomUUID();
-    await tx.query(
-      `insert into incidents (id, org_id, type, title, country, area, networks, services, actors, targets, start_at, start_precision,
+    const row = (await tx.query(
+      `insert into incidents as i (id, org_id, type, title, country, area, networks, services, actors, targets, start_at, start_precision,
         end_at, end_precision, status, severity, tlp, red_recipients, summary, description, tags, confidence, origin, origin_key, search_text, created_by,
         end_state, ongoing_as_of)
-       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)`,
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)
+       returning i.*, array[]::text[] as law_ids`,
       [
         id, actor.orgId, v.type, v.title, v.country, v.area ?? null, JSON.stringify(v.networks ?? []), v.services ?? [], JSON.stringify(v.actors ?? []),
         v.targets ?? [], v.startAt, v.startPrecision ?? 'day', v.endAt ?? null, v.endPrecision ?? 'day', v.status ?? 'draft', v.severity ?? 'medium',
         v.tlp, v.redRecipients ?? [], v.summary ?? '', v.description ?? '', v.tags ?? [], v.confidence ?? null, v.origin ?? 'manual',
-        storedKey, searchText(v), actor.userId, v.endAt ? 'ended' : (v.endState ?? 'unknown'), v.ongoingAsOf ?? null,
+        storedKey, text, actor.userId, v.endAt ? 'ended' : (v.endState ?? 'unknown'), v.ongoingAsOf ?? null,
       ],
-    );
-    const row = (await tx.query(`select ${'i.*, array[]::text[] as law_ids'} from incidents i where id = $1`, [id])).rows[0]!;
+    )).rows[0]!;
     const inc = rowToIncident(row);
+    created = {
+      id, orgId: actor.orgId, tlp: inc.tlp, createdBy: actor.userId, redRecipients: (row.red_recipients as string[] | null) ?? [], country: inc.country, type: inc.type,
+      status: inc.status, origin: inc.origin, endState: inc.endState, startAt: inc.startAt, activeUntil: inc.activeUntil, tags: inc.tags, searchText: text,
+    };
     await history(tx, actor, id, 1, 'create', diff({}, inc as unknown as Record<string, unknown>));
     await audit(tx, actor, 'incident.create', 'incident', id, null, inc);
     // Likely duplicates are recorded for analysts to merge or dismiss; they never block the write.
     const likelyDuplicates = await recordDuplicatesFor(tx, [id]);
     return { ...inc, created: true, likelyDuplicates };
-  });
+  }, { describedRegistryChange: !STATS_DAYS_BASELINE });
+  // STACKWATCH_BENCH_BASELINE=1: every write moves the generation, as before (bench/registry-load.ts).
+  if (created && !STATS_DAYS_BASELINE) noteIncidentCreated(db, created);
+  return result;
 }
 
 export async function getIncident(db: Queryable, actor: Actor, id: string) {
@@ -542,6 +553,12 @@ function statsWhere(actor: Actor, a: AppliedFilter, p: unknown[]): string {
   return w.join(' and ');
 }
 
+/** Which new incidents can change a cached statistic (see cachedRead): those that `statsWhere` may select. */
+function statsScope(actor: Actor, a: AppliedFilter): CacheScope {
+  return (c) =>
+    mayBeVisibleTo(actor, c) && a.statuses.includes(c.status) && a.types.includes(c.type) && (!a.origin || a.origin === c.origin) && (!a.country || a.country === c.country);
+}
+
 export async function statsByCountry(db: Queryable, actor: Actor, f: StatsFilter) {
   return (await statsByCountryWithFilter(db, actor, f)).items;
 }
@@ -549,7 +566,7 @@ export async function statsByCountry(db: Queryable, actor: Actor, f: StatsFilter
 export async function statsByCountryWithFilter(db: Queryable, actor: Actor, f: StatsFilter) {
   requirePerm(actor, 'incidents:read');
   const applied = resolveStatsFilter(f);
-  const items = await cachedRead(db, actor, `countries:${JSON.stringify(applied)}`, () => queryStatsByCountry(db, actor, applied));
+  const items = await cachedRead(db, actor, `countries:${JSON.stringify(applied)}`, () => queryStatsByCountry(db, actor, applied), statsScope(actor, applied));
   return { items, filter: applied };
 }
 
@@ -606,7 +623,7 @@ export async function statsMonthlyWithFilter(db: Queryable, actor: Actor, f: Sta
       p,
     );
     return rows.rows;
-  });
+  }, statsScope(actor, applied));
   return { items, filter: applied };
 }
 

@@ -95,7 +95,7 @@ export async function redVisibleIds(db: Queryable & { registryGeneration?: numbe
   return cachedRead(db, actor, 'red-ids', async () => {
     const r = await db.query<{ id: string }>("select id from incidents where tlp = 'TLP:RED' and (created_by = $1 or $1 = any(red_recipients))", [actor.userId]);
     return r.rows.map((x) => x.id);
-  });
+  }, (c) => c.tlp === 'TLP:RED');
 }
 
 function visibleWithRed(actor: Actor, params: unknown[], redIds: string[]): string {
@@ -145,28 +145,126 @@ export function filterClause(actor: Actor, f: Partial<IncidentFilter>, params: u
 }
 
 /**
- * Result cache for the embedded database. PGlite has one connection, so many people paging through the same lists
- * would queue behind each other; a page is cached under the registry's write generation (any write to the registry
- * moves it, so a cached page is never stale) and under who is asking (TLP makes results differ per organisation and
- * per user). Concurrent requests for the same page share one query.
+ * Result cache. PGlite has one connection, so many people paging through the same lists would queue behind each
+ * other (and on PostgreSQL the pool is shared by every client); a result is cached under the registry's write
+ * generation (a write that the cache is not told about moves it, so a cached result is never stale) and under who is
+ * asking (TLP makes results differ per organisation and per user). Concurrent requests for the same result share one
+ * query (single flight).
+ *
+ * An incident created through `createIncident` does not move the generation: it is described to the cache
+ * (`noteIncidentCreated`), which drops only the results that the new incident can change — those whose scope says
+ * so; a result cached without a scope is dropped by every change. A scope may over-approximate (drop too much), never
+ * under-approximate. Results still being computed when the change is noted are dropped as well, so that a request
+ * that starts after a write was answered never shares a query that began before it (read-your-writes).
  */
-const caches = new WeakMap<object, Map<string, Promise<unknown>>>();
+const caches = new WeakMap<object, Map<string, { value: Promise<unknown>; scope?: CacheScope }>>();
 const CACHE_MAX = 1000;
 
-export function cachedRead<T>(db: Queryable & { registryGeneration?: number | null }, actor: Actor, key: string, fn: () => Promise<T>): Promise<T> {
+/** A newly created incident, as the caches need it to decide which results it can change. */
+export interface CreatedIncident {
+  id: string;
+  orgId: string;
+  tlp: string;
+  createdBy: string | null;
+  redRecipients: string[];
+  country: string;
+  type: string;
+  status: string;
+  origin: string;
+  endState: string;
+  startAt: string | null;
+  /** The end of its active span (null: without bound), as the database computed it (active_until). */
+  activeUntil: string | null;
+  tags: string[];
+  /** The text that full-text search runs over (searchText). */
+  searchText: string;
+}
+
+/** Whether a change may affect a cached result (true when in doubt). */
+export type CacheScope = (c: CreatedIncident) => boolean;
+
+export function cachedRead<T>(db: Queryable & { registryGeneration?: number | null }, actor: Actor, key: string, fn: () => Promise<T>, scope?: CacheScope): Promise<T> {
   const gen = db.registryGeneration;
   if (gen == null) return fn();
   let cache = caches.get(db);
   if (!cache) caches.set(db, (cache = new Map()));
   const k = `${gen}|${actor.orgId}|${actor.userId}|${key}`;
-  let hit = cache.get(k) as Promise<T> | undefined;
-  if (!hit) {
-    if (cache.size >= CACHE_MAX) cache.clear();
-    hit = fn();
-    cache.set(k, hit);
-    hit.catch(() => cache.delete(k));
+  const hit = cache.get(k);
+  if (hit) return hit.value as Promise<T>;
+  if (cache.size >= CACHE_MAX) cache.clear();
+  const value = fn();
+  const entry = { value, scope };
+  cache.set(k, entry);
+  const c = cache;
+  value.catch(() => {
+    if (c.get(k) === entry) c.delete(k);
+  });
+  return value;
+}
+
+/** Drops the cached results that a newly created incident can change (see cachedRead); call it once committed. */
+export function noteIncidentCreated(db: object, created: CreatedIncident): void {
+  const cache = caches.get(db);
+  if (!cache) return;
+  for (const [k, e] of cache) {
+    let keep = false;
+    try {
+      keep = e.scope !== undefined && !e.scope(created);
+    } catch {
+      keep = false;
+    }
+    if (!keep) cache.delete(k);
   }
-  return hit;
+}
+
+/** Whether `actor` may read the incident by TLP (the rule of `visibleTo`); true for a label it does not know. */
+export function mayBeVisibleTo(actor: Actor, c: Pick<CreatedIncident, 'tlp' | 'orgId' | 'createdBy' | 'redRecipients'>): boolean {
+  if (c.tlp === 'TLP:AMBER' || c.tlp === 'TLP:AMBER+STRICT') return c.orgId === actor.orgId;
+  if (c.tlp === 'TLP:RED') return !!actor.userId && (c.createdBy === actor.userId || c.redRecipients.includes(actor.userId));
+  return true;
+}
+
+/**
+ * Whether a full-text query may match a text: for a query of plain ASCII words (what people type), only when one of
+ * its words occurs in the text (a word of the query that the text lacks as a substring is not among its tokens either,
+ * whatever AND/OR the query combines); any other query (quotes, a negated "-word", other characters) may match.
+ */
+export function queryMayMatch(q: string, text: string): boolean {
+  if (!/^[A-Za-z0-9 ]+$/.test(q)) return true;
+  const words = q.toLowerCase().split(' ').filter(Boolean);
+  if (!words.length) return true;
+  const t = text.toLowerCase();
+  return words.some((w) => t.includes(w));
+}
+
+const ms = (v: string | null | undefined) => (v == null ? null : Date.parse(v));
+
+/** The scope of a result over `filterClause(actor, f)`: the incidents it selects, over-approximated. */
+export function filterScope(actor: Actor, f: Partial<IncidentFilter>): CacheScope {
+  return (c) => {
+    if (!mayBeVisibleTo(actor, c)) return false;
+    if (f.country && f.country !== c.country) return false;
+    if (f.type) {
+      const family = INCIDENT_TYPES.filter((t) => t === f.type || t.startsWith(`${f.type}.`));
+      if (family.length > 1 ? !family.includes(c.type as never) : c.type !== f.type) return false;
+    }
+    if (f.status && f.status !== c.status) return false;
+    if (f.tlp && f.tlp !== c.tlp) return false;
+    if (f.origin && f.origin !== c.origin) return false;
+    if (f.endState && f.endState !== c.endState) return false;
+    if (f.from || f.to) {
+      const start = ms(c.startAt);
+      if (start === null) return false;
+      const to = ms(f.to);
+      const from = ms(f.from);
+      const until = ms(c.activeUntil);
+      if (Number.isNaN(start) || (to !== null && Number.isNaN(to)) || (from !== null && Number.isNaN(from)) || (until !== null && Number.isNaN(until))) return true;
+      if (to !== null && start > to) return false;
+      if (from !== null && until !== null && until < from) return false;
+    }
+    if (f.q && f.q.trim() && !queryMayMatch(f.q.trim(), c.searchText)) return false;
+    return true;
+  };
 }
 
 /** Sort orders of the list: by start (default), by end (ongoing after ended, unknown last) or by duration (unknown last). */
@@ -183,7 +281,7 @@ export function orderBy(f: Partial<Pick<IncidentFilter, 'sort' | 'order'>>): str
 }
 
 export function listIncidents(db: Queryable & { registryGeneration?: number | null }, actor: Actor, f: IncidentFilter): Promise<{ items: Incident[]; total: number }> {
-  return cachedRead(db, actor, `list:${JSON.stringify(f)}`, () => queryIncidents(db, actor, f));
+  return cachedRead(db, actor, `list:${JSON.stringify(f)}`, () => queryIncidents(db, actor, f), filterScope(actor, f));
 }
 
 async function queryIncidents(db: Queryable, actor: Actor, f: IncidentFilter): Promise<{ items: Incident[]; total: number }> {

@@ -27,8 +27,18 @@ export interface Db extends Queryable {
   /** Runs a text of several statements without parameters and returns the rows of the last one. */
   execRows<T = Record<string, unknown>>(text: string): Promise<{ rows: T[] }>;
   /** Runs `fn` in one transaction; rolls back on throw. Keep transactions short (PGlite has one connection). */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /**
+   * The caller describes what the transaction changed in the registry to the registry's read caches itself, once it
+   * has committed (src/incidents/store.ts, `noteIncidentCreated`), so that the caches drop only the results that the
+   * change can affect: the write generation does not move. Only for a transaction whose every registry write that
+   * description covers; anything else must leave this unset (the generation moves, every cached result is dropped).
+   */
+  describedRegistryChange?: boolean;
 }
 
 const WRITE_RE = /\b(insert|update|delete|truncate|copy|drop|alter)\b/i;
@@ -39,8 +49,19 @@ const READ_RE = /^\s*(select|with)\b(?![\s\S]*\b(insert|update|delete|for\s+upda
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   registryGeneration = 0;
-  private noteWrite(text: string) {
-    if (WRITE_RE.test(text) && REGISTRY_RE.test(text)) this.registryGeneration++;
+  /**
+   * Moves the generation for a statement that writes the registry, before it is queued and again once it has run: a
+   * read that computed its result between the two (from the rows before the write) is cached under a generation that
+   * nobody asks for any more.
+   */
+  private noteWrite(text: string): boolean {
+    if (!(WRITE_RE.test(text) && REGISTRY_RE.test(text))) return false;
+    this.registryGeneration++;
+    return true;
+  }
+  private after<T>(wrote: boolean, p: Promise<T>): Promise<T> {
+    if (!wrote) return p;
+    return p.finally(() => this.registryGeneration++);
   }
   /** Whether the single connection is in use, and who waits for it, in the order they get it (see `serial`). */
   private busy = false;
@@ -102,34 +123,35 @@ class PgliteDb implements Db {
     return { reads: this.waiting.length - writes, writes };
   }
   query<T>(text: string, params?: unknown[]) {
-    this.noteWrite(text);
-    return this.serial(async () => {
+    return this.after(this.noteWrite(text), this.serial(async () => {
       const r = await this.pglite.query<T>(text, params as never[]);
       return { rows: r.rows };
-    }, !READ_RE.test(text));
+    }, !READ_RE.test(text)));
   }
   exec(text: string) {
-    this.noteWrite(text);
-    return this.serial(async () => {
+    return this.after(this.noteWrite(text), this.serial(async () => {
       await this.pglite.exec(text);
-    });
+    }));
   }
   execRows<T>(text: string) {
-    this.noteWrite(text);
-    return this.serial(async () => {
+    return this.after(this.noteWrite(text), this.serial(async () => {
       const results = await this.pglite.exec(text);
       return { rows: (results[results.length - 1]?.rows ?? []) as T[] };
-    });
+    }));
   }
-  transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, opts: TransactionOptions = {}) {
+    // Every transaction moves the generation when it ends, unless its caller describes its registry change itself.
+    const described = opts.describedRegistryChange === true;
     return this.serial(() =>
       this.pglite.transaction(async (tx) =>
         fn({
           query: async <R>(text: string, params?: unknown[]) => {
-            this.noteWrite(text);
+            if (!described) this.noteWrite(text);
             return { rows: (await tx.query<R>(text, params as never[])).rows };
           },
-        }).finally(() => this.registryGeneration++),
+        }).finally(() => {
+          if (!described) this.registryGeneration++;
+        }),
       ),
     );
   }
@@ -145,10 +167,25 @@ class PostgresDb implements Db {
   /** Null (no caching) until a listener for registry changes is connected, and again if it is lost. */
   registryGeneration: number | null = null;
   private listener: pg.Client | null = null;
+  /**
+   * Backend process ids of this pool's connections: a change notification from one of them is our own write, which
+   * moved the generation already (or was described to the caches, see TransactionOptions).
+   */
+  private readonly ownBackends = new Set<number>();
   constructor(
     readonly pool: pg.Pool,
     private readonly connectionString: string,
-  ) {}
+  ) {
+    const pidOf = (c: pg.PoolClient) => (c as unknown as { processID: number | null }).processID;
+    pool.on('connect', (c) => {
+      const pid = pidOf(c);
+      if (pid != null) this.ownBackends.add(pid);
+    });
+    pool.on('remove', (c) => {
+      const pid = pidOf(c);
+      if (pid != null) this.ownBackends.delete(pid);
+    });
+  }
 
   /**
    * Listens for the registry's change notifications (sent by triggers, whichever process writes) and moves the
@@ -163,7 +200,8 @@ class PostgresDb implements Db {
     };
     client.on('error', lost);
     client.on('end', lost);
-    client.on('notification', () => {
+    client.on('notification', (msg) => {
+      if (this.ownBackends.has(msg.processId)) return;
       if (this.registryGeneration !== null) this.registryGeneration++;
     });
     await client.connect();
@@ -171,36 +209,55 @@ class PostgresDb implements Db {
     this.listener = client;
     this.registryGeneration = 0;
   }
-  private noteWrite(text: string) {
-    if (this.registryGeneration !== null && WRITE_RE.test(text) && REGISTRY_RE.test(text)) this.registryGeneration++;
+  /** As on the embedded database: the generation moves before a registry write and again once it has run. */
+  private noteWrite(text: string): boolean {
+    if (!(WRITE_RE.test(text) && REGISTRY_RE.test(text))) return false;
+    if (this.registryGeneration !== null) this.registryGeneration++;
+    return true;
+  }
+  private bump() {
+    if (this.registryGeneration !== null) this.registryGeneration++;
   }
   async query<T>(text: string, params?: unknown[]) {
-    this.noteWrite(text);
-    const r = await this.pool.query(text, params);
-    return { rows: r.rows as T[] };
+    const wrote = this.noteWrite(text);
+    try {
+      const r = await this.pool.query(text, params);
+      return { rows: r.rows as T[] };
+    } finally {
+      if (wrote) this.bump();
+    }
   }
   async exec(text: string) {
-    this.noteWrite(text);
-    await this.pool.query(text);
+    const wrote = this.noteWrite(text);
+    try {
+      await this.pool.query(text);
+    } finally {
+      if (wrote) this.bump();
+    }
   }
   async execRows<T>(text: string) {
-    this.noteWrite(text);
-    const r = (await this.pool.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
-    const last = Array.isArray(r) ? r[r.length - 1] : r;
-    return { rows: (last?.rows ?? []) as T[] };
+    const wrote = this.noteWrite(text);
+    try {
+      const r = (await this.pool.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const last = Array.isArray(r) ? r[r.length - 1] : r;
+      return { rows: (last?.rows ?? []) as T[] };
+    } finally {
+      if (wrote) this.bump();
+    }
   }
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, opts: TransactionOptions = {}) {
+    const described = opts.describedRegistryChange === true;
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       const result = await fn({
         query: async <R>(t: string, p?: unknown[]) => {
-          this.noteWrite(t);
+          if (!described) this.noteWrite(t);
           return { rows: (await client.query(t, p)).rows as R[] };
         },
       });
       await client.query('COMMIT');
-      if (this.registryGeneration !== null) this.registryGeneration++;
+      if (!described) this.bump();
       return result;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -320,6 +377,8 @@ function lentHandle(db: Db): Db {
     query: (t, p) => db.query(t, p),
     exec: (t) => db.exec(t),
     execRows: (t) => db.execRows(t),
+    // Not described: the registry's caches are kept per handle object (the server's), so a change made through a
+    // lent handle moves the generation that they share instead.
     transaction: (fn) => db.transaction(fn),
     close: async () => undefined,
   };
@@ -342,8 +401,10 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
     // An idle connection that the server drops (restart, admin command) must not crash the process: the pool
     // replaces it on the next query.
     pool.on('error', () => undefined);
+    // Constructed before the first connection, so that it knows every backend of its pool (see ownBackends).
+    const db = new PostgresDb(pool, opts.databaseUrl);
     await pool.query('select 1');
-    return new PostgresDb(pool, opts.databaseUrl);
+    return db;
   }
   if (!opts.dataDir || opts.dataDir === 'memory://') {
     return new PgliteDb(await PGlite.create(), undefined, opts.writeLeadMs);
