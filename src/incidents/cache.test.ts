@@ -61,6 +61,27 @@ describe.each(testBackends())('cached registry reads on %s', (backend) => {
     expect((await getIncident(db, actor, made.id)).title).toBe('Togo protest shutdown');
   });
 
+  it('a new incident that sorts after a full page adds one to its total and leaves its items', async () => {
+    const q = f({ pageSize: '2' });
+    const before = await listIncidents(db, actor, q);
+    expect(before.items.length).toBe(2);
+    const older = await createIncident(db, actor, { type: 'blocking.service', title: 'Old blocking', country: 'TR', startAt: '2001-01-01', tlp: 'TLP:GREEN' });
+    const patched = await listIncidents(db, actor, q);
+    expect(patched.total).toBe(before.total + 1);
+    expect(patched.items).toBe(before.items);
+    // the same as computed afresh (a write in plain SQL moves the generation)
+    await db.query('update incidents set version = version where false');
+    const fresh = await listIncidents(db, actor, q);
+    expect(fresh).not.toBe(patched);
+    expect(fresh).toEqual(patched);
+    // one that sorts before the last item changes the page: computed afresh
+    const newer = await createIncident(db, actor, { type: 'blocking.service', title: 'New blocking', country: 'TR', startAt: '2030-01-01', tlp: 'TLP:GREEN' });
+    const page = await listIncidents(db, actor, q);
+    expect(page.items[0]!.id).toBe(newer.id);
+    expect(page.total).toBe(before.total + 2);
+    expect(page.items.map((i) => i.id)).not.toContain(older.id);
+  });
+
   it('a TLP:RED incident drops the cached lists of its recipients only, and no one else sees it', async () => {
     const recipient: Actor = { userId: '00000000-0000-4000-8000-000000000001', label: 'r', orgId: '00000000-0000-4000-8000-000000000002', role: 'viewer', scopes: null };
     const stranger: Actor = { ...recipient, userId: '00000000-0000-4000-8000-000000000003' };
@@ -128,7 +149,7 @@ describe('cache scopes', () => {
     const read = () => cachedRead(fake, reader, 'k', async () => ++runs);
     expect(await read()).toBe(1);
     expect(await read()).toBe(1);
-    noteIncidentCreated(fake, created());
+    noteIncidentCreated(fake, created(), 1);
     expect(await read()).toBe(2);
   });
 });

@@ -9,7 +9,7 @@ import {
   DocumentInputSchema, EvidenceInputSchema, IncidentInputSchema, IncidentPatchSchema, LawInputSchema, LawPatchSchema, SourceInputSchema,
   type EvidenceInput, type Incident, type IncidentInput, type IncidentPatch, type Law,
 } from './model.js';
-import { type CreatedIncident, cachedRead, getIncidentRow, INCIDENT_COLS, LAW_COLS, lawRow, mayBeVisibleTo, noteIncidentCreated, rowToIncident, visibleTo, type CacheScope } from './store.js';
+import { type CreatedIncident, beginDescribedCreate, cachedRead, getIncidentRow, INCIDENT_COLS, LAW_COLS, lawRow, mayBeVisibleTo, noteIncidentCreated, rowToIncident, visibleTo, type CacheScope } from './store.js';
 import type { z } from 'zod';
 import { DATASET_ATTRIBUTION } from './export.js';
 import { candidateOf, recordDuplicatesFor, type DuplicateCandidate } from './duplicates.js';
@@ -50,9 +50,11 @@ export async function createIncident(db: Db, actor: Actor, input: IncidentInput)
   if (v.tlp === 'TLP:RED' && !actor.userId && !(v.redRecipients?.length)) throw badRequest('A TLP:RED incident needs named recipients.', 'redRecipients');
   const text = searchText(v);
   let created: CreatedIncident | null = null;
+  let mark = 0;
   // The transaction writes the new incident, its history, the audit entry and likely-duplicate pairs: of what the
   // registry's caches hold, only results that can include the new incident change, and they are told so below.
   const result = await db.transaction(async (tx) => {
+    mark = beginDescribedCreate(db);
     // Origin keys are per organisation: another organisation's key (and whether it holds one) is never revealed.
     // The first holder of a key stores it as is (the importers' bulk path relies on that); another organisation's
     // copy is stored under `<its org id>/<key>`.
@@ -94,7 +96,7 @@ export async function createIncident(db: Db, actor: Actor, input: IncidentInput)
     return { ...inc, created: true, likelyDuplicates };
   }, { describedRegistryChange: !STATS_DAYS_BASELINE });
   // STACKWATCH_BENCH_BASELINE=1: every write moves the generation, as before (bench/registry-load.ts).
-  if (created && !STATS_DAYS_BASELINE) noteIncidentCreated(db, created);
+  if (created && !STATS_DAYS_BASELINE) noteIncidentCreated(db, created, mark);
   return result;
 }
 

@@ -157,7 +157,29 @@ export function filterClause(actor: Actor, f: Partial<IncidentFilter>, params: u
  * under-approximate. Results still being computed when the change is noted are dropped as well, so that a request
  * that starts after a write was answered never shares a query that began before it (read-your-writes).
  */
-const caches = new WeakMap<object, Map<string, { value: Promise<unknown>; scope?: CacheScope }>>();
+interface CacheEntry {
+  value: Promise<unknown>;
+  /**
+   * The result once computed (a scope may derive the result after a change from it), with the number of described
+   * writes begun by then (see `beginDescribedCreate`).
+   */
+  settled?: { v: unknown; mark: number };
+  scope?: CacheScope;
+}
+const caches = new WeakMap<object, Map<string, CacheEntry>>();
+const writeMarks = new WeakMap<object, number>();
+
+/**
+ * Called by a described write as its transaction begins (its first statement not yet sent); returns its mark for
+ * `noteIncidentCreated`. A cached result computed before that moment was computed from rows without the write, so a
+ * scope may derive the result after it (`{ now }`); one computed later may already include it (on PostgreSQL another
+ * connection may read the committed row before the write is noted), so it is only kept or dropped.
+ */
+export function beginDescribedCreate(db: object): number {
+  const n = (writeMarks.get(db) ?? 0) + 1;
+  writeMarks.set(db, n);
+  return n;
+}
 const CACHE_MAX = 1000;
 
 /** A newly created incident, as the caches need it to decide which results it can change. */
@@ -180,8 +202,12 @@ export interface CreatedIncident {
   searchText: string;
 }
 
-/** Whether a change may affect a cached result (true when in doubt). */
-export type CacheScope = (c: CreatedIncident) => boolean;
+/**
+ * What a change does to a cached result: `true` when it may change it (in doubt too: the result is dropped), `false`
+ * when it cannot, or `{ now }`, the result as it is after the change, derived from the result before it (`cached`:
+ * undefined while that is still being computed).
+ */
+export type CacheScope = (c: CreatedIncident, cached?: { v: unknown }) => boolean | { now: unknown };
 
 export function cachedRead<T>(db: Queryable & { registryGeneration?: number | null }, actor: Actor, key: string, fn: () => Promise<T>, scope?: CacheScope): Promise<T> {
   const gen = db.registryGeneration;
@@ -193,27 +219,40 @@ export function cachedRead<T>(db: Queryable & { registryGeneration?: number | nu
   if (hit) return hit.value as Promise<T>;
   if (cache.size >= CACHE_MAX) cache.clear();
   const value = fn();
-  const entry = { value, scope };
+  const entry: CacheEntry = { value, scope };
   cache.set(k, entry);
   const c = cache;
-  value.catch(() => {
-    if (c.get(k) === entry) c.delete(k);
-  });
+  value.then(
+    (v) => {
+      if (entry.value === value) entry.settled = { v, mark: writeMarks.get(db) ?? 0 };
+    },
+    () => {
+      if (c.get(k) === entry) c.delete(k);
+    },
+  );
   return value;
 }
 
-/** Drops the cached results that a newly created incident can change (see cachedRead); call it once committed. */
-export function noteIncidentCreated(db: object, created: CreatedIncident): void {
+/**
+ * Drops the cached results that a newly created incident can change (see cachedRead); call it once committed, with
+ * the mark that `beginDescribedCreate` gave as the transaction began.
+ */
+export function noteIncidentCreated(db: object, created: CreatedIncident, mark: number): void {
   const cache = caches.get(db);
   if (!cache) return;
   for (const [k, e] of cache) {
-    let keep = false;
+    let effect: boolean | { now: unknown } = true;
     try {
-      keep = e.scope !== undefined && !e.scope(created);
+      if (e.scope) effect = e.scope(created, e.settled && e.settled.mark < mark ? e.settled : undefined);
     } catch {
-      keep = false;
+      effect = true;
     }
-    if (!keep) cache.delete(k);
+    if (effect === true) cache.delete(k);
+    else if (effect !== false) {
+      e.value = Promise.resolve(effect.now);
+      // Still the rows before any write begun since it was computed, plus this one.
+      e.settled = { v: effect.now, mark: e.settled!.mark };
+    }
   }
 }
 
@@ -241,7 +280,15 @@ const ms = (v: string | null | undefined) => (v == null ? null : Date.parse(v));
 
 /** The scope of a result over `filterClause(actor, f)`: the incidents it selects, over-approximated. */
 export function filterScope(actor: Actor, f: Partial<IncidentFilter>): CacheScope {
-  return (c) => {
+  return (c) => filterSelects(actor, f, c) !== 'no';
+}
+
+/**
+ * Whether `filterClause(actor, f)` selects the incident: 'yes' and 'no' are exact; 'maybe' when that cannot be told
+ * here for sure (a full-text query whose word occurs in its text, times within a millisecond of a bound).
+ */
+export function filterSelects(actor: Actor, f: Partial<IncidentFilter>, c: CreatedIncident): 'yes' | 'no' | 'maybe' {
+  const r = ((): boolean | 'maybe' => {
     if (!mayBeVisibleTo(actor, c)) return false;
     if (f.country && f.country !== c.country) return false;
     if (f.type) {
@@ -258,11 +305,37 @@ export function filterScope(actor: Actor, f: Partial<IncidentFilter>): CacheScop
       const to = ms(f.to);
       const from = ms(f.from);
       const until = ms(c.activeUntil);
-      if (Number.isNaN(start) || (to !== null && Number.isNaN(to)) || (from !== null && Number.isNaN(from)) || (until !== null && Number.isNaN(until))) return true;
+      if (Number.isNaN(start) || (to !== null && Number.isNaN(to)) || (from !== null && Number.isNaN(from)) || (until !== null && Number.isNaN(until))) return 'maybe';
       if (to !== null && start > to) return false;
       if (from !== null && until !== null && until < from) return false;
+      // The database keeps microseconds, the dates here milliseconds: at a bound's millisecond, it cannot be told.
+      if ((to !== null && Math.abs(start - to) < 1) || (from !== null && until !== null && Math.abs(until - from) < 1)) return 'maybe';
     }
-    if (f.q && f.q.trim() && !queryMayMatch(f.q.trim(), c.searchText)) return false;
+    if (f.q && f.q.trim()) return queryMayMatch(f.q.trim(), c.searchText) ? 'maybe' : false;
+    return true;
+  })();
+  return r === 'maybe' ? 'maybe' : r ? 'yes' : 'no';
+}
+
+/**
+ * The scope of a list page (`{ items, total }` over `filterClause(actor, f)`, in `orderBy(f)` order). A new incident
+ * that the filter does not select leaves it as it is. One that it does select and that sorts after the last item of a
+ * full page (by start, strictly earlier in descending order, later in ascending) leaves the items as they are and
+ * adds one to the total — the page after the change, without a query. Anything else drops it.
+ */
+export function listScope(actor: Actor, f: IncidentFilter): CacheScope {
+  return (c, cached) => {
+    const sel = filterSelects(actor, f, c);
+    if (sel === 'no') return false;
+    if (sel === 'maybe' || !cached || f.sort !== 'start') return true;
+    const page = cached.v as { items: { startAt: string | null }[] | string; total: number; lastStartAt?: string | null; count?: number };
+    const n = Array.isArray(page.items) ? page.items.length : page.count;
+    const lastStart = Array.isArray(page.items) ? page.items[page.items.length - 1]?.startAt : page.lastStartAt;
+    if (n !== f.pageSize || !lastStart || !c.startAt) return true;
+    const a = Date.parse(c.startAt);
+    const b = Date.parse(lastStart);
+    if (Number.isNaN(a) || Number.isNaN(b) || a === b) return true;
+    if (f.order === 'asc' ? a > b : a < b) return { now: { ...page, total: page.total + 1 } };
     return true;
   };
 }
@@ -281,7 +354,7 @@ export function orderBy(f: Partial<Pick<IncidentFilter, 'sort' | 'order'>>): str
 }
 
 export function listIncidents(db: Queryable & { registryGeneration?: number | null }, actor: Actor, f: IncidentFilter): Promise<{ items: Incident[]; total: number }> {
-  return cachedRead(db, actor, `list:${JSON.stringify(f)}`, () => queryIncidents(db, actor, f), filterScope(actor, f));
+  return cachedRead(db, actor, `list:${JSON.stringify(f)}`, () => queryIncidents(db, actor, f), listScope(actor, f));
 }
 
 async function queryIncidents(db: Queryable, actor: Actor, f: IncidentFilter): Promise<{ items: Incident[]; total: number }> {
