@@ -25,6 +25,8 @@ const SECONDS = Number(process.env.LOAD_SECONDS ?? 20);
 const READERS = Number(process.env.READERS ?? 50);
 const WRITERS = Number(process.env.WRITERS ?? 10);
 const SEARCH_SHARE = Number(process.env.SEARCH_SHARE ?? 0.3);
+/** Which runs (while iterating): baseline, shipped, postgres; all three by default. */
+const RUNS = new Set((process.env.RUNS ?? 'baseline,shipped,postgres').split(','));
 const ADMIN = 'admin@example.org';
 const PW = 'benchmark password 1234';
 const SELF = fileURLToPath(import.meta.url);
@@ -49,7 +51,8 @@ interface Running {
 }
 
 function startServerProcess(dataDir: string, env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SELF, 'serve', dataDir], {
+  // SERVER_NODE_ARGS: options for the server's Node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
+  const child = spawn(process.execPath, [...(process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', SELF, 'serve', dataDir], {
     env: { ...process.env, STACKWATCH_LOG_LEVEL: 'error', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -190,10 +193,10 @@ async function main() {
     const first = await startServerProcess(template, {});
     console.log(`history loaded on first start in ${(first.historyMs / 1000).toFixed(1)} s`);
     await stopServerProcess(first);
-    for (const [label, env] of [
+    for (const [label, env] of ([
       ['pglite, baseline (before)', { STACKWATCH_BENCH_BASELINE: '1' }],
       ['pglite, as shipped', {}],
-    ] as [string, Record<string, string>][]) {
+    ] as [string, Record<string, string>][]).filter(([l]) => RUNS.has(l.includes('baseline') ? 'baseline' : 'shipped'))) {
       const copy = join(dir, label.replace(/\W+/g, '-'));
       cpSync(template, copy, { recursive: true, filter: (src) => !/(cli\.sock|stackwatch\.lock|stackwatch-cli\.json)$/.test(src) });
       if (env.STACKWATCH_BENCH_BASELINE) {
@@ -211,7 +214,7 @@ async function main() {
       console.log(`  done: ${label}`);
     }
     const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-    if (pgUrl) {
+    if (pgUrl && RUNS.has('postgres')) {
       const name = `sw_load_${process.pid}`;
       const admin = new pg.Client({ connectionString: pgUrl });
       await admin.connect();

@@ -82,6 +82,18 @@ describe.each(testBackends())('cached registry reads on %s', (backend) => {
     expect(page.items.map((i) => i.id)).not.toContain(older.id);
   });
 
+  it('a page being read while an incident is created: a read after the create counts it, once', async () => {
+    const reference = (await listIncidents(db, actor, f({ pageSize: '4' }))).total;
+    const inFlight = listIncidents(db, actor, f({ pageSize: '3' }));
+    const older = await createIncident(db, actor, { type: 'blocking.service', title: 'Older blocking', country: 'TR', startAt: '2000-01-01', tlp: 'TLP:GREEN' });
+    const after = await listIncidents(db, actor, f({ pageSize: '3' }));
+    expect(after.total).toBe(reference + 1);
+    expect(after.items.map((i) => i.id)).not.toContain(older.id);
+    expect([reference, reference + 1]).toContain((await inFlight).total);
+    await createIncident(db, actor, { type: 'blocking.service', title: 'Oldest blocking', country: 'TR', startAt: '1999-01-01', tlp: 'TLP:GREEN' });
+    expect((await listIncidents(db, actor, f({ pageSize: '3' }))).total).toBe(reference + 2);
+  });
+
   it('a TLP:RED incident drops the cached lists of its recipients only, and no one else sees it', async () => {
     const recipient: Actor = { userId: '00000000-0000-4000-8000-000000000001', label: 'r', orgId: '00000000-0000-4000-8000-000000000002', role: 'viewer', scopes: null };
     const stranger: Actor = { ...recipient, userId: '00000000-0000-4000-8000-000000000003' };
@@ -115,7 +127,7 @@ describe('cache scopes', () => {
   const created = (over: Partial<CreatedIncident> = {}): CreatedIncident => ({
     id: '00000000-0000-4000-8000-0000000000aa', orgId: 'org-a', tlp: 'TLP:GREEN', createdBy: 'user-a', redRecipients: [], country: 'IN', type: 'shutdown.regional',
     status: 'draft', origin: 'manual', endState: 'unknown', startAt: '2019-08-05T00:00:00.000Z', activeUntil: '2019-08-05T23:59:59.999Z', tags: [],
-    searchText: 'Kashmir shutdown Jammu and Kashmir IN India Inde India', ...over,
+    searchText: 'Kashmir shutdown Jammu and Kashmir IN India Inde India', xact: '1000', ...over,
   });
   const reader: Actor = { userId: 'user-b', label: 'b', orgId: 'org-b', role: 'viewer' };
   it('full-text: plain words only when one occurs; anything else may match', () => {

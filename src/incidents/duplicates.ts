@@ -112,9 +112,11 @@ export function duplicateReasons(a: Row, b: Row): { reasons: string[]; score: nu
 
 /**
  * Finds likely duplicates of the given incidents among the registry (same organisation, not merged) and stores new
- * pairs. Returns the pairs that involve the given incidents (new or already known and still open).
+ * pairs. Returns the pairs that involve the given incidents (new or already known and still open). `justCreated`:
+ * the incidents were created in this transaction, so no pair can name them but those just found (without any, no
+ * further statement is needed).
  */
-export async function recordDuplicatesFor(tx: Queryable, ids: string[]): Promise<DuplicateCandidate[]> {
+export async function recordDuplicatesFor(tx: Queryable, ids: string[], opts: { justCreated?: boolean } = {}): Promise<DuplicateCandidate[]> {
   if (!ids.length) return [];
   const pairs = await tx.query<{ a: Row; b: Row }>(
     `select to_jsonb(x) a, to_jsonb(y) b from
@@ -131,6 +133,7 @@ export async function recordDuplicatesFor(tx: Queryable, ids: string[]): Promise
     const [a, b] = p.a.id < p.b.id ? [p.a.id, p.b.id] : [p.b.id, p.a.id];
     found.set(`${a} ${b}`, { a, b, ...why });
   }
+  if (!found.size && opts.justCreated) return [];
   if (found.size) {
     await tx.query(
       `insert into incident_duplicates (a, b, reasons, score)

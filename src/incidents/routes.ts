@@ -5,7 +5,7 @@ import {
   DocumentInputSchema, EvidenceInputSchema, IncidentFilterSchema, IncidentInputSchema, IncidentPatchSchema, IncidentSchema, Instant, LawInputSchema,
   LawPatchSchema, SourceInputSchema, CountryCode,
 } from './model.js';
-import { cachedRead, listIncidents, listScope, streamIncidents } from './store.js';
+import { cachedRead, listIncidents, listScope, pageView, setPageView, streamIncidents } from './store.js';
 import {
   addDocument, addSource, attachEvidence, countryProfile, createIncident, createLaw, getDocument, getIncident, getLaw, incidentHistory, linkLaw, listLaws,
   statsByCountryWithFilter, statsMonthlyWithFilter, updateIncident, updateLaw, datasetCounts, listDuplicates, incidentDuplicates, mergeIncidents,
@@ -34,8 +34,9 @@ export function incidentRoutes(): App {
       // The serialised items are cached with the rows (see cachedRead); a new incident that sorts after a full page
       // only adds one to its total (listScope), so the total is written apart.
       const page = await cachedRead(db, actor, `list-json:${JSON.stringify(f)}`, async () => {
-        const { items, total } = await listIncidents(db, actor, f);
-        return { items: JSON.stringify(items), total, count: items.length, lastStartAt: items[items.length - 1]?.startAt ?? null };
+        const list = await listIncidents(db, actor, f);
+        const { items, total } = list;
+        return setPageView({ items: JSON.stringify(items), total, count: items.length, lastStartAt: items[items.length - 1]?.startAt ?? null }, pageView(list));
       }, listScope(actor, f));
       const text = `{"items":${page.items},"total":${page.total},"page":${f.page},"pageSize":${f.pageSize}}`;
       return c.body(text, 200, { 'Content-Type': 'application/json; charset=UTF-8' }) as never;

@@ -76,7 +76,7 @@ export async function createIncident(db: Db, actor: Actor, input: IncidentInput)
         end_at, end_precision, status, severity, tlp, red_recipients, summary, description, tags, confidence, origin, origin_key, search_text, created_by,
         end_state, ongoing_as_of)
        values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)
-       returning i.*, array[]::text[] as law_ids`,
+       returning i.*, array[]::text[] as law_ids, pg_current_xact_id()::text as xact`,
       [
         id, actor.orgId, v.type, v.title, v.country, v.area ?? null, JSON.stringify(v.networks ?? []), v.services ?? [], JSON.stringify(v.actors ?? []),
         v.targets ?? [], v.startAt, v.startPrecision ?? 'day', v.endAt ?? null, v.endPrecision ?? 'day', v.status ?? 'draft', v.severity ?? 'medium',
@@ -88,11 +88,12 @@ export async function createIncident(db: Db, actor: Actor, input: IncidentInput)
     created = {
       id, orgId: actor.orgId, tlp: inc.tlp, createdBy: actor.userId, redRecipients: (row.red_recipients as string[] | null) ?? [], country: inc.country, type: inc.type,
       status: inc.status, origin: inc.origin, endState: inc.endState, startAt: inc.startAt, activeUntil: inc.activeUntil, tags: inc.tags, searchText: text,
+      xact: String(row.xact),
     };
     await history(tx, actor, id, 1, 'create', diff({}, inc as unknown as Record<string, unknown>));
     await audit(tx, actor, 'incident.create', 'incident', id, null, inc);
     // Likely duplicates are recorded for analysts to merge or dismiss; they never block the write.
-    const likelyDuplicates = await recordDuplicatesFor(tx, [id]);
+    const likelyDuplicates = await recordDuplicatesFor(tx, [id], { justCreated: true });
     return { ...inc, created: true, likelyDuplicates };
   }, { describedRegistryChange: !STATS_DAYS_BASELINE });
   // STACKWATCH_BENCH_BASELINE=1: every write moves the generation, as before (bench/registry-load.ts).

@@ -149,13 +149,16 @@ export function filterClause(actor: Actor, f: Partial<IncidentFilter>, params: u
  * other (and on PostgreSQL the pool is shared by every client); a result is cached under the registry's write
  * generation (a write that the cache is not told about moves it, so a cached result is never stale) and under who is
  * asking (TLP makes results differ per organisation and per user). Concurrent requests for the same result share one
- * query (single flight).
+ * computation (single flight).
  *
  * An incident created through `createIncident` does not move the generation: it is described to the cache
- * (`noteIncidentCreated`), which drops only the results that the new incident can change — those whose scope says
- * so; a result cached without a scope is dropped by every change. A scope may over-approximate (drop too much), never
- * under-approximate. Results still being computed when the change is noted are dropped as well, so that a request
- * that starts after a write was answered never shares a query that began before it (read-your-writes).
+ * (`noteIncidentCreated`), and each cached result's scope says what the new incident does to it: nothing (kept), a
+ * result derived without a query (a list page whose total grows by one), or possibly anything (dropped). A result
+ * cached without a scope is dropped by every change. A scope may over-approximate (drop too much), never less.
+ * A result still being computed when a change is noted is dropped too — unless its scope defers (list pages): then
+ * the change is applied once the result is there, from the database snapshot the page was read in (did it see the
+ * write or not), recomputing where it cannot be derived. Either way a request that starts after a write was
+ * answered never gets a result without it (read-your-writes).
  */
 interface CacheEntry {
   value: Promise<unknown>;
@@ -165,15 +168,15 @@ interface CacheEntry {
    */
   settled?: { v: unknown; mark: number };
   scope?: CacheScope;
+  /** Changes noted while a deferring scope's result was being computed, applied when it is (see cachedRead). */
+  pending?: CreatedIncident[];
 }
 const caches = new WeakMap<object, Map<string, CacheEntry>>();
 const writeMarks = new WeakMap<object, number>();
 
 /**
  * Called by a described write as its transaction begins (its first statement not yet sent); returns its mark for
- * `noteIncidentCreated`. A cached result computed before that moment was computed from rows without the write, so a
- * scope may derive the result after it (`{ now }`); one computed later may already include it (on PostgreSQL another
- * connection may read the committed row before the write is noted), so it is only kept or dropped.
+ * `noteIncidentCreated`. A result computed before that moment was computed from rows without the write.
  */
 export function beginDescribedCreate(db: object): number {
   const n = (writeMarks.get(db) ?? 0) + 1;
@@ -200,14 +203,23 @@ export interface CreatedIncident {
   tags: string[];
   /** The text that full-text search runs over (searchText). */
   searchText: string;
+  /** Its transaction's id (pg_current_xact_id), to tell whether a page's snapshot saw it. */
+  xact: string;
+}
+
+/** A cached result as a scope sees it: `before` when it was computed before the write began (see beginDescribedCreate). */
+export interface CachedState {
+  v: unknown;
+  before: boolean;
 }
 
 /**
  * What a change does to a cached result: `true` when it may change it (in doubt too: the result is dropped), `false`
  * when it cannot, or `{ now }`, the result as it is after the change, derived from the result before it (`cached`:
- * undefined while that is still being computed).
+ * undefined while that is still being computed). `defers`: a result being computed is not dropped, the change is
+ * handed to the scope again with the result once it is there.
  */
-export type CacheScope = (c: CreatedIncident, cached?: { v: unknown }) => boolean | { now: unknown };
+export type CacheScope = ((c: CreatedIncident, cached?: CachedState) => boolean | { now: unknown }) & { defers?: boolean };
 
 export function cachedRead<T>(db: Queryable & { registryGeneration?: number | null }, actor: Actor, key: string, fn: () => Promise<T>, scope?: CacheScope): Promise<T> {
   const gen = db.registryGeneration;
@@ -218,24 +230,45 @@ export function cachedRead<T>(db: Queryable & { registryGeneration?: number | nu
   const hit = cache.get(k);
   if (hit) return hit.value as Promise<T>;
   if (cache.size >= CACHE_MAX) cache.clear();
-  const value = fn();
-  const entry: CacheEntry = { value, scope };
-  cache.set(k, entry);
   const c = cache;
-  value.then(
-    (v) => {
-      if (entry.value === value) entry.settled = { v, mark: writeMarks.get(db) ?? 0 };
-    },
-    () => {
-      if (c.get(k) === entry) c.delete(k);
-    },
-  );
+  const entry: CacheEntry = { value: Promise.resolve(), scope, pending: scope?.defers ? [] : undefined };
+  const compute = async (): Promise<T> => {
+    for (let round = 0; round < 5; round++) {
+      let v = await fn();
+      // Changes noted meanwhile: from here on (synchronously) the entry counts as settled for later ones.
+      let derived = true;
+      for (const change of entry.pending?.splice(0) ?? []) {
+        const effect = scope!(change, { v, before: false });
+        if (effect === true) {
+          derived = false;
+          break;
+        }
+        if (effect !== false) v = effect.now as Awaited<T>;
+      }
+      if (derived) {
+        entry.pending = undefined;
+        if (c.get(k) === entry) entry.settled = { v, mark: writeMarks.get(db) ?? 0 };
+        return v;
+      }
+    }
+    // Writes keep landing before the page: leave the cache out of it. A computation that starts now sees every
+    // change noted so far, so it is right for everyone waiting on this entry.
+    entry.pending = undefined;
+    if (c.get(k) === entry) c.delete(k);
+    return fn();
+  };
+  const value = compute();
+  entry.value = value;
+  cache.set(k, entry);
+  value.catch(() => {
+    if (c.get(k) === entry) c.delete(k);
+  });
   return value;
 }
 
 /**
- * Drops the cached results that a newly created incident can change (see cachedRead); call it once committed, with
- * the mark that `beginDescribedCreate` gave as the transaction began.
+ * Applies a newly created incident to the cached results (see cachedRead); call it once committed, with the mark that
+ * `beginDescribedCreate` gave as the transaction began.
  */
 export function noteIncidentCreated(db: object, created: CreatedIncident, mark: number): void {
   const cache = caches.get(db);
@@ -243,17 +276,49 @@ export function noteIncidentCreated(db: object, created: CreatedIncident, mark: 
   for (const [k, e] of cache) {
     let effect: boolean | { now: unknown } = true;
     try {
-      if (e.scope) effect = e.scope(created, e.settled && e.settled.mark < mark ? e.settled : undefined);
+      if (!e.scope) effect = true;
+      else if (e.settled) effect = e.scope(created, { v: e.settled.v, before: e.settled.mark < mark });
+      else {
+        effect = e.scope(created);
+        if (effect === true && e.pending) {
+          e.pending.push(created);
+          continue;
+        }
+      }
     } catch {
       effect = true;
     }
     if (effect === true) cache.delete(k);
-    else if (effect !== false) {
+    else if (effect !== false && e.settled) {
       e.value = Promise.resolve(effect.now);
-      // Still the rows before any write begun since it was computed, plus this one.
-      e.settled = { v: effect.now, mark: e.settled!.mark };
+      e.settled = { v: effect.now, mark: e.settled.mark };
     }
   }
+}
+
+/**
+ * What a list page saw of the registry: the snapshot its page statement ran in (pg_current_snapshot) and the writes
+ * applied to it since without a query. Kept beside the page (not in it), for `listScope`.
+ */
+const pageViews = new WeakMap<object, { snapshot: string; applied: string[] }>();
+export function pageView(page: object): { snapshot: string; applied: string[] } | undefined {
+  return pageViews.get(page);
+}
+export function setPageView<T extends object>(page: T, view: { snapshot: string; applied: string[] } | undefined): T {
+  if (view) pageViews.set(page, view);
+  return page;
+}
+
+/** Whether a page's view includes a write: from its snapshot's xmin, xmax and in-progress list; unknown without one. */
+export function viewIncludes(view: { snapshot: string; applied: string[] } | undefined, xact: string): 'yes' | 'no' | 'unknown' {
+  if (!view || !/^\d+$/.test(xact)) return 'unknown';
+  if (view.applied.includes(xact)) return 'yes';
+  const m = /^(\d+):(\d+):([\d,]*)$/.exec(view.snapshot);
+  if (!m) return 'unknown';
+  const x = BigInt(xact);
+  if (x < BigInt(m[1]!)) return 'yes';
+  if (x >= BigInt(m[2]!)) return 'no';
+  return m[3]!.split(',').filter(Boolean).some((id) => BigInt(id) === x) ? 'no' : 'yes';
 }
 
 /** Whether `actor` may read the incident by TLP (the rule of `visibleTo`); true for a label it does not know. */
@@ -318,26 +383,37 @@ export function filterSelects(actor: Actor, f: Partial<IncidentFilter>, c: Creat
 }
 
 /**
- * The scope of a list page (`{ items, total }` over `filterClause(actor, f)`, in `orderBy(f)` order). A new incident
- * that the filter does not select leaves it as it is. One that it does select and that sorts after the last item of a
- * full page (by start, strictly earlier in descending order, later in ascending) leaves the items as they are and
- * adds one to the total — the page after the change, without a query. Anything else drops it.
+ * The scope of a list page (`{ items, total }` over `filterClause(actor, f)`, in `orderBy(f)` order; also its
+ * serialised form `{ items: string, total, count, lastStartAt }`). A new incident that the filter does not select, or
+ * that the page's snapshot already saw, leaves it as it is. One that it does select, that the page did not see, and
+ * that sorts after the last item of a full page (by start: strictly earlier in descending order, later in ascending)
+ * leaves the items and adds one to the total — the page after the change, without a query. Anything else drops it.
  */
 export function listScope(actor: Actor, f: IncidentFilter): CacheScope {
-  return (c, cached) => {
+  const scope: CacheScope = (c, cached) => {
     const sel = filterSelects(actor, f, c);
     if (sel === 'no') return false;
-    if (sel === 'maybe' || !cached || f.sort !== 'start') return true;
+    if (!cached) return true;
     const page = cached.v as { items: { startAt: string | null }[] | string; total: number; lastStartAt?: string | null; count?: number };
+    const view = pageView(page);
+    const seen = viewIncludes(view, c.xact);
+    if (seen === 'yes') return false;
+    if (seen === 'unknown' && !cached.before) return true;
+    if (sel === 'maybe' || f.sort !== 'start') return true;
     const n = Array.isArray(page.items) ? page.items.length : page.count;
     const lastStart = Array.isArray(page.items) ? page.items[page.items.length - 1]?.startAt : page.lastStartAt;
     if (n !== f.pageSize || !lastStart || !c.startAt) return true;
     const a = Date.parse(c.startAt);
     const b = Date.parse(lastStart);
     if (Number.isNaN(a) || Number.isNaN(b) || a === b) return true;
-    if (f.order === 'asc' ? a > b : a < b) return { now: { ...page, total: page.total + 1 } };
+    if (f.order === 'asc' ? a > b : a < b) {
+      const now = { ...page, total: page.total + 1 };
+      return { now: setPageView(now, view && { snapshot: view.snapshot, applied: [...view.applied, c.xact] }) };
+    }
     return true;
   };
+  scope.defers = true;
+  return scope;
 }
 
 /** Sort orders of the list: by start (default), by end (ongoing after ended, unknown last) or by duration (unknown last). */
@@ -377,15 +453,17 @@ async function queryIncidents(db: Queryable, actor: Actor, f: IncidentFilter): P
     page = pg;
     total = count.rows[0]?.n ?? 0;
   } else {
-    page = await db.query<{ id: string; xmin: string; law_ids: string[]; total: number }>(
-      `select p.id, p.xmin, p.total, array(select li.law_id::text from law_incidents li where li.incident_id = p.id) as law_ids from (
+    page = await db.query<{ id: string; xmin: string; law_ids: string[]; total: number; snap?: string }>(
+      `select p.id, p.xmin, p.total, pg_current_snapshot()::text as snap, array(select li.law_id::text from law_incidents li where li.incident_id = p.id) as law_ids from (
          select i.id, i.xmin::text as xmin, count(*) over ()::int as total from incidents i where ${where} order by ${orderBy(f)} limit ${f.pageSize} offset ${offset}) p`,
       params,
     );
     total = page.rows[0]?.total ?? (offset > 0 ? ((await db.query<{ n: number }>(`select count(*)::int n from incidents i where ${where}`, params)).rows[0]?.n ?? 0) : 0);
   }
   const items = await incidentsByVersion(db, page.rows);
-  return { items, total };
+  const snap = (page.rows[0] as { snap?: string } | undefined)?.snap;
+  // The snapshot the page was read in, for listScope (a page without rows has none: it is dropped by a change instead).
+  return setPageView({ items, total }, snap ? { snapshot: snap, applied: [] } : undefined);
 }
 
 /**
