@@ -13,7 +13,7 @@
  * Targets (issue #8): PGlite write p99 < 1 s and read p99 < 1 s; PostgreSQL read p99 < 300 ms.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
@@ -100,8 +100,21 @@ function noteError(f: Figures, what: string, r: { status: number; text: string }
   if (f.errors <= 3) console.log(`  error: ${what} → ${r.status} ${r.text.slice(0, 200)}`);
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux; NaN elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
 interface Figures {
   label: string;
+  /** The server's CPU seconds during the load, and the load's wall seconds: how much of a core it got, and needed per request. */
+  serverCpuS: number;
+  wallS: number;
   reads: number[];
   searches: number[];
   writes: number[];
@@ -110,14 +123,15 @@ interface Figures {
   firstWriteMs: number;
 }
 
-async function load(label: string, base: string): Promise<Figures> {
+async function load(label: string, base: string, pid?: number): Promise<Figures> {
   const login = await call(`${base}/api/auth/login`, 'POST', {}, JSON.stringify({ email: ADMIN, password: PW }));
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
   const cookie = (login.setCookie ?? [])[0]!.split(';')[0]!;
   const csrf = (JSON.parse(login.text) as { csrfToken: string }).csrfToken;
   const ids = (JSON.parse((await call(`${base}/api/incidents?pageSize=100`, 'GET', { cookie })).text) as { items: { id: string }[] }).items.map((i) => i.id);
 
-  const f: Figures = { label, reads: [], searches: [], writes: [], errors: 0, longestWriteGapMs: 0, firstWriteMs: NaN };
+  const f: Figures = { label, serverCpuS: NaN, wallS: NaN, reads: [], searches: [], writes: [], errors: 0, longestWriteGapMs: 0, firstWriteMs: NaN };
+  const cpu0 = cpuSeconds(pid);
   const t0 = performance.now();
   const end = t0 + SECONDS * 1000;
   let lastWriteDone = t0;
@@ -159,6 +173,8 @@ async function load(label: string, base: string): Promise<Figures> {
   };
   await Promise.all([...Array.from({ length: READERS }, reader), ...Array.from({ length: WRITERS }, writer)]);
   f.longestWriteGapMs = Math.max(f.longestWriteGapMs, performance.now() - lastWriteDone);
+  f.serverCpuS = cpuSeconds(pid) - cpu0;
+  f.wallS = (performance.now() - t0) / 1000;
   return f;
 }
 
@@ -180,6 +196,8 @@ function row(f: Figures): string {
     ms(w[w.length - 1] ?? NaN).padStart(8),
     ms(f.longestWriteGapMs).padStart(8),
     String(f.errors).padStart(6),
+    `${Math.round((100 * f.serverCpuS) / f.wallS)}%`.padStart(7),
+    ((1000 * f.serverCpuS) / (all.length + w.length)).toFixed(1).padStart(8),
   ].join(' ');
 }
 
@@ -207,7 +225,7 @@ async function main() {
       }
       const srv = await startServerProcess(copy, env);
       try {
-        results.push(await load(label, srv.url));
+        results.push(await load(label, srv.url, srv.child.pid));
       } finally {
         await stopServerProcess(srv);
       }
@@ -225,7 +243,7 @@ async function main() {
         const srv = await startServerProcess(join(dir, 'pg-unused'), { DATABASE_URL: u.toString() });
         console.log(`  PostgreSQL: history loaded in ${(srv.historyMs / 1000).toFixed(1)} s`);
         try {
-          results.push(await load('postgresql, as shipped', srv.url));
+          results.push(await load('postgresql, as shipped', srv.url, srv.child.pid));
         } finally {
           await stopServerProcess(srv);
         }
@@ -238,8 +256,10 @@ async function main() {
     agent.destroy();
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   }
-  console.log('\nlatencies in ms (p = percentile over all requests of the run); "write gap" = longest time with no write completing');
-  console.log(`${'run'.padEnd(26)} ${'reads'.padStart(6)} ${'p50'.padStart(7)} ${'p99'.padStart(8)} ${'search99'.padStart(9)} ${'writes'.padStart(6)} ${'w p50'.padStart(7)} ${'w p99'.padStart(8)} ${'w max'.padStart(8)} ${'w gap'.padStart(8)} ${'errors'.padStart(6)}`);
+  console.log('\nlatencies in ms (p = percentile over all requests of the run); "write gap" = longest time with no write completing;');
+  console.log('"srv cpu" = the server process\'s CPU time over the run\'s wall time (100% = one core; less: the machine did not give it more),');
+  console.log('"cpu/req" = its CPU ms per request answered (with 60 clients each waiting for its answer, mean latency ≈ 60 × cpu/req ÷ srv cpu)');
+  console.log(`${'run'.padEnd(26)} ${'reads'.padStart(6)} ${'p50'.padStart(7)} ${'p99'.padStart(8)} ${'search99'.padStart(9)} ${'writes'.padStart(6)} ${'w p50'.padStart(7)} ${'w p99'.padStart(8)} ${'w max'.padStart(8)} ${'w gap'.padStart(8)} ${'errors'.padStart(6)} ${'srv cpu'.padStart(7)} ${'cpu/req'.padStart(8)}`);
   for (const f of results) console.log(row(f));
   console.log('\ntargets: PGlite write p99 < 1000 and read p99 < 1000; PostgreSQL read p99 < 300');
 }

@@ -175,16 +175,24 @@ class PostgresDb implements Db {
   constructor(
     readonly pool: pg.Pool,
     private readonly connectionString: string,
+    /**
+     * Connections for transactions (the writes) apart from the pool that single statements (the reads) share, so
+     * that a write never waits for a connection behind a crowd of readers (and the readers keep theirs while writes
+     * wait on each other's commits).
+     */
+    readonly txPool: pg.Pool = pool,
   ) {
     const pidOf = (c: pg.PoolClient) => (c as unknown as { processID: number | null }).processID;
-    pool.on('connect', (c) => {
-      const pid = pidOf(c);
-      if (pid != null) this.ownBackends.add(pid);
-    });
-    pool.on('remove', (c) => {
-      const pid = pidOf(c);
-      if (pid != null) this.ownBackends.delete(pid);
-    });
+    for (const p of new Set([pool, txPool])) {
+      p.on('connect', (c) => {
+        const pid = pidOf(c);
+        if (pid != null) this.ownBackends.add(pid);
+      });
+      p.on('remove', (c) => {
+        const pid = pidOf(c);
+        if (pid != null) this.ownBackends.delete(pid);
+      });
+    }
   }
 
   /**
@@ -247,7 +255,7 @@ class PostgresDb implements Db {
   }
   async transaction<T>(fn: (tx: Queryable) => Promise<T>, opts: TransactionOptions = {}) {
     const described = opts.describedRegistryChange === true;
-    const client = await this.pool.connect();
+    const client = await this.txPool.connect();
     try {
       await client.query('BEGIN');
       const result = await fn({
@@ -275,6 +283,7 @@ class PostgresDb implements Db {
       await l.end().catch(() => undefined);
     }
     await this.pool.end();
+    if (this.txPool !== this.pool) await this.txPool.end();
   }
 }
 
@@ -397,12 +406,16 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
   const borrowed = lent.getStore();
   if (borrowed) return lentHandle(borrowed);
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: Math.max(2, Number(process.env.STACKWATCH_PG_POOL) || 20) });
+    const size = Math.max(2, Number(process.env.STACKWATCH_PG_POOL) || 20);
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: size });
+    // Transactions get their own connections: half the pool's size again (at least 4; STACKWATCH_PG_TX_POOL).
+    const txPool = new pg.Pool({ connectionString: opts.databaseUrl, max: Math.max(2, Number(process.env.STACKWATCH_PG_TX_POOL) || Math.max(4, Math.ceil(size / 2))) });
     // An idle connection that the server drops (restart, admin command) must not crash the process: the pool
     // replaces it on the next query.
     pool.on('error', () => undefined);
-    // Constructed before the first connection, so that it knows every backend of its pool (see ownBackends).
-    const db = new PostgresDb(pool, opts.databaseUrl);
+    txPool.on('error', () => undefined);
+    // Constructed before the first connection, so that it knows every backend of its pools (see ownBackends).
+    const db = new PostgresDb(pool, opts.databaseUrl, txPool);
     await pool.query('select 1');
     return db;
   }
