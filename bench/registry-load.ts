@@ -5,11 +5,13 @@
  *
  * Runs, in one go:
  *   - PGlite, baseline: the behaviour before issue #8 point 7 (`STACKWATCH_BENCH_BASELINE=1`: one first-come queue
- *     for the single connection, search by recomputing each row's text vector),
+ *     for the single connection, search by recomputing each row's text vector, every write dropping every cached result),
  *   - PGlite, as shipped: writes go before waiting reads, search served by the stored text vector and its GIN index,
+ *     a new incident drops only the cached results it can change (src/incidents/store.ts),
  *   - PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL, a user that may create databases), as shipped.
  *
  *   npx tsx bench/registry-load.ts            # LOAD_SECONDS=20 READERS=50 WRITERS=10 SEARCH_SHARE=0.3
+ *   RUNS=shipped LOAD_SECONDS=10 npx tsx bench/registry-load.ts   # one run while iterating (baseline, shipped, postgres)
  * Targets (issue #8): PGlite write p99 < 1 s and read p99 < 1 s; PostgreSQL read p99 < 300 ms.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
