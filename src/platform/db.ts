@@ -32,15 +32,27 @@ export interface Db extends Queryable {
 }
 
 const WRITE_RE = /\b(insert|update|delete|truncate|copy|drop|alter)\b/i;
-const REGISTRY_RE = /\b(incidents|incident_\w+|laws|law_incidents)\b/i;
+/**
+ * Tables whose rows the registry's cached reads (and the public site) are made of: the registry's own, the data-set
+ * records behind its figures, what each organisation publishes and its name (an organisation's deletion cascades).
+ * A statement that writes and names one of them moves `registryGeneration`; nothing else does (a sign-in, the job
+ * queue, another wing's tables), so caches keyed on it are not emptied for nothing.
+ */
+const REGISTRY_RE = /\b(incidents|incident_\w+|laws|law_incidents|dataset_records|publish_settings|orgs)\b/i;
+/** Whether a statement may change what the registry's cached reads return (see REGISTRY_RE). */
+export function writesRegistry(text: string): boolean {
+  return WRITE_RE.test(text) && REGISTRY_RE.test(text);
+}
 /** A plain read: one statement that starts with SELECT (or WITH) and changes nothing. */
 const READ_RE = /^\s*(select|with)\b(?![\s\S]*\b(insert|update|delete|for\s+update|nextval|setval|pg_advisory)\b)/i;
 
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   registryGeneration = 0;
-  private noteWrite(text: string) {
-    if (WRITE_RE.test(text) && REGISTRY_RE.test(text)) this.registryGeneration++;
+  private noteWrite(text: string): boolean {
+    if (!writesRegistry(text)) return false;
+    this.registryGeneration++;
+    return true;
   }
   /** Whether the single connection is in use, and who waits for it, in the order they get it (see `serial`). */
   private busy = false;
@@ -101,35 +113,44 @@ class PgliteDb implements Db {
     const writes = this.waiting.filter((w) => w.write).length;
     return { reads: this.waiting.length - writes, writes };
   }
+  /**
+   * A registry write moves the generation when it is sent and once more when it is done: a read that a request
+   * queued before it but under the new generation (see `serial`: an older request goes first) is then never kept.
+   */
+  private afterWrite<T>(wrote: boolean, p: Promise<T>): Promise<T> {
+    return wrote ? p.finally(() => this.registryGeneration++) : p;
+  }
   query<T>(text: string, params?: unknown[]) {
-    this.noteWrite(text);
-    return this.serial(async () => {
+    return this.afterWrite(this.noteWrite(text), this.serial(async () => {
       const r = await this.pglite.query<T>(text, params as never[]);
       return { rows: r.rows };
-    }, !READ_RE.test(text));
+    }, !READ_RE.test(text)));
   }
   exec(text: string) {
-    this.noteWrite(text);
-    return this.serial(async () => {
+    return this.afterWrite(this.noteWrite(text), this.serial(async () => {
       await this.pglite.exec(text);
-    });
+    }));
   }
   execRows<T>(text: string) {
-    this.noteWrite(text);
-    return this.serial(async () => {
+    return this.afterWrite(this.noteWrite(text), this.serial(async () => {
       const results = await this.pglite.exec(text);
       return { rows: (results[results.length - 1]?.rows ?? []) as T[] };
-    });
+    }));
   }
   transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+    // The generation moves when a statement writes the registry, and once more when such a transaction ends; a
+    // transaction that writes no registry table (a sign-in, a session, another wing's rows) leaves it alone.
+    let wrote = false;
     return this.serial(() =>
       this.pglite.transaction(async (tx) =>
         fn({
           query: async <R>(text: string, params?: unknown[]) => {
-            this.noteWrite(text);
+            if (this.noteWrite(text)) wrote = true;
             return { rows: (await tx.query<R>(text, params as never[])).rows };
           },
-        }).finally(() => this.registryGeneration++),
+        }).finally(() => {
+          if (wrote) this.registryGeneration++;
+        }),
       ),
     );
   }
@@ -171,36 +192,43 @@ class PostgresDb implements Db {
     this.listener = client;
     this.registryGeneration = 0;
   }
-  private noteWrite(text: string) {
-    if (this.registryGeneration !== null && WRITE_RE.test(text) && REGISTRY_RE.test(text)) this.registryGeneration++;
+  private noteWrite(text: string): boolean {
+    if (!writesRegistry(text)) return false;
+    if (this.registryGeneration !== null) this.registryGeneration++;
+    return true;
+  }
+  /** Moves the generation again once a registry write is done: a read that ran beside it is then never kept. */
+  private afterWrite<T>(wrote: boolean, p: Promise<T>): Promise<T> {
+    return wrote ? p.finally(() => {
+      if (this.registryGeneration !== null) this.registryGeneration++;
+    }) : p;
   }
   async query<T>(text: string, params?: unknown[]) {
-    this.noteWrite(text);
-    const r = await this.pool.query(text, params);
+    const r = await this.afterWrite(this.noteWrite(text), this.pool.query(text, params));
     return { rows: r.rows as T[] };
   }
   async exec(text: string) {
-    this.noteWrite(text);
-    await this.pool.query(text);
+    await this.afterWrite(this.noteWrite(text), this.pool.query(text));
   }
   async execRows<T>(text: string) {
-    this.noteWrite(text);
-    const r = (await this.pool.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+    const r = (await this.afterWrite(this.noteWrite(text), this.pool.query(text))) as unknown as pg.QueryResult | pg.QueryResult[];
     const last = Array.isArray(r) ? r[r.length - 1] : r;
     return { rows: (last?.rows ?? []) as T[] };
   }
   async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
     const client = await this.pool.connect();
+    let wrote = false;
     try {
       await client.query('BEGIN');
       const result = await fn({
         query: async <R>(t: string, p?: unknown[]) => {
-          this.noteWrite(t);
+          if (this.noteWrite(t)) wrote = true;
           return { rows: (await client.query(t, p)).rows as R[] };
         },
       });
       await client.query('COMMIT');
-      if (this.registryGeneration !== null) this.registryGeneration++;
+      // After the commit too: a read that ran between the statement and the commit saw the old rows.
+      if (wrote && this.registryGeneration !== null) this.registryGeneration++;
       return result;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -96,6 +96,16 @@ interface EventRow { id: number; kind: string; ref: string; country: string | nu
  * Finds what became public since the last scan and announces it. The first scan of a database records what is
  * already public without announcing it (the shipped history is not news).
  */
+/**
+ * Moves when a scan adds or withdraws feed events: part of the cache key of the Atom feeds, beside the registry's
+ * generation (a scan writes no registry table, so it does not move that one; a record that stops being public does,
+ * and the feed re-reads each entry's record when it is built).
+ */
+const feedVersions = new WeakMap<Db, number>();
+export function feedVersion(db: Db): number {
+  return feedVersions.get(db) ?? 0;
+}
+
 export async function scanAlerts(rt: AlertRuntime): Promise<{ announced: number; deliveries: number }> {
   const db = rt.db;
   const baseline = !(await db.query(`select 1 from settings where key = 'publish_alerts_baseline'`)).rows.length;
@@ -123,7 +133,8 @@ export async function scanAlerts(rt: AlertRuntime): Promise<{ announced: number;
     );
     // What is no longer public leaves the feeds.
     const incIds = incidents.map((i) => i.id);
-    await tx.query(`update publish_events set withdrawn = not (ref = any($1::text[])) where kind = 'incident.verified' and withdrawn <> not (ref = any($1::text[]))`, [incIds]);
+    const changed = await tx.query(`update publish_events set withdrawn = not (ref = any($1::text[])) where kind = 'incident.verified' and withdrawn <> not (ref = any($1::text[])) returning id`, [incIds]);
+    if (r.rows.length || changed.rows.length) feedVersions.set(db, feedVersion(db) + 1);
     if (baseline) await tx.query(`insert into settings (key, value) values ('publish_alerts_baseline', $1) on conflict (key) do nothing`, [JSON.stringify({ at: new Date().toISOString() })]);
     return r.rows;
   });

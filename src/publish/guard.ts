@@ -2,6 +2,7 @@ import { clientAddress as platformClientAddress } from '../platform/http.js';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Context, MiddlewareHandler } from 'hono';
+import { alreadyLimited, noteLimiter } from './fastpath.js';
 
 /**
  * Per-address rate limit for everything public (site, feeds, embeds, API): a token bucket per client address,
@@ -40,7 +41,9 @@ export function clientAddress(c: Context): string {
 
 export function rateLimit(limiter: RateLimiter, kind: 'html' | 'json'): MiddlewareHandler {
   return async (c, next) => {
-    const wait = limiter.take(clientAddress(c));
+    // The fast path (fastpath.ts) may have taken this request's token already and found none.
+    const wait = alreadyLimited(c) ?? limiter.take(clientAddress(c));
+    noteLimiter(c, limiter);
     if (wait) {
       c.header('Retry-After', String(wait));
       const msg = `Too many requests from your address: at most ${limiter.perMinute} a minute. Try again in ${wait} s.`;

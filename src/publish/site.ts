@@ -15,10 +15,11 @@ import { day, esc, page, qs, table } from './html.js';
 import { columnChart, timeline, worldMap } from './svg.js';
 import { PublicFilterSchema, TYPE_FILTERS, describeZod, toRegistryFilter } from './model.js';
 import { RateLimiter, prepare, rateLimit, sendPrepared, withEtag } from './guard.js';
+import { markFast } from './fastpath.js';
 import { siteSettings } from './settings.js';
 import { DATASETS } from './methodology.js';
 import { annualFigures, annualHtml, countryReportHtml, htmlToPdf, PUBLISHED_AT_THE_TIME } from './report.js';
-import { alertRoutes, atomFeed } from './alerts.js';
+import { alertRoutes, atomFeed, feedVersion } from './alerts.js';
 import { snapshotRoutes } from './snapshot.js';
 import { embedRoutes } from './embed.js';
 
@@ -53,11 +54,13 @@ function langOf(c: C): Lang {
 
 async function html(c: C, key: string, render: () => Promise<string | null>): Promise<Response> {
   const db = c.get('db');
+  const generation = db.registryGeneration; // read before the data: what the answer is valid for (fastpath.ts)
   const body = await cachedPublic(db, `page:${key}`, async () => {
     const h = await render();
     return h == null ? null : prepare(h, 'text/html; charset=utf-8');
   });
   if (body == null) return errorPage(c, langOf(c), 404, DICTS[langOf(c)].notFoundText);
+  markFast(c, body, generation);
   return sendPrepared(c, body);
 }
 
@@ -74,6 +77,7 @@ async function htmlFresh(c: C, key: string, maxAgeMs: number, render: () => Prom
     const h = await render();
     return h == null ? null : prepare(h, 'text/html; charset=utf-8');
   };
+  const generation = db.registryGeneration;
   const slot = await cachedPublic(db, `fresh:${key}`, async () => ({ value: await build(), at: Date.now(), refreshing: false }));
   if (Date.now() - slot.at > maxAgeMs && !slot.refreshing && db.registryGeneration != null) {
     slot.refreshing = true;
@@ -83,6 +87,7 @@ async function htmlFresh(c: C, key: string, maxAgeMs: number, render: () => Prom
     );
   }
   if (slot.value == null) return errorPage(c, langOf(c), 404, DICTS[langOf(c)].notFoundText);
+  markFast(c, slot.value, generation, slot.at + maxAgeMs);
   return sendPrepared(c, slot.value);
 }
 
@@ -304,7 +309,7 @@ ${l.incidentIds.length ? `<h2>${esc(t.linked)}</h2><ul>${l.incidentIds.map((x) =
     if (!parsed.success) return c.text(describeZod(parsed.error).message, 400);
     const f = parsed.data;
     const origin = new URL(c.req.url).origin;
-    const body = await cachedPublic(c.get('db'), `atom:${JSON.stringify(f)}:${origin}`, () => atomFeed(c.get('db'), { country: f.country || undefined, type: f.type || undefined, severity: f.severity || undefined }, origin));
+    const body = await cachedPublic(c.get('db'), `atom:${JSON.stringify(f)}:${origin}:${feedVersion(c.get('db'))}`, () => atomFeed(c.get('db'), { country: f.country || undefined, type: f.type || undefined, severity: f.severity || undefined }, origin));
     return withEtag(c, body, 'application/atom+xml; charset=utf-8');
   });
 
