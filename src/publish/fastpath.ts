@@ -41,8 +41,9 @@ interface Mark {
   until: number;
 }
 
-const MAX_ENTRIES = 2000;
-const entries = new WeakMap<Db, Map<string, Entry>>();
+/** As many answers as the registry's read cache keeps (store.ts); all of one generation (older ones are dropped). */
+const MAX_ENTRIES = 1000;
+const entries = new WeakMap<Db, { generation: number; map: Map<string, Entry> }>();
 const marks = new WeakMap<Context, Mark>();
 const limiters = new WeakMap<Context, RateLimiter[]>();
 /** Set on a request whose rate-limit token the fast path already took (and found none): the wait in seconds. */
@@ -90,8 +91,9 @@ export function rememberFast(c: Context, db: Db): void {
   c.res.headers.forEach((v, k) => {
     if (k !== 'content-encoding' && k !== 'content-length' && k !== 'transfer-encoding') headers.push([k, v]);
   });
-  let map = entries.get(db);
-  if (!map) entries.set(db, (map = new Map()));
+  let held = entries.get(db);
+  if (!held || held.generation !== m.generation) entries.set(db, (held = { generation: m.generation, map: new Map() }));
+  const map = held.map;
   if (map.size >= MAX_ENTRIES) map.clear();
   map.set(keyOf(incoming.headers.host, incoming.url), { body: m.body, headers, generation: m.generation, until: m.until, limiter: l[0]! });
 }
@@ -108,11 +110,12 @@ export function fastPathHits(db: Db): number {
 export function publicFastPath(db: Db, next: (req: IncomingMessage, res: ServerResponse) => unknown) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     if (req.method === 'GET' && !req.headers.authorization && (req.url?.startsWith('/public/') || req.url?.startsWith('/api/public/'))) {
-      const map = entries.get(db);
+      const held = entries.get(db);
       const key = keyOf(req.headers.host, req.url);
-      const e = map?.get(key);
-      if (e) {
-        if (e.generation !== db.registryGeneration || e.until <= Date.now()) map!.delete(key);
+      const e = held?.map.get(key);
+      if (held && held.generation !== db.registryGeneration) entries.delete(db); // the registry moved on: all of them go
+      else if (e) {
+        if (e.generation !== db.registryGeneration || e.until <= Date.now()) held!.map.delete(key);
         else if (serve(e, req, res)) {
           const h = hits.get(db);
           if (h) h.hits++;

@@ -66,13 +66,16 @@ export function withEtag(c: Context, body: string | Uint8Array, type: string, st
   return c.body(body as string, status as 200);
 }
 
-/** A rendered public body, kept with its ETag and its gzip form so that a cached page costs no work per request. */
+/**
+ * A rendered public body, kept with its ETag and its gzip form so that a cached page costs no work per request.
+ * Compressed once per registry generation, so at the highest level (a few percent smaller than the default).
+ */
 export interface PreparedBody { buf: Buffer; gz: Buffer | null; etag: string; type: string }
 
 export function prepare(body: string | Uint8Array, type: string): PreparedBody {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body);
   const etag = `"${createHash('sha256').update(buf).digest('base64url').slice(0, 27)}"`;
-  return { buf, gz: buf.length > 1024 && !type.startsWith('application/pdf') ? gzipSync(buf, { level: 6 }) : null, etag, type };
+  return { buf, gz: buf.length > 1024 && !type.startsWith('application/pdf') ? gzipSync(buf, { level: 9 }) : null, etag, type };
 }
 
 export function sendPrepared(c: Context, p: PreparedBody, status = 200): Response {
