@@ -42,7 +42,8 @@ export function buildApp(opts: AppOptions): App {
     };
     header('X-Content-Type-Options', 'nosniff');
     header('Referrer-Policy', 'no-referrer');
-    if (!c.req.path.startsWith('/public/embed/')) header('X-Frame-Options', 'DENY'); // embeds are made to be framed
+    // Embeds are made to be framed; a route that sets its own rule (the public map: this site only) keeps it.
+    if (!c.req.path.startsWith('/public/embed/') && !c.res.headers.get('X-Frame-Options')) header('X-Frame-Options', 'DENY');
     header('Cross-Origin-Opener-Policy', 'same-origin');
     if (!c.res.headers.get('Content-Security-Policy')) {
       header('Content-Security-Policy', "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");

@@ -118,7 +118,7 @@ function breaks(max: number): number[] {
  * A choropleth of counts per country. Each country links to its page (when `href` is given) and carries a <title>
  * with its name and count, so the map reads without JavaScript and in a screen reader's list of links.
  */
-export function worldMap(counts: Map<string, number>, opts: { lang: string; label: string; href?: (cc: string) => string; highlight?: string }): string {
+export function worldMap(counts: Map<string, number>, opts: { lang: string; label: string; href?: (cc: string) => string; highlight?: string; target?: string }): string {
   const max = Math.max(0, ...counts.values());
   const b = breaks(max);
   const cls = (n: number) => {
@@ -131,7 +131,7 @@ export function worldMap(counts: Map<string, number>, opts: { lang: string; labe
     const fill = s.cc && s.cc === opts.highlight ? '#1a56db' : MAP_COLOURS[Math.min(cls(n), 5)];
     const title = s.cc ? `<title>${esc(countryName(s.cc, opts.lang))}: ${n}</title>` : '';
     const p = `<path d="${s.d}"${fill === MAP_COLOURS[0] ? '' : ` fill="${fill}"`}>${title}</path>`; // no count: the group's fill
-    return s.cc && opts.href && n > 0 ? `<a href="${esc(opts.href(s.cc))}">${p}</a>` : p;
+    return s.cc && opts.href && n > 0 ? `<a href="${esc(opts.href(s.cc))}"${opts.target ? ` target="${esc(opts.target)}"` : ''}>${p}</a>` : p;
   });
   const legend = b
     .map((v, i) => `<rect x="${10 + i * 70}" y="${MAP_H - 24}" width="14" height="14" fill="${MAP_COLOURS[i + 1]}"/><text x="${28 + i * 70}" y="${MAP_H - 12}" font-size="12">≥ ${v}</text>`)
