@@ -102,6 +102,8 @@ interface EventRow { id: number; kind: string; ref: string; country: string | nu
  * and the feed re-reads each entry's record when it is built).
  */
 const feedVersions = new WeakMap<Db, number>();
+/** What the last scan stored, per database: its candidates' digest. */
+const lastScans = new WeakMap<Db, string>();
 export function feedVersion(db: Db): number {
   return feedVersions.get(db) ?? 0;
 }
@@ -122,6 +124,10 @@ export async function scanAlerts(rt: AlertRuntime): Promise<{ announced: number;
       return [opened, { ...base, kind: 'outage.closed', title: `${e.kind === 'throttling' ? 'Throttling' : 'Outage'} ended: ${where}`, summary: `From ${e.startAt.slice(0, 16)} to ${e.endAt.slice(0, 16)} UTC.` }];
     }),
   ];
+  // The same candidates as the last scan that stored them: nothing to add or withdraw, so no write (the insert of a
+  // few thousand rows that all exist held the embedded database, and with it every request, for up to a second a minute).
+  const signature = createHash('sha256').update(JSON.stringify(candidates)).digest('base64url');
+  if (!baseline && lastScans.get(db) === signature) return { announced: 0, deliveries: 0 };
   const created = await db.transaction(async (tx) => {
     const r = await tx.query<EventRow>(
       `insert into publish_events (kind, ref, country, type, severity, title, summary, url)
@@ -138,6 +144,7 @@ export async function scanAlerts(rt: AlertRuntime): Promise<{ announced: number;
     if (baseline) await tx.query(`insert into settings (key, value) values ('publish_alerts_baseline', $1) on conflict (key) do nothing`, [JSON.stringify({ at: new Date().toISOString() })]);
     return r.rows;
   });
+  lastScans.set(db, signature);
   if (baseline || !created.length) return { announced: baseline ? 0 : created.length, deliveries: 0 };
   let deliveries = 0;
   for (const ev of created) deliveries += await fanOut(rt, ev);
