@@ -8,7 +8,8 @@
  *   npx tsx bench/publish.ts            # CLIENTS=100 REQUESTS=3000 by default
  *
  * While working on it: VIEWS=home,api picks views by a word of their name (the baseline always runs), NOREPORT=1 skips
- * the report, BENCH_DATA_DIR=/tmp/x keeps the data directory (the history loads once), and
+ * the report, BENCH_DATA_DIR=/tmp/x keeps the data directory (the history loads once), SETTLE_S=10 waits after the
+ * start before measuring, and
  * BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server process.
  */
 import { spawn } from 'node:child_process';
@@ -91,6 +92,8 @@ async function main() {
       if (!ok) await new Promise((r) => setTimeout(r, 200));
     }
     console.log(`  server ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    // SETTLE_S=10: let the server finish what it does after its start (module loading, the job queue) before measuring.
+    if (Number(process.env.SETTLE_S)) await new Promise((r) => setTimeout(r, Number(process.env.SETTLE_S) * 1000));
     const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@stackwatch.local', password: PW }) });
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
     const list = (await (await fetch(`${url}/api/public/incidents?country=IR&pageSize=5`)).json()) as { items: { id: string }[] };
