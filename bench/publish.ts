@@ -110,7 +110,10 @@ async function main() {
     const results: Record<string, Result> = {};
     for (const [name, urls, headers] of views) {
       if (pick.length && !name.startsWith('baseline') && !pick.some((w) => name.includes(w))) continue;
-      await load(urls, 10, 100, headers); // warm-up (first render fills the cache)
+      // Warm-up at full concurrency (the first render fills the cache; the sockets open; both processes' code gets
+      // compiled): without it, whichever view came first measured the warm-up — about 2.5 times slower than the same
+      // view measured second, on a loaded 2-core machine.
+      await load(urls, CLIENTS, Math.min(REQUESTS, 500), headers);
       const r = await load(urls, CLIENTS, REQUESTS, headers);
       results[name] = r;
       console.log(`  ${name.padEnd(44)} p50 ${f(r.p50)} ms  p99 ${f(r.p99)} ms  ${r.rps.toFixed(0).padStart(6)} req/s  ${(r.bytes / 1024).toFixed(1).padStart(6)} KiB/resp (gzip)  errors ${r.errors}`);
