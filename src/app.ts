@@ -11,6 +11,7 @@ import { apiDocsHtml, apiDocsScript } from './platform/api-docs.js';
 import { wingRoutes } from './wings.js';
 import { reportPages } from './desk/report-page.js';
 import { publicSite } from './publish/site.js';
+import { rememberFast } from './publish/fastpath.js';
 
 export interface AppOptions {
   db: Db;
@@ -41,12 +42,14 @@ export function buildApp(opts: AppOptions): App {
     };
     header('X-Content-Type-Options', 'nosniff');
     header('Referrer-Policy', 'no-referrer');
-    if (!c.req.path.startsWith('/public/embed/')) header('X-Frame-Options', 'DENY'); // embeds are made to be framed
+    // Embeds are made to be framed; a route that sets its own rule (the public map: this site only) keeps it.
+    if (!c.req.path.startsWith('/public/embed/') && !c.res.headers.get('X-Frame-Options')) header('X-Frame-Options', 'DENY');
     header('Cross-Origin-Opener-Policy', 'same-origin');
     if (!c.res.headers.get('Content-Security-Policy')) {
       header('Content-Security-Policy', "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
     }
     if (c.req.path.startsWith('/api/') && !c.req.path.startsWith('/api/public/')) header('Cache-Control', 'no-store'); // the public API revalidates with ETags
+    rememberFast(c, opts.db); // a cached public answer, with these headers, for the fast path (publish/fastpath.ts)
     // Paths only: query strings can carry search terms about people at risk, so they are not logged.
     opts.log.debug('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
   });

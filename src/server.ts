@@ -1,5 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { join, resolve } from 'node:path';
+import { createServer as createHttpServer, type RequestListener, type ServerOptions as HttpServerOptions } from 'node:http';
 import { enableRegistryCache, openDb, type Db } from './platform/db.js';
 import { migrate } from './platform/migrate.js';
 import { bootstrapAdmin } from './platform/auth.js';
@@ -15,6 +16,7 @@ import { configureAlerts, startAlerts } from './publish/alerts.js';
 import { startLiveSources } from './outages/live.js';
 import { flushJobs } from './ops/jobs.js';
 import { bindSnapshotStore, startSnapshots } from './publish/snapshot.js';
+import { publicFastPath } from './publish/fastpath.js';
 
 export interface ServerOptions extends Partial<Config> {
   quiet?: boolean;
@@ -67,7 +69,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (jobs) await startSnapshots(jobs, db, log);
     const app = buildApp({ db, log, secureCookies: cfg.publicUrl?.startsWith('https:') ?? false, webDir, trustedProxies: cfg.trustedProxies });
     const port = await new Promise<number>((res, rej) => {
-      server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host }, (info) => res(info.port));
+      // Cached public answers are written from the fast path, before the request reaches the app (publish/fastpath.ts).
+      const createServer = ((o: HttpServerOptions, listener: RequestListener) => createHttpServer(o, publicFastPath(db, listener))) as never;
+      server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host, createServer }, (info) => res(info.port));
       server.on('error', rej);
     });
     if (withCliSocket && db.kind === 'pglite' && dataDir !== 'memory://') {

@@ -97,7 +97,11 @@ export async function createIncident(db: Db, actor: Actor, input: IncidentInput)
     return { ...inc, created: true, likelyDuplicates };
   }, { describedRegistryChange: !STATS_DAYS_BASELINE });
   // STACKWATCH_BENCH_BASELINE=1: every write moves the generation, as before (bench/registry-load.ts).
-  if (created && !STATS_DAYS_BASELINE) noteIncidentCreated(db, created, mark);
+  if (created && !STATS_DAYS_BASELINE) {
+    noteIncidentCreated(db, created, mark);
+    // A TLP:CLEAR incident may be public: the public site's prepared answers are keyed on the generation alone.
+    if ((created as CreatedIncident).tlp === 'TLP:CLEAR') db.touchRegistry();
+  }
   return result;
 }
 

@@ -28,6 +28,11 @@ export interface Db extends Queryable {
   execRows<T = Record<string, unknown>>(text: string): Promise<{ rows: T[] }>;
   /** Runs `fn` in one transaction; rolls back on throw. Keep transactions short (PGlite has one connection). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: TransactionOptions): Promise<T>;
+  /**
+   * Moves the registry's write generation by hand: for a described write (TransactionOptions) whose change the caches
+   * keyed on the generation alone (the public site's prepared answers, src/publish/fastpath.ts) must see.
+   */
+  touchRegistry(): void;
   close(): Promise<void>;
 }
 
@@ -42,26 +47,30 @@ export interface TransactionOptions {
 }
 
 const WRITE_RE = /\b(insert|update|delete|truncate|copy|drop|alter)\b/i;
-const REGISTRY_RE = /\b(incidents|incident_\w+|laws|law_incidents)\b/i;
+/**
+ * Tables whose rows the registry's cached reads (and the public site) are made of: the registry's own, the data-set
+ * records behind its figures, what each organisation publishes and its name (an organisation's deletion cascades).
+ * A statement that writes and names one of them moves `registryGeneration`; nothing else does (a sign-in, the job
+ * queue, another wing's tables), so caches keyed on it are not emptied for nothing.
+ */
+const REGISTRY_RE = /\b(incidents|incident_\w+|laws|law_incidents|dataset_records|publish_settings|orgs)\b/i;
+/** Whether a statement may change what the registry's cached reads return (see REGISTRY_RE). */
+export function writesRegistry(text: string): boolean {
+  return WRITE_RE.test(text) && REGISTRY_RE.test(text);
+}
 /** A plain read: one statement that starts with SELECT (or WITH) and changes nothing. */
 const READ_RE = /^\s*(select|with)\b(?![\s\S]*\b(insert|update|delete|for\s+update|nextval|setval|pg_advisory)\b)/i;
 
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   registryGeneration = 0;
-  /**
-   * Moves the generation for a statement that writes the registry, before it is queued and again once it has run: a
-   * read that computed its result between the two (from the rows before the write) is cached under a generation that
-   * nobody asks for any more.
-   */
+  touchRegistry() {
+    this.registryGeneration++;
+  }
   private noteWrite(text: string): boolean {
-    if (!(WRITE_RE.test(text) && REGISTRY_RE.test(text))) return false;
+    if (!writesRegistry(text)) return false;
     this.registryGeneration++;
     return true;
-  }
-  private after<T>(wrote: boolean, p: Promise<T>): Promise<T> {
-    if (!wrote) return p;
-    return p.finally(() => this.registryGeneration++);
   }
   /** Whether the single connection is in use, and who waits for it, in the order they get it (see `serial`). */
   private busy = false;
@@ -122,35 +131,45 @@ class PgliteDb implements Db {
     const writes = this.waiting.filter((w) => w.write).length;
     return { reads: this.waiting.length - writes, writes };
   }
+  /**
+   * A registry write moves the generation when it is sent and once more when it is done: a read that a request
+   * queued before it but under the new generation (see `serial`: an older request goes first) is then never kept.
+   */
+  private afterWrite<T>(wrote: boolean, p: Promise<T>): Promise<T> {
+    return wrote ? p.finally(() => this.registryGeneration++) : p;
+  }
   query<T>(text: string, params?: unknown[]) {
-    return this.after(this.noteWrite(text), this.serial(async () => {
+    return this.afterWrite(this.noteWrite(text), this.serial(async () => {
       const r = await this.pglite.query<T>(text, params as never[]);
       return { rows: r.rows };
     }, !READ_RE.test(text)));
   }
   exec(text: string) {
-    return this.after(this.noteWrite(text), this.serial(async () => {
+    return this.afterWrite(this.noteWrite(text), this.serial(async () => {
       await this.pglite.exec(text);
     }));
   }
   execRows<T>(text: string) {
-    return this.after(this.noteWrite(text), this.serial(async () => {
+    return this.afterWrite(this.noteWrite(text), this.serial(async () => {
       const results = await this.pglite.exec(text);
       return { rows: (results[results.length - 1]?.rows ?? []) as T[] };
     }));
   }
   transaction<T>(fn: (tx: Queryable) => Promise<T>, opts: TransactionOptions = {}) {
-    // Every transaction moves the generation when it ends, unless its caller describes its registry change itself.
+    // The generation moves when a statement writes the registry, and once more when such a transaction ends; a
+    // transaction that writes no registry table (a sign-in, a session, another wing's rows) leaves it alone, and one
+    // whose caller describes its registry change to the caches itself (TransactionOptions) leaves it to the caller.
     const described = opts.describedRegistryChange === true;
+    let wrote = false;
     return this.serial(() =>
       this.pglite.transaction(async (tx) =>
         fn({
           query: async <R>(text: string, params?: unknown[]) => {
-            if (!described) this.noteWrite(text);
+            if (!described && this.noteWrite(text)) wrote = true;
             return { rows: (await tx.query<R>(text, params as never[])).rows };
           },
         }).finally(() => {
-          if (!described) this.registryGeneration++;
+          if (wrote) this.registryGeneration++;
         }),
       ),
     );
@@ -217,55 +236,47 @@ class PostgresDb implements Db {
     this.listener = client;
     this.registryGeneration = 0;
   }
-  /** As on the embedded database: the generation moves before a registry write and again once it has run. */
+  touchRegistry() {
+    if (this.registryGeneration !== null) this.registryGeneration++;
+  }
   private noteWrite(text: string): boolean {
-    if (!(WRITE_RE.test(text) && REGISTRY_RE.test(text))) return false;
+    if (!writesRegistry(text)) return false;
     if (this.registryGeneration !== null) this.registryGeneration++;
     return true;
   }
-  private bump() {
-    if (this.registryGeneration !== null) this.registryGeneration++;
+  /** Moves the generation again once a registry write is done: a read that ran beside it is then never kept. */
+  private afterWrite<T>(wrote: boolean, p: Promise<T>): Promise<T> {
+    return wrote ? p.finally(() => {
+      if (this.registryGeneration !== null) this.registryGeneration++;
+    }) : p;
   }
   async query<T>(text: string, params?: unknown[]) {
-    const wrote = this.noteWrite(text);
-    try {
-      const r = await this.pool.query(text, params);
-      return { rows: r.rows as T[] };
-    } finally {
-      if (wrote) this.bump();
-    }
+    const r = await this.afterWrite(this.noteWrite(text), this.pool.query(text, params));
+    return { rows: r.rows as T[] };
   }
   async exec(text: string) {
-    const wrote = this.noteWrite(text);
-    try {
-      await this.pool.query(text);
-    } finally {
-      if (wrote) this.bump();
-    }
+    await this.afterWrite(this.noteWrite(text), this.pool.query(text));
   }
   async execRows<T>(text: string) {
-    const wrote = this.noteWrite(text);
-    try {
-      const r = (await this.pool.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
-      const last = Array.isArray(r) ? r[r.length - 1] : r;
-      return { rows: (last?.rows ?? []) as T[] };
-    } finally {
-      if (wrote) this.bump();
-    }
+    const r = (await this.afterWrite(this.noteWrite(text), this.pool.query(text))) as unknown as pg.QueryResult | pg.QueryResult[];
+    const last = Array.isArray(r) ? r[r.length - 1] : r;
+    return { rows: (last?.rows ?? []) as T[] };
   }
   async transaction<T>(fn: (tx: Queryable) => Promise<T>, opts: TransactionOptions = {}) {
     const described = opts.describedRegistryChange === true;
     const client = await this.txPool.connect();
+    let wrote = false;
     try {
       await client.query('BEGIN');
       const result = await fn({
         query: async <R>(t: string, p?: unknown[]) => {
-          if (!described) this.noteWrite(t);
+          if (!described && this.noteWrite(t)) wrote = true;
           return { rows: (await client.query(t, p)).rows as R[] };
         },
       });
       await client.query('COMMIT');
-      if (!described) this.bump();
+      // After the commit too: a read that ran between the statement and the commit saw the old rows.
+      if (wrote && this.registryGeneration !== null) this.registryGeneration++;
       return result;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -389,6 +400,7 @@ function lentHandle(db: Db): Db {
     // Not described: the registry's caches are kept per handle object (the server's), so a change made through a
     // lent handle moves the generation that they share instead.
     transaction: (fn) => db.transaction(fn),
+    touchRegistry: () => db.touchRegistry(),
     close: async () => undefined,
   };
 }

@@ -161,11 +161,17 @@ export function requireAdmin(c: Context<AppEnv>): Actor {
  * trusted proxy is the client (the left part can be written by anyone).
  */
 export function clientAddress(c: Context, trustedProxies: readonly string[] = []): string {
+  const remote = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+  return addressOf(remote, c.req.header('x-forwarded-for'), trustedProxies);
+}
+
+/** The same rule on a raw connection: its remote address and the X-Forwarded-For header it sent. */
+export function addressOf(remoteAddress: string | undefined, forwardedFor: string | undefined, trustedProxies: readonly string[] = []): string {
   const norm = (a: string) => a.trim().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1').toLowerCase();
-  const remote = norm((c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'local');
+  const remote = norm(remoteAddress ?? 'local');
   const trusted = trustedProxies.map(norm);
   if (!trusted.includes(remote)) return remote;
-  const chain = (c.req.header('x-forwarded-for') ?? '').split(',').map(norm).filter(Boolean);
+  const chain = (forwardedFor ?? '').split(',').map(norm).filter(Boolean);
   for (let i = chain.length - 1; i >= 0; i--) if (!trusted.includes(chain[i]!)) return chain[i]!.slice(0, 100);
   return remote;
 }

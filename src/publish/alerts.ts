@@ -96,6 +96,18 @@ interface EventRow { id: number; kind: string; ref: string; country: string | nu
  * Finds what became public since the last scan and announces it. The first scan of a database records what is
  * already public without announcing it (the shipped history is not news).
  */
+/**
+ * Moves when a scan adds or withdraws feed events: part of the cache key of the Atom feeds, beside the registry's
+ * generation (a scan writes no registry table, so it does not move that one; a record that stops being public does,
+ * and the feed re-reads each entry's record when it is built).
+ */
+const feedVersions = new WeakMap<Db, number>();
+/** What the last scan stored, per database: its candidates' digest. */
+const lastScans = new WeakMap<Db, string>();
+export function feedVersion(db: Db): number {
+  return feedVersions.get(db) ?? 0;
+}
+
 export async function scanAlerts(rt: AlertRuntime): Promise<{ announced: number; deliveries: number }> {
   const db = rt.db;
   const baseline = !(await db.query(`select 1 from settings where key = 'publish_alerts_baseline'`)).rows.length;
@@ -112,6 +124,10 @@ export async function scanAlerts(rt: AlertRuntime): Promise<{ announced: number;
       return [opened, { ...base, kind: 'outage.closed', title: `${e.kind === 'throttling' ? 'Throttling' : 'Outage'} ended: ${where}`, summary: `From ${e.startAt.slice(0, 16)} to ${e.endAt.slice(0, 16)} UTC.` }];
     }),
   ];
+  // The same candidates as the last scan that stored them: nothing to add or withdraw, so no write (the insert of a
+  // few thousand rows that all exist held the embedded database, and with it every request, for up to a second a minute).
+  const signature = createHash('sha256').update(JSON.stringify(candidates)).digest('base64url');
+  if (!baseline && lastScans.get(db) === signature) return { announced: 0, deliveries: 0 };
   const created = await db.transaction(async (tx) => {
     const r = await tx.query<EventRow>(
       `insert into publish_events (kind, ref, country, type, severity, title, summary, url)
@@ -123,10 +139,12 @@ export async function scanAlerts(rt: AlertRuntime): Promise<{ announced: number;
     );
     // What is no longer public leaves the feeds.
     const incIds = incidents.map((i) => i.id);
-    await tx.query(`update publish_events set withdrawn = not (ref = any($1::text[])) where kind = 'incident.verified' and withdrawn <> not (ref = any($1::text[]))`, [incIds]);
+    const changed = await tx.query(`update publish_events set withdrawn = not (ref = any($1::text[])) where kind = 'incident.verified' and withdrawn <> not (ref = any($1::text[])) returning id`, [incIds]);
+    if (r.rows.length || changed.rows.length) feedVersions.set(db, feedVersion(db) + 1);
     if (baseline) await tx.query(`insert into settings (key, value) values ('publish_alerts_baseline', $1) on conflict (key) do nothing`, [JSON.stringify({ at: new Date().toISOString() })]);
     return r.rows;
   });
+  lastScans.set(db, signature);
   if (baseline || !created.length) return { announced: baseline ? 0 : created.length, deliveries: 0 };
   let deliveries = 0;
   for (const ev of created) deliveries += await fanOut(rt, ev);

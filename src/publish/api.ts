@@ -12,6 +12,7 @@ import { publicOutageEvents } from '../outages/publishing.js';
 import { publicCountryLedger } from '../ledger/publishing.js';
 import { PublicFilterSchema, toRegistryFilter } from './model.js';
 import { RateLimiter, prepare, rateLimit, sendPrepared, withEtag } from './guard.js';
+import { markFast } from './fastpath.js';
 import { annualFigures, filterStopRows } from './report.js';
 import { latestSnapshot, publicVersions, snapshotNow, snapshotStore } from './snapshot.js';
 import { getSettings, siteSettings, updateSettings, PublishSettingsSchema } from './settings.js';
@@ -53,11 +54,15 @@ export function publishRoutes(opts: { ratePerMinute?: number } = {}): App {
   r.use('/public/*', rateLimit(limiter, 'json'));
   r.use('/public/subscriptions/*', rateLimit(SUBSCRIBE_LIMIT, 'json'));
   const send = (c: Parameters<typeof withEtag>[0], v: unknown) => withEtag(c, typeof v === 'string' ? v : JSON.stringify(v), 'application/json; charset=utf-8');
-  const sendCached = async (c: Parameters<typeof withEtag>[0], key: string, fn: () => Promise<unknown>) =>
-    sendPrepared(c, await cachedPublic(c.get('db'), `api:${key}`, async () => {
+  const sendCached = async (c: Parameters<typeof withEtag>[0], key: string, fn: () => Promise<unknown>) => {
+    const generation = c.get('db').registryGeneration; // read before the data: what the answer is valid for (fastpath.ts)
+    const body = await cachedPublic(c.get('db'), `api:${key}`, async () => {
       const v = await fn();
       return prepare(typeof v === 'string' ? v : JSON.stringify(v), 'application/json; charset=utf-8');
-    }));
+    });
+    markFast(c, body, generation);
+    return sendPrepared(c, body);
+  };
 
   r.openapi(
     createRoute({ method: 'get', path: '/public/incidents', tags: ['public'], summary: 'Public incidents (TLP:CLEAR, published), filtered and paged', ...PUBLIC, request: { query: PublicFilterSchema }, responses: { 200: json(), 400: errorResponses[400], ...tooMany } }),

@@ -2,6 +2,7 @@ import { clientAddress as platformClientAddress } from '../platform/http.js';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Context, MiddlewareHandler } from 'hono';
+import { alreadyLimited, noteLimiter } from './fastpath.js';
 
 /**
  * Per-address rate limit for everything public (site, feeds, embeds, API): a token bucket per client address,
@@ -40,7 +41,9 @@ export function clientAddress(c: Context): string {
 
 export function rateLimit(limiter: RateLimiter, kind: 'html' | 'json'): MiddlewareHandler {
   return async (c, next) => {
-    const wait = limiter.take(clientAddress(c));
+    // The fast path (fastpath.ts) may have taken this request's token already and found none.
+    const wait = alreadyLimited(c) ?? limiter.take(clientAddress(c));
+    noteLimiter(c, limiter);
     if (wait) {
       c.header('Retry-After', String(wait));
       const msg = `Too many requests from your address: at most ${limiter.perMinute} a minute. Try again in ${wait} s.`;
@@ -63,13 +66,16 @@ export function withEtag(c: Context, body: string | Uint8Array, type: string, st
   return c.body(body as string, status as 200);
 }
 
-/** A rendered public body, kept with its ETag and its gzip form so that a cached page costs no work per request. */
+/**
+ * A rendered public body, kept with its ETag and its gzip form so that a cached page costs no work per request.
+ * Compressed once per registry generation, so at the highest level (a few percent smaller than the default).
+ */
 export interface PreparedBody { buf: Buffer; gz: Buffer | null; etag: string; type: string }
 
 export function prepare(body: string | Uint8Array, type: string): PreparedBody {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body);
   const etag = `"${createHash('sha256').update(buf).digest('base64url').slice(0, 27)}"`;
-  return { buf, gz: buf.length > 1024 && !type.startsWith('application/pdf') ? gzipSync(buf, { level: 6 }) : null, etag, type };
+  return { buf, gz: buf.length > 1024 && !type.startsWith('application/pdf') ? gzipSync(buf, { level: 9 }) : null, etag, type };
 }
 
 export function sendPrepared(c: Context, p: PreparedBody, status = 200): Response {

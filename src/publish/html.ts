@@ -11,7 +11,7 @@ export const day = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) :
 export const STYLE = `*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,"Noto Sans","Noto Sans Arabic","DejaVu Sans",sans-serif;color:#1d1d1f;background:#fff}
 header,main,footer{max-width:1040px;margin:0 auto;padding:12px 16px}header{border-bottom:1px solid #ddd}header a.brand{font-weight:700;font-size:1.2em;color:#9e2a12;text-decoration:none}
 nav a{margin-inline-end:12px}nav.langs a{margin-inline-end:8px;font-size:.9em}a{color:#1a56db}table{border-collapse:collapse;width:100%}th,td{text-align:start;padding:4px 6px;border-bottom:1px solid #eee;vertical-align:top}
-svg.map{width:100%;height:auto}svg.chart{max-width:100%;height:auto}.muted{color:#555;font-size:.9em}.tag{display:inline-block;background:#f1f1f1;border-radius:3px;padding:0 6px;margin:2px;font-size:.85em}
+svg.map{width:100%;height:auto}iframe.map{display:block;width:100%;height:auto;aspect-ratio:960/470;border:0}svg.chart{max-width:100%;height:auto}.muted{color:#555;font-size:.9em}.tag{display:inline-block;background:#f1f1f1;border-radius:3px;padding:0 6px;margin:2px;font-size:.85em}
 form.filters{display:flex;flex-wrap:wrap;gap:8px;align-items:end}form.filters label{display:flex;flex-direction:column;font-size:.85em}.big{font-size:2em;font-weight:700}
 footer{border-top:1px solid #ddd;margin-top:24px;font-size:.85em;color:#555}code,pre{background:#f6f6f6;padding:2px 4px;white-space:pre-wrap;word-break:break-all}`;
 

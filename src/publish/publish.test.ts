@@ -265,7 +265,7 @@ describe.each(testBackends())('publish wing on %s', (backend) => {
     // Follow every public link once more (pages link to queries, feeds and embeds).
     const seen = new Set(collected.map((c) => c.where));
     const links = new Set<string>();
-    for (const c of collected) for (const m of c.text.matchAll(/href="(\/(?:public|api\/public)\/[^"#]*)"/g)) links.add(m[1]!.replace(/&amp;/g, '&'));
+    for (const c of collected) for (const m of c.text.matchAll(/(?:href|src)="(\/(?:public|api\/public)\/[^"#]*)"/g)) links.add(m[1]!.replace(/&amp;/g, '&'));
     for (const l of [...links].filter((x) => !seen.has(x) && !x.endsWith('.pdf')).slice(0, 400)) await grab(l);
     if (hasChromium) {
       const pdf = await htmlToPdf(await countryReportHtml(db, 'CM', '2020-01-01T00:00:00Z', '2030-12-31T23:59:59Z', 'en'));
@@ -428,6 +428,10 @@ describe.each(testBackends())('publish wing on %s', (backend) => {
     expect(embed.headers.get('x-frame-options')).toBeNull();
     expect(embed.headers.get('content-security-policy')).toContain('frame-ancestors *');
     expect((await get('/public/en/')).headers.get('x-frame-options')).toBe('DENY');
+    // The map of the home page is framed by this site's pages only (an <iframe>).
+    const map = await get('/public/en/map.svg');
+    expect(map.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(map.headers.get('content-security-policy')).toContain("frame-ancestors 'self'");
     expect((await get('/api/publish/subscriptions')).status).toBe(401);
   });
 });

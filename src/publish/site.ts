@@ -12,13 +12,14 @@ import { publicOutageEvents } from '../outages/publishing.js';
 import { publicCountryLedger } from '../ledger/publishing.js';
 import { DICTS, LANGS, isLang, typeName, type Lang } from './i18n.js';
 import { day, esc, page, qs, table } from './html.js';
-import { columnChart, timeline, worldMap } from './svg.js';
+import { MAP_H, MAP_W, columnChart, timeline, worldMap } from './svg.js';
 import { PublicFilterSchema, TYPE_FILTERS, describeZod, toRegistryFilter } from './model.js';
 import { RateLimiter, prepare, rateLimit, sendPrepared, withEtag } from './guard.js';
+import { markFast } from './fastpath.js';
 import { siteSettings } from './settings.js';
 import { DATASETS } from './methodology.js';
 import { annualFigures, annualHtml, countryReportHtml, htmlToPdf, PUBLISHED_AT_THE_TIME } from './report.js';
-import { alertRoutes, atomFeed } from './alerts.js';
+import { alertRoutes, atomFeed, feedVersion } from './alerts.js';
 import { snapshotRoutes } from './snapshot.js';
 import { embedRoutes } from './embed.js';
 
@@ -53,11 +54,13 @@ function langOf(c: C): Lang {
 
 async function html(c: C, key: string, render: () => Promise<string | null>): Promise<Response> {
   const db = c.get('db');
+  const generation = db.registryGeneration; // read before the data: what the answer is valid for (fastpath.ts)
   const body = await cachedPublic(db, `page:${key}`, async () => {
     const h = await render();
     return h == null ? null : prepare(h, 'text/html; charset=utf-8');
   });
   if (body == null) return errorPage(c, langOf(c), 404, DICTS[langOf(c)].notFoundText);
+  markFast(c, body, generation);
   return sendPrepared(c, body);
 }
 
@@ -74,6 +77,7 @@ async function htmlFresh(c: C, key: string, maxAgeMs: number, render: () => Prom
     const h = await render();
     return h == null ? null : prepare(h, 'text/html; charset=utf-8');
   };
+  const generation = db.registryGeneration;
   const slot = await cachedPublic(db, `fresh:${key}`, async () => ({ value: await build(), at: Date.now(), refreshing: false }));
   if (Date.now() - slot.at > maxAgeMs && !slot.refreshing && db.registryGeneration != null) {
     slot.refreshing = true;
@@ -83,7 +87,13 @@ async function htmlFresh(c: C, key: string, maxAgeMs: number, render: () => Prom
     );
   }
   if (slot.value == null) return errorPage(c, langOf(c), 404, DICTS[langOf(c)].notFoundText);
+  markFast(c, slot.value, generation, slot.at + maxAgeMs);
   return sendPrepared(c, slot.value);
+}
+
+/** The world map in a page: its SVG document in a frame (its country links open in the page). */
+function mapObject(lang: Lang): string {
+  return `<iframe class="map" src="/public/${lang}/map.svg" width="${MAP_W}" height="${MAP_H}" title="${esc(DICTS[lang].map)}"></iframe>`;
 }
 
 function incidentRows(items: PublicIncident[], lang: Lang): string {
@@ -117,15 +127,13 @@ export function publicSite(opts: SiteOptions = {}): Hono<AppEnv> {
       const db = c.get('db');
       const t = DICTS[lang];
       const site = await siteSettings(db);
-      const [ongoing, latest, stats] = await Promise.all([
+      const [ongoing, latest] = await Promise.all([
         listPublicIncidents(db, { ongoing: true, page: 1, pageSize: 20 }),
         listPublicIncidents(db, { page: 1, pageSize: 15 }),
-        publicCountryStats(db, {}),
       ]);
-      const counts = new Map(stats.map((s) => [s.country, s.count]));
       const body = `<p>${esc(t.tagline)}</p>
 <section><h2>${esc(t.ongoing)}</h2>${incidentRows(ongoing.items, lang) || `<p>${esc(t.none)}</p>`}</section>
-<section><h2>${esc(t.map)}</h2>${worldMap(counts, { lang, label: t.map, href: (cc) => `/public/${lang}/countries/${cc}` })}</section>
+<section><h2>${esc(t.map)}</h2>${mapObject(lang)}</section>
 <section><h2>${esc(t.latest)}</h2>${incidentRows(latest.items, lang) || `<p>${esc(t.none)}</p>`}<p><a href="/public/${lang}/incidents">${esc(t.incidents)} →</a> · <a href="/public/feeds/incidents.atom">${esc(t.feed)}</a></p></section>`;
       return page({ lang, title: site.publicName, path: '/', body, publisher: site.publicName });
     });
@@ -185,13 +193,31 @@ ${i.laws.length ? `<h2>${esc(t.laws)}</h2><ul>${i.laws.map((l) => `<li><a href="
     });
   });
 
+  // The world map of the home and countries pages, as its own SVG document in an <iframe>: cached like a page (by the
+  // browser too, with its ETag), so the pages carry a few KiB of HTML instead of 10 KiB of outlines each. Its links
+  // open in the page (target _top); framed by this site's own pages only.
+  r.get('/public/:lang/map.svg', async (c) => {
+    const lang = langOf(c);
+    const db = c.get('db');
+    const generation = db.registryGeneration;
+    const body = await cachedPublic(db, `map:${lang}`, async () => {
+      const stats = await publicCountryStats(db, {});
+      const svg = worldMap(new Map(stats.map((s) => [s.country, s.count])), { lang, label: DICTS[lang].map, href: (cc) => `/public/${lang}/countries/${cc}`, target: '_top' });
+      return prepare(`<?xml version="1.0" encoding="UTF-8"?>\n${svg.replace('<svg class="map"', '<svg class="map" width="100%" height="100%"')}`, 'image/svg+xml; charset=utf-8');
+    });
+    c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'");
+    c.header('X-Frame-Options', 'SAMEORIGIN');
+    markFast(c, body, generation);
+    return sendPrepared(c, body);
+  });
+
   r.get('/public/:lang/countries', (c) => {
     const lang = langOf(c);
     return html(c, `countries:${lang}`, async () => {
       const db = c.get('db');
       const t = DICTS[lang];
       const stats = await publicCountryStats(db, {});
-      const body = `${worldMap(new Map(stats.map((s) => [s.country, s.count])), { lang, label: t.map, href: (cc) => `/public/${lang}/countries/${cc}` })}
+      const body = `${mapObject(lang)}
 ${table([t.country, t.incidents, t.shutdownDays], stats.map((s) => [`<a href="/public/${lang}/countries/${s.country}">${esc(countryName(s.country, lang))}</a>`, String(s.count), String(s.shutdownDays)]))}`;
       return page({ lang, title: t.countries, path: '/countries', body, publisher: (await siteSettings(db)).publicName });
     });
@@ -304,7 +330,7 @@ ${l.incidentIds.length ? `<h2>${esc(t.linked)}</h2><ul>${l.incidentIds.map((x) =
     if (!parsed.success) return c.text(describeZod(parsed.error).message, 400);
     const f = parsed.data;
     const origin = new URL(c.req.url).origin;
-    const body = await cachedPublic(c.get('db'), `atom:${JSON.stringify(f)}:${origin}`, () => atomFeed(c.get('db'), { country: f.country || undefined, type: f.type || undefined, severity: f.severity || undefined }, origin));
+    const body = await cachedPublic(c.get('db'), `atom:${JSON.stringify(f)}:${origin}:${feedVersion(c.get('db'))}`, () => atomFeed(c.get('db'), { country: f.country || undefined, type: f.type || undefined, severity: f.severity || undefined }, origin));
     return withEtag(c, body, 'application/atom+xml; charset=utf-8');
   });
 

@@ -25,11 +25,80 @@ function countryShapes(): { cc: string; d: string }[] {
   }
   const projection = geoEqualEarth().fitExtent([[4, 4], [MAP_W - 4, MAP_H - 4]], { type: 'FeatureCollection', features });
   const path = geoPath(projection);
-  // Coordinates rounded to whole units of a 960-wide frame: half the bytes, no visible difference at this size.
   shapes = features
-    .map((f) => ({ cc: f.properties?.name === 'Kosovo' ? 'XK' : (byNumeric.get(String(f.id ?? '').padStart(3, '0')) ?? ''), d: (path(f) ?? '').replace(/\.\d+/g, '') }))
+    .map((f) => ({ cc: f.properties?.name === 'Kosovo' ? 'XK' : (byNumeric.get(String(f.id ?? '').padStart(3, '0')) ?? ''), d: compactPath(path(f) ?? '') }))
     .filter((s) => s.d);
   return shapes;
+}
+
+/**
+ * A path of d3-geo (absolute M/L/Z commands) in few bytes, for a map that every public home page carries: points
+ * rounded to whole units of the 960-wide frame, repeated points dropped, the outline simplified to within 0.7 units
+ * (Douglas–Peucker; no visible difference at this size), collinear points and rings that collapse to less than a
+ * triangle dropped, and each ring written as one relative `l` command (small signed steps).
+ */
+/** How far (in units of the 960-wide frame) a simplified outline may stray from the drawn one: under a pixel. */
+const SIMPLIFY_PX = 0.7;
+
+/** Douglas–Peucker: the points of a line that keep it within `eps` of the original (first and last always kept). */
+function simplify(pts: [number, number][], eps: number): [number, number][] {
+  if (pts.length < 4) return pts;
+  const keep = new Uint8Array(pts.length);
+  keep[0] = keep[pts.length - 1] = 1;
+  const stack: [number, number][] = [[0, pts.length - 1]];
+  while (stack.length) {
+    const [a, b] = stack.pop()!;
+    const [ax, ay] = pts[a]!;
+    const [bx, by] = pts[b]!;
+    const len = Math.hypot(bx - ax, by - ay);
+    let far = -1;
+    let max = eps;
+    for (let i = a + 1; i < b; i++) {
+      const [px, py] = pts[i]!;
+      const dist = len === 0 ? Math.hypot(px - ax, py - ay) : Math.abs((bx - ax) * (ay - py) - (ax - px) * (by - ay)) / len;
+      if (dist > max) {
+        max = dist;
+        far = i;
+      }
+    }
+    if (far >= 0) {
+      keep[far] = 1;
+      stack.push([a, far], [far, b]);
+    }
+  }
+  return pts.filter((_, i) => keep[i]);
+}
+
+export function compactPath(d: string): string {
+  let out = '';
+  for (const ring of d.split(/Z/i)) {
+    const pts: [number, number][] = [];
+    for (const m of ring.matchAll(/[ML]\s*(-?[\d.]+(?:e-?\d+)?)[ ,](-?[\d.]+(?:e-?\d+)?)/gi)) {
+      const p: [number, number] = [Math.round(Number(m[1])), Math.round(Number(m[2]))];
+      const last = pts[pts.length - 1];
+      if (!last || last[0] !== p[0] || last[1] !== p[1]) pts.push(p);
+    }
+    while (pts.length > 1 && pts[0]![0] === pts[pts.length - 1]![0] && pts[0]![1] === pts[pts.length - 1]![1]) pts.pop();
+    const kept: [number, number][] = [];
+    for (const p of simplify(pts, SIMPLIFY_PX)) {
+      while (kept.length >= 2) {
+        const a = kept[kept.length - 2]!;
+        const b = kept[kept.length - 1]!;
+        if ((b[0] - a[0]) * (p[1] - a[1]) !== (b[1] - a[1]) * (p[0] - a[0])) break;
+        kept.pop(); // b lies on the line from a to p
+      }
+      kept.push(p);
+    }
+    if (kept.length < 3) continue;
+    out += `M${kept[0]![0]} ${kept[0]![1]}l`;
+    for (let i = 1; i < kept.length; i++) {
+      const dx = kept[i]![0] - kept[i - 1]![0];
+      const dy = kept[i]![1] - kept[i - 1]![1];
+      out += `${i > 1 && dx >= 0 ? ' ' : ''}${dx}${dy >= 0 ? ' ' : ''}${dy}`;
+    }
+    out += 'z';
+  }
+  return out;
 }
 
 export const MAP_COLOURS = ['#e8eaed', '#fde3c8', '#f9b98a', '#ef8650', '#d2522a', '#9e2a12'] as const;
@@ -49,7 +118,7 @@ function breaks(max: number): number[] {
  * A choropleth of counts per country. Each country links to its page (when `href` is given) and carries a <title>
  * with its name and count, so the map reads without JavaScript and in a screen reader's list of links.
  */
-export function worldMap(counts: Map<string, number>, opts: { lang: string; label: string; href?: (cc: string) => string; highlight?: string }): string {
+export function worldMap(counts: Map<string, number>, opts: { lang: string; label: string; href?: (cc: string) => string; highlight?: string; target?: string }): string {
   const max = Math.max(0, ...counts.values());
   const b = breaks(max);
   const cls = (n: number) => {
@@ -61,13 +130,13 @@ export function worldMap(counts: Map<string, number>, opts: { lang: string; labe
     const n = counts.get(s.cc) ?? 0;
     const fill = s.cc && s.cc === opts.highlight ? '#1a56db' : MAP_COLOURS[Math.min(cls(n), 5)];
     const title = s.cc ? `<title>${esc(countryName(s.cc, opts.lang))}: ${n}</title>` : '';
-    const p = `<path d="${s.d}" fill="${fill}" stroke="#fff" stroke-width="0.5">${title}</path>`;
-    return s.cc && opts.href && n > 0 ? `<a href="${esc(opts.href(s.cc))}">${p}</a>` : p;
+    const p = `<path d="${s.d}"${fill === MAP_COLOURS[0] ? '' : ` fill="${fill}"`}>${title}</path>`; // no count: the group's fill
+    return s.cc && opts.href && n > 0 ? `<a href="${esc(opts.href(s.cc))}"${opts.target ? ` target="${esc(opts.target)}"` : ''}>${p}</a>` : p;
   });
   const legend = b
     .map((v, i) => `<rect x="${10 + i * 70}" y="${MAP_H - 24}" width="14" height="14" fill="${MAP_COLOURS[i + 1]}"/><text x="${28 + i * 70}" y="${MAP_H - 12}" font-size="12">≥ ${v}</text>`)
     .join('');
-  return `<svg class="map" viewBox="0 0 ${MAP_W} ${MAP_H}" role="img" aria-label="${esc(opts.label)}" xmlns="http://www.w3.org/2000/svg"><title>${esc(opts.label)}</title>${parts.join('')}${legend}</svg>`;
+  return `<svg class="map" viewBox="0 0 ${MAP_W} ${MAP_H}" role="img" aria-label="${esc(opts.label)}" xmlns="http://www.w3.org/2000/svg"><title>${esc(opts.label)}</title><g fill="${MAP_COLOURS[0]}" stroke="#fff" stroke-width="0.5">${parts.join('')}</g>${legend}</svg>`;
 }
 
 /** Horizontal bars: one row per label, value at the end. Labels are text so they shape right in Arabic. */

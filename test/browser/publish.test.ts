@@ -38,13 +38,26 @@ describe.runIf(run)('public site with JavaScript disabled', () => {
   for (const lang of ['en', 'ar'] as const) {
     it(`reads the home page, an incident and a country page in ${lang}`, async () => {
       const page = await ctx.newPage();
+      const mapLoaded = page.waitForResponse((r) => r.url() === `${srv.url}/public/${lang}/map.svg`, { timeout: 10_000 });
       const home = await page.goto(`${srv.url}/public/${lang}/`);
       expect(home?.status()).toBe(200);
       expect(await page.getAttribute('html', 'dir')).toBe(lang === 'ar' ? 'rtl' : 'ltr');
       expect(await page.locator('script').count()).toBe(0);
-      expect(await page.locator('svg.map path').count()).toBeGreaterThan(150);
+      // The map is its own SVG document in an <iframe> (its links open in the page).
+      expect(await page.locator(`iframe.map[src="/public/${lang}/map.svg"]`).count()).toBe(1);
+      const map = await mapLoaded;
+      expect(map.status()).toBe(200);
+      expect(map.headers()['content-type']).toContain('image/svg+xml');
+      await page.locator('iframe.map').screenshot({ path: shotPath(`public-map-${lang}`) });
       expect(await page.locator('h2').first().textContent()).toBe(lang === 'ar' ? 'عمليات قطع جارية' : 'Ongoing shutdowns');
       await page.screenshot({ path: shotPath(`public-home-${lang}`), fullPage: false });
+      const mapDoc = await ctx.newPage();
+      await mapDoc.goto(`${srv.url}/public/${lang}/map.svg`);
+      expect(await mapDoc.locator('svg.map path').count()).toBeGreaterThan(150);
+      expect(await mapDoc.locator('a[target="_top"]').count()).toBeGreaterThan(10);
+      await mapDoc.locator('a[href="/public/' + lang + '/countries/IN"]').first().click();
+      expect(mapDoc.url()).toBe(`${srv.url}/public/${lang}/countries/IN`);
+      await mapDoc.close();
 
       await page.goto(`${srv.url}/public/${lang}/incidents/${incidentId}`);
       expect(await page.locator('h1').textContent()).toMatch(/India/);
