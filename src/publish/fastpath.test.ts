@@ -86,6 +86,22 @@ describe('public fast path', () => {
     expect(fastPathHits(srv.db)).toBe(hitsBefore + 1);
   });
 
+  it('shows a newly created public incident at the next request; a new TLP:GREEN one keeps the fast answers', async () => {
+    const list = '/public/en/incidents?country=CM';
+    await fetch(srv.url + list);
+    expect(await (await fetch(srv.url + list)).text()).not.toContain('FASTPATH-NEW');
+    // Not public (TLP:GREEN): the create is described to the caches and the public answers stay as they are.
+    const generation = srv.db.registryGeneration;
+    await createIncident(srv.db, owner, { type: 'shutdown.full', title: 'FASTPATH-GREEN', country: 'CM', startAt: '2023-06-01', tlp: 'TLP:GREEN', status: 'verified', summary: 's', description: '' } as never);
+    expect(srv.db.registryGeneration).toBe(generation);
+    const hits = fastPathHits(srv.db);
+    expect(await (await fetch(srv.url + list)).text()).not.toContain('FASTPATH-GREEN');
+    expect(fastPathHits(srv.db)).toBe(hits + 1);
+    // Public (TLP:CLEAR, verified): every prepared answer is rebuilt.
+    await incident(owner, srv, 'FASTPATH-NEW');
+    for (const p of [list, '/public/en/', '/api/public/incidents?country=CM']) expect(await (await fetch(srv.url + p)).text(), p).toContain('FASTPATH-NEW');
+  });
+
   it('drops a record made TLP:AMBER from every cached page, feed and API answer at the next request', async () => {
     const page = `/public/en/incidents/${withdrawnId}`;
     const all = [...views, page, `/api/public/incidents/${withdrawnId}`];
