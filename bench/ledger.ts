@@ -3,7 +3,8 @@
  *
  *  1. Ingest: a synthetic DSA day packed like the real dumps (zip of zips of CSV parts, 1,000,000 rows per CSV part
  *     as the Transparency Database writes them) goes through the real command, `stackwatch ledger import dsa <zip>`,
- *     in a child process (unzip streamed, SHA-1 check, DuckDB's CSV reader with rejects, flags, resumable parts).
+ *     in a child process (unzip streamed one part ahead of the load, SHA-1 check, DuckDB's CSV reader with rejects straight into the table,
+ *     flags, the rollup, resumable parts).
  *     Its peak memory is the child's resident set, sampled every 50 ms from /proc (VmRSS; VmHWM as the kernel's peak).
  *     Baselines, in this process, on the same CSV parts unpacked beforehand (unpacking is not timed):
  *       - load:  DuckDB's own read_csv of the parts INSERTed into the same ledger_dsa table (no unzip, no checks, no
@@ -14,11 +15,15 @@
  *     warm-up, on DuckDB (a file) and on the ClickHouse engine (chdb, MergeTree tables in a session directory).
  *     100 million rows do not go through the importer (hours): each engine generates them itself in SQL (DuckDB
  *     range(), ClickHouse numbers()) with the synthetic generator's distributions (see fillTables), and says so.
+ *     The named queries read the rollup tables (src/ledger/rollup.ts), built here from the generated rows with the
+ *     SQL that fills them in a ledger upgraded from before them (an import writes them part by part); the same
+ *     queries on the detail rows are timed beside them and their answers compared.
  *
  *   LEDGER_BENCH_ROWS   rows of the synthetic day to ingest (default 10,000,000 as the issue asks; 0 skips the ingest)
  *   LEDGER_BENCH_QROWS  rows of each query table (default 100,000,000 as the issue asks; 0 skips the queries)
  *   LEDGER_BENCH_QDAYS  days the DSA query rows spread over (default 30)
  *   LEDGER_BENCH_RUNS   timed runs per query (default 5)
+ *   LEDGER_BENCH_DETAIL_RUNS  timed runs of the same queries on the detail rows, without the rollups (default 1; 0 skips)
  *   LEDGER_BENCH_CHDB=0 skips chdb
  *   LEDGER_BENCH_DIR    where the files go (default the temporary directory); removed at the end
  *
@@ -34,11 +39,12 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { openDuckLedger, type LedgerEngine } from '../src/ledger/engine.js';
+import { duckMemoryLimit, openDuckLedger, type LedgerEngine } from '../src/ledger/engine.js';
 import { openChdbLedger } from '../src/ledger/chdb-engine.js';
 import { schemaSql } from '../src/ledger/schema.js';
 import { writeSyntheticDay, EU27 } from '../src/ledger/import/dsa-synth.js';
 import { runQuery } from '../src/ledger/queries.js';
+import { demandsRollupInsertSql, dsaRollupInsertSql } from '../src/ledger/rollup.js';
 import type { Actor } from '../src/platform/audit.js';
 
 const num = (name: string, dflt: number) => {
@@ -52,6 +58,8 @@ const QROWS = num('LEDGER_BENCH_QROWS', 100_000_000);
 const QDAYS = Math.max(1, num('LEDGER_BENCH_QDAYS', 30));
 const RUNS = Math.max(1, num('LEDGER_BENCH_RUNS', 5));
 const WITH_CHDB = process.env.LEDGER_BENCH_CHDB !== '0';
+const DETAIL_RUNS = num('LEDGER_BENCH_DETAIL_RUNS', 1);
+const FILL_MEMORY = `${Math.max(1, Math.floor((totalmem() / 2 ** 30) * 0.4))}GiB`;
 const ROOT = join(import.meta.dirname, '..');
 const viewer: Actor = { userId: null, label: 'bench', orgId: 'bench', role: 'viewer' };
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -93,10 +101,10 @@ async function unpackAll(zip: string, to: string): Promise<string[]> {
   return out;
 }
 
-async function p50(fn: () => Promise<unknown>): Promise<{ p50: number; min: number; max: number }> {
-  await fn(); // warm
+async function p50(fn: () => Promise<unknown>, runs = RUNS, warm = true): Promise<{ p50: number; min: number; max: number }> {
+  if (warm) await fn();
   const ts: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const t = performance.now();
     await fn();
     ts.push(performance.now() - t);
@@ -272,9 +280,28 @@ async function queries() {
   for (const [name, open] of engines) {
     const q = await open();
     try {
-      const t = performance.now();
+      let t = performance.now();
+      // generating 100 M rows is not what is measured: DuckDB gets more memory and no insertion order for it, then
+      // the ledger's own setting back for the queries
+      if (q.dialect === 'duckdb') await q.run(`SET memory_limit = '${FILL_MEMORY}'; SET preserve_insertion_order = false`);
       await fillTables(q, QROWS);
+      if (q.dialect === 'duckdb') await q.run(`SET memory_limit = '${duckMemoryLimit()}'; RESET preserve_insertion_order`);
       const fillMs = performance.now() - t;
+      // the rollups, from the generated rows, with the same SQL a ledger upgraded from before them is filled with
+      // (an import writes them part by part as it loads)
+      t = performance.now();
+      await q.run(dsaRollupInsertSql('ledger_dsa'));
+      await q.run(demandsRollupInsertSql());
+      const rollMs = performance.now() - t;
+      // ClickHouse merges the parts of 100 M inserted rows in the background for a while: wait for that to end
+      // (not timed, at most 10 minutes) so that the timed queries do not share the CPU with it
+      let mergeMs = 0;
+      if (q.dialect === 'clickhouse') {
+        const t1 = performance.now();
+        while (performance.now() - t1 < 600_000 && Number((await q.all('SELECT count() AS n FROM system.merges'))[0]?.n ?? 0) > 0) await new Promise((r) => setTimeout(r, 1000));
+        mergeMs = performance.now() - t1;
+      }
+      const rollRows = (await q.all('SELECT (SELECT count(*) FROM ledger_dsa_rollup) AS d, (SELECT count(*) FROM ledger_demands_rollup) AS c'))[0]!;
       const vol = await p50(() => runQuery(q, 'dsaVolumes', volume, viewer));
       const comp = await p50(() => runQuery(q, 'compliance', compliance, viewer));
       const vr = await runQuery(q, 'dsaVolumes', volume, viewer);
@@ -282,8 +309,17 @@ async function queries() {
       const total = vr.rows.reduce((s, r) => s + Number(r.statements), 0);
       const r = (x: { p50: number; min: number; max: number }) => `${fmt(x.p50).padStart(6)} ms (min ${fmt(x.min)}, max ${fmt(x.max)})`;
       console.log(`  ${name.padEnd(18)} volume ${r(vol)}, ${fmt(vr.rows.length)} groups summing to ${fmt(total)} rows`);
-      console.log(`  ${''.padEnd(18)} compliance ${r(comp)}, ${fmt(cr.rows.length)} groups   (tables generated in ${secs(fillMs)})`);
+      console.log(`  ${''.padEnd(18)} compliance ${r(comp)}, ${fmt(cr.rows.length)} groups`);
+      console.log(`  ${''.padEnd(18)} (tables generated in ${secs(fillMs)}; rollups built in ${secs(rollMs)}: ${fmt(Number(rollRows.d))} DSA and ${fmt(Number(rollRows.c))} demand rows${mergeMs > 1000 ? `; background merges waited for: ${secs(mergeMs)}` : ''})`);
       if (total !== QROWS) console.log(`  WARNING: the volume groups sum to ${fmt(total)}, not ${fmt(QROWS)}`);
+      if (DETAIL_RUNS > 0) {
+        // the same queries on the detail rows (what they cost without the rollups), and the same answers
+        const dv = await p50(() => runQuery(q, 'dsaVolumes', volume, viewer, { detail: true }), DETAIL_RUNS, false);
+        const dc = await p50(() => runQuery(q, 'compliance', compliance, viewer, { detail: true }), DETAIL_RUNS, false);
+        const same = JSON.stringify((await runQuery(q, 'dsaVolumes', volume, viewer, { detail: true })).rows) === JSON.stringify(vr.rows) &&
+          JSON.stringify((await runQuery(q, 'compliance', compliance, viewer, { detail: true })).rows) === JSON.stringify(cr.rows);
+        console.log(`  ${''.padEnd(18)} on the detail rows (${DETAIL_RUNS} run(s), no warm-up): volume ${r(dv)}, compliance ${r(dc)}; answers ${same ? 'identical' : 'DIFFERENT'}`);
+      }
     } finally {
       await q.close();
       rmSync(join(dir, 'q.duckdb'), { force: true });

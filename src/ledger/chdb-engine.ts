@@ -5,8 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LedgerEngine } from './engine.js';
-import { schemaSql } from './schema.js';
+import { createSchema, type LedgerEngine } from './engine.js';
 
 export async function openChdbLedger(): Promise<LedgerEngine> {
   const { Session } = await import('chdb');
@@ -34,6 +33,6 @@ export async function openChdbLedger(): Promise<LedgerEngine> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  for (const q of schemaSql('clickhouse')) await e.run(q);
+  await createSchema(e);
   return e;
 }

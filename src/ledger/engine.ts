@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Db } from '../platform/db.js';
+import { backfillRollups, missingRollups } from './rollup.js';
 import { schemaSql, TABLES } from './schema.js';
 
 export type Dialect = 'duckdb' | 'clickhouse';
@@ -116,12 +117,22 @@ export function duckMemoryLimit(env: NodeJS.ProcessEnv = process.env): string {
   return v;
 }
 
+/**
+ * Creates the ledger's tables where missing. A ledger written before the rollup tables existed gets them filled from
+ * its detail rows once, here, so that the named queries that read them answer as before.
+ */
+export async function createSchema(e: LedgerEngine): Promise<void> {
+  const missing = await missingRollups(e);
+  for (const s of schemaSql(e.dialect)) await e.run(s);
+  if (missing.dsa || missing.demands) await backfillRollups(e, missing);
+}
+
 /** Opens DuckDB (a file path, or ':memory:') and creates the ledger's tables. */
 export async function openDuckLedger(path = ':memory:'): Promise<LedgerEngine> {
   const inst = await DuckDBInstance.create(path);
   const e = new DuckEngine(inst, await inst.connect());
   if (path !== ':memory:') await e.run(`SET memory_limit = '${duckMemoryLimit()}'`);
-  for (const s of schemaSql('duckdb')) await e.run(s);
+  await createSchema(e);
   return e;
 }
 
@@ -174,7 +185,8 @@ export async function openClickHouseLedger(url: string): Promise<LedgerEngine> {
   if (cluster !== null && !CLUSTER_NAME.test(cluster)) throw new Error(`LEDGER_CLICKHOUSE_URL: cluster "${cluster.slice(0, 100)}" is not a ClickHouse cluster name (letters, digits, _ . - { })`);
   const client = createClient({ url: `${u.protocol}//${u.host}`, username: decodeURIComponent(u.username) || 'default', password: decodeURIComponent(u.password), database });
   const e = new ClickHouseServerEngine(client, cluster);
-  for (const s of schemaSql('clickhouse')) await e.run(s);
+  // on a cluster the tables are created beforehand (docs/ledger.md); IF NOT EXISTS leaves them as they are
+  await createSchema(e);
   return e;
 }
 

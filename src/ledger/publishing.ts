@@ -43,8 +43,8 @@ export function publicCountryLedger(db: Db, cc: string): Promise<PublicCountryLe
     const e = await ledgerFor(db);
     // ClickHouse: output aliases must not shadow columns inside other aggregates (as runQuery does).
     const run = async (sql: string): Promise<QueryResult['rows']> => (await e.all(e.dialect === 'clickhouse' ? `${sql}\nSETTINGS prefer_column_name_to_alias = 1` : sql)) as QueryResult['rows'];
-    const google = await run(QUERIES.compliance.sql[e.dialect]({ country: cc, series: 'google', by: ['year'] } as never, PUBLIC_LEDGER_ROWS));
-    const inter = await run(QUERIES.interventionsByLayer.sql[e.dialect]({ country: cc } as never, PUBLIC_LEDGER_ROWS));
+    const google = await run(QUERIES.compliance.sql[e.dialect]({ country: cc, series: 'google', by: ['year'] } as never, PUBLIC_LEDGER_ROWS, {}));
+    const inter = await run(QUERIES.interventionsByLayer.sql[e.dialect]({ country: cc } as never, PUBLIC_LEDGER_ROWS, {}));
     return {
       country: cc,
       google: google.map((r) => ({

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Actor } from '../platform/audit.js';
 import { lit, type Dialect, type LedgerEngine } from './engine.js';
 import { Caveats, check, REQUESTER_TYPES } from './model.js';
+import { DSA_ROLLUP_KEYS } from './rollup.js';
 import { visibleDemands } from './store.js';
 
 const Cc = z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as RU');
@@ -60,7 +61,15 @@ export interface NamedQuery<P extends z.ZodType> {
   params: P;
   caveat: string;
   numeric: string[];
-  sql: Record<Dialect, (p: z.output<P>, vis: string) => string>;
+  sql: Record<Dialect, (p: z.output<P>, vis: string, o: QueryOptions) => string>;
+}
+
+/**
+ * `detail: true` makes compliance, requests and dsaVolumes read the detail tables instead of the rollups (rollup.ts):
+ * for the tests that compare both, and for an operator who doubts a rollup. The answers are the same.
+ */
+export interface QueryOptions {
+  detail?: boolean;
 }
 
 function nq<P extends z.ZodType>(q: NamedQuery<P>): NamedQuery<P> {
@@ -108,12 +117,8 @@ export const QUERIES = {
     caveat: Caveats.google,
     numeric: ['year', 'requests_low', 'requests_high', 'items_low', 'items_high', 'rows'],
     sql: {
-      duckdb: (p, vis): string =>
-        `SELECT requester_country AS country, year(period_end) AS year, ${rangeSums('requests')}, ${rangeSums('items')}, count(*) AS rows
-         FROM ledger_demands WHERE ${demandsSql('duckdb', p, vis)} GROUP BY 1, 2 ORDER BY 1, 2`,
-      clickhouse: (p, vis): string =>
-        `SELECT requester_country AS country, toYear(period_end) AS year, ${rangeSums('requests')}, ${rangeSums('items')}, count() AS rows
-         FROM ledger_demands WHERE ${demandsSql('clickhouse', p, vis)} GROUP BY country, year ORDER BY country, year`,
+      duckdb: (p, vis, o) => requestsSql('duckdb', p, vis, !o.detail),
+      clickhouse: (p, vis, o) => requestsSql('clickhouse', p, vis, !o.detail),
     },
   }),
   /**
@@ -126,8 +131,8 @@ export const QUERIES = {
     caveat: Caveats.google,
     numeric: ['year', 'requests_low', 'requests_high', 'items_low', 'items_high', 'share_removed', 'share_removed_law', 'share_removed_policy', 'rows'],
     sql: {
-      duckdb: (p, vis) => complianceSql('duckdb', p, vis),
-      clickhouse: (p, vis) => complianceSql('clickhouse', p, vis),
+      duckdb: (p, vis, o) => complianceSql('duckdb', p, vis, !o.detail),
+      clickhouse: (p, vis, o) => complianceSql('clickhouse', p, vis, !o.detail),
     },
   }),
   /** Top reasons given for requests (Google's detailed files), optionally for one country and years. */
@@ -150,8 +155,8 @@ export const QUERIES = {
     caveat: Caveats.dsa,
     numeric: ['statements'],
     sql: {
-      duckdb: (p) => dsaSql('duckdb', p),
-      clickhouse: (p) => dsaSql('clickhouse', p),
+      duckdb: (p, _vis, o) => dsaSql('duckdb', p, !o.detail),
+      clickhouse: (p, _vis, o) => dsaSql('clickhouse', p, !o.detail),
     },
   }),
   /** Infrastructure interventions per stack layer and action. */
@@ -184,7 +189,7 @@ export const QUERIES = {
  * The half-year and the day are grouped as numbers and dates and written as text ('2023-H1', '2025-07-01') once per
  * group, in an outer query: building the text for every row first made the query several times slower at 100 M rows.
  */
-function complianceSql(d: Dialect, p: z.output<typeof ComplianceP>, vis: string): string {
+function complianceSql(d: Dialect, p: z.output<typeof ComplianceP>, vis: string, rollup: boolean): string {
   const f = F[d];
   const halfKey = `${f.year('period_end')} * 10 + ${d === 'duckdb' ? 'CASE WHEN month(period_end) <= 6 THEN 1 ELSE 2 END' : 'if(toMonth(period_end) <= 6, 1, 2)'}`;
   const expr: Record<keyof typeof COMPLIANCE_KEYS, string> = {
@@ -198,16 +203,35 @@ function complianceSql(d: Dialect, p: z.output<typeof ComplianceP>, vis: string)
   const w = 'coalesce(items_low, requests_low)';
   const share = (pct: string) => `sum(CASE WHEN pct_complied IS NOT NULL THEN ${w} * ${pct} END) / nullif(sum(CASE WHEN pct_complied IS NOT NULL THEN ${w} END), 0)`;
   const extra = p.requester_type ? `requester_type = ${lit(d, p.requester_type)}` : '';
-  return `SELECT ${outer}, requests_low, requests_high, items_low, items_high, share_removed, share_removed_law, share_removed_policy, rows FROM (
-    SELECT ${inner}, ${rangeSums('requests')}, ${rangeSums('items')},
+  const aggs = rollup
+    ? `${rollupRangeSums('requests')}, ${rollupRangeSums('items')}, sum(w_complied) / nullif(sum(w_known), 0) AS share_removed,
+      sum(w_law) / nullif(sum(w_known), 0) AS share_removed_law, sum(w_policy) / nullif(sum(w_known), 0) AS share_removed_policy, sum(n_rows) AS rows`
+    : `${rangeSums('requests')}, ${rangeSums('items')},
       ${share('pct_complied')} AS share_removed, ${share('coalesce(pct_removed_law, 0)')} AS share_removed_law, ${share('coalesce(pct_removed_policy, 0)')} AS share_removed_policy,
-      ${d === 'duckdb' ? 'count(*)' : 'count()'} AS rows
-    FROM ledger_demands WHERE ${demandsSql(d, p, vis, extra)}
+      ${d === 'duckdb' ? 'count(*)' : 'count()'} AS rows`;
+  return `SELECT ${outer}, requests_low, requests_high, items_low, items_high, share_removed, share_removed_law, share_removed_policy, rows FROM (
+    SELECT ${inner}, ${aggs}
+    FROM ${rollup ? 'ledger_demands_rollup' : 'ledger_demands'} WHERE ${demandsSql(d, p, vis, extra)}
     GROUP BY ${groups}) g
     ORDER BY ${groups}`;
 }
 
-function dsaSql(d: Dialect, p: z.output<typeof DsaP>): string {
+/** rangeSums over ledger_demands_rollup: the high end is known only if every detail row's is. */
+function rollupRangeSums(col: 'requests' | 'items'): string {
+  const x = col === 'requests' ? 'req' : 'it';
+  return `sum(${x}_low) AS ${col}_low, CASE WHEN sum(${x}_high_n) = sum(n_rows) THEN sum(${x}_high) ELSE NULL END AS ${col}_high`;
+}
+
+function requestsSql(d: Dialect, p: { country?: string; year?: number; from?: number; to?: number; series: (typeof SERIES)[number] }, vis: string, rollup: boolean): string {
+  const aggs = rollup ? `${rollupRangeSums('requests')}, ${rollupRangeSums('items')}, sum(n_rows) AS rows` : `${rangeSums('requests')}, ${rangeSums('items')}, count(*) AS rows`;
+  return `SELECT requester_country AS country, ${F[d].year('period_end')} AS year, ${aggs}
+    FROM ${rollup ? 'ledger_demands_rollup' : 'ledger_demands'} WHERE ${demandsSql(d, p, vis)} GROUP BY country, year ORDER BY country, year`;
+}
+
+function dsaSql(d: Dialect, p: z.output<typeof DsaP>, rollup: boolean): string {
+  // the rollup holds platform × category × ground × automation × day: any grouping within those (filters are on
+  // day, platform and category, all in it) reads it; a grouping by scope, source or content type reads the rows
+  const fromRollup = rollup && p.by.every((k) => k === 'day' || (DSA_ROLLUP_KEYS as readonly string[]).includes(k));
   const w: string[] = ['1 = 1'];
   if (p.from) w.push(`day >= ${lit(d, p.from)}`);
   if (p.to) w.push(`day <= ${lit(d, p.to)}`);
@@ -217,7 +241,8 @@ function dsaSql(d: Dialect, p: z.output<typeof DsaP>): string {
   const groups = p.by.map((k) => (k === 'day' ? 'day_key' : k)).join(', ');
   const outer = p.by.map((k) => (k === 'day' ? `${F[d].day('day_key')} AS day` : k)).join(', ');
   return `SELECT ${outer}, statements FROM (
-    SELECT ${inner}, ${d === 'duckdb' ? 'count(*)' : 'count()'} AS statements FROM ledger_dsa WHERE ${w.join(' AND ')} GROUP BY ${groups}) g
+    SELECT ${inner}, ${fromRollup ? 'sum(statements)' : d === 'duckdb' ? 'count(*)' : 'count()'} AS statements FROM ${fromRollup ? 'ledger_dsa_rollup' : 'ledger_dsa'}
+    WHERE ${w.join(' AND ')} GROUP BY ${groups}) g
     ORDER BY ${groups} LIMIT ${p.limit}`;
 }
 
@@ -244,10 +269,10 @@ export interface QueryResult {
 }
 
 /** Validates the parameters (zod: errors name the field), writes the dialect's SQL, runs it, normalises numbers. */
-export async function runQuery(e: LedgerEngine, name: QueryName, params: unknown, actor: Actor): Promise<QueryResult> {
+export async function runQuery(e: LedgerEngine, name: QueryName, params: unknown, actor: Actor, opts: QueryOptions = {}): Promise<QueryResult> {
   const q = QUERIES[name] as NamedQuery<z.ZodType>;
   const p = check(q.params, params ?? {});
-  let sql = q.sql[e.dialect](p, visibleDemands(e.dialect, actor));
+  let sql = q.sql[e.dialect](p, visibleDemands(e.dialect, actor), opts);
   // ClickHouse: an output alias (requests_low) must not shadow the column of the same name inside other aggregates.
   if (e.dialect === 'clickhouse') sql += '\nSETTINGS prefer_column_name_to_alias = 1';
   const rows = (await e.all(sql)).map((r) => {

@@ -25,6 +25,18 @@ export const DSA: Col[] = [
   ['created_at', 'TIMESTAMP', 'DateTime'], c('day', D), c('file_sha256', S), c('part', S), ['row_no', 'BIGINT', 'Int64'], c('import_id', S),
 ];
 
+/** Rollups (rollup.ts): written with the detail rows, in the same unit of work, and read by the named queries. */
+export const DSA_ROLLUP: Col[] = [
+  c('import_id', S), c('part', S), c('day', D), c('platform_name', S), c('category', S), c('decision_ground', S), c('automated_detection', S),
+  c('automated_decision', S), ['statements', 'BIGINT', 'Int64'],
+];
+const I: [string, string] = ['BIGINT', 'Int64'];
+export const DEMANDS_ROLLUP: Col[] = [
+  c('import_id', S), c('dataset', S), c('record_kind', S), c('tlp', S), c('org_id', S), c('created_by', S), ['requester_country', 'VARCHAR', 'Nullable(String)'],
+  c('platform', S), c('requester_type', S), c('reason', S), c('period_end', D), c('n_rows', I), c('req_low', I), c('req_high', N), c('req_high_n', I),
+  c('it_low', I), c('it_high', N), c('it_high_n', I), c('w_known', P), c('w_complied', P), c('w_law', P), c('w_policy', P),
+];
+
 export const IMPORTS: Col[] = [
   c('id', S), c('dataset', S), c('file_name', S), c('file_sha256', S), c('status', S), ['rows_loaded', 'BIGINT', 'Int64'], ['rows_flagged', 'BIGINT', 'Int64'],
   c('error', S), c('org_id', S), c('created_by', S), ['started_at', 'TIMESTAMP', 'DateTime64(3)'], ['updated_at', 'TIMESTAMP', 'DateTime64(3)'], ['version', 'BIGINT', 'UInt64'],
@@ -43,6 +55,8 @@ export function schemaSql(d: Dialect): string[] {
   return [
     table(d, 'ledger_demands', DEMANDS, 'MergeTree ORDER BY (dataset, coalesce(requester_country, \'\'), period_end, id)'),
     table(d, 'ledger_dsa', DSA, 'MergeTree PARTITION BY toYYYYMM(day) ORDER BY (day, platform_name, category, decision_ground)'),
+    table(d, 'ledger_dsa_rollup', DSA_ROLLUP, 'MergeTree PARTITION BY toYYYYMM(day) ORDER BY (day, platform_name, category, decision_ground, import_id, part)'),
+    table(d, 'ledger_demands_rollup', DEMANDS_ROLLUP, "MergeTree ORDER BY (dataset, coalesce(requester_country, ''), period_end, import_id)"),
     table(d, 'ledger_imports', IMPORTS, 'ReplacingMergeTree(version) ORDER BY id'),
     table(d, 'ledger_parts', PARTS, 'MergeTree ORDER BY (import_id, part)'),
     table(d, 'ledger_flags', FLAGS, 'MergeTree ORDER BY (import_id, part, row_no)'),
@@ -51,5 +65,5 @@ export function schemaSql(d: Dialect): string[] {
 }
 
 export const TABLES: Record<string, Col[]> = {
-  ledger_demands: DEMANDS, ledger_dsa: DSA, ledger_imports: IMPORTS, ledger_parts: PARTS, ledger_flags: FLAGS, ledger_mappings: MAPPINGS,
+  ledger_demands: DEMANDS, ledger_dsa: DSA, ledger_dsa_rollup: DSA_ROLLUP, ledger_demands_rollup: DEMANDS_ROLLUP, ledger_imports: IMPORTS, ledger_parts: PARTS, ledger_flags: FLAGS, ledger_mappings: MAPPINGS,
 };

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Actor } from '../platform/audit.js';
 import { lit, type Dialect, type LedgerEngine } from './engine.js';
 import type { DemandRow } from './model.js';
+import { demandsRollupRows } from './rollup.js';
 
 export interface ImportRecord {
   id: string;
@@ -88,8 +89,13 @@ export async function listFlags(e: LedgerEngine, importId: string, limit = 1000)
   return rows.map((r) => ({ part: String(r.part), row_no: num(r.row_no), reason: String(r.reason), raw: String(r.raw) }));
 }
 
+/** Writes demand rows and their rollup (rollup.ts) together: one transaction on DuckDB. */
 export async function insertDemands(e: LedgerEngine, rows: DemandRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 2000) await e.insert('ledger_demands', rows.slice(i, i + 2000) as unknown as Record<string, unknown>[]);
+  await e.transaction(async () => {
+    for (let i = 0; i < rows.length; i += 2000) await e.insert('ledger_demands', rows.slice(i, i + 2000) as unknown as Record<string, unknown>[]);
+    const roll = demandsRollupRows(rows);
+    for (let i = 0; i < roll.length; i += 2000) await e.insert('ledger_demands_rollup', roll.slice(i, i + 2000));
+  });
 }
 
 /**
@@ -136,13 +142,13 @@ export async function runRowImport(
   const rec: ImportRecord = { id: importId, dataset: meta.dataset, file_name: meta.fileName, file_sha256: meta.sha256, status: 'running', rows_loaded: 0, rows_flagged: 0, error: '', org_id: meta.orgId, created_by: meta.createdBy };
   if (e.dialect === 'clickhouse') {
     await recordImport(e, rec);
-    await clearImport(e, importId, ['ledger_demands']);
+    await clearImport(e, importId, ['ledger_demands', 'ledger_demands_rollup']);
     await insertDemands(e, rows);
     await insertFlags(e, importId, flags);
     await recordImport(e, { ...rec, status: 'done', rows_loaded: rows.length, rows_flagged: flags.length });
   } else {
     await e.transaction(async () => {
-      await clearImport(e, importId, ['ledger_demands']);
+      await clearImport(e, importId, ['ledger_demands', 'ledger_demands_rollup']);
       await insertDemands(e, rows);
       await insertFlags(e, importId, flags);
       await recordImport(e, { ...rec, status: 'done', rows_loaded: rows.length, rows_flagged: flags.length });

@@ -25,6 +25,7 @@ import { parse as parseSync } from 'csv-parse/sync';
 import yauzl from 'yauzl';
 import { AppError } from '../../core/errors.js';
 import { lit, type LedgerEngine } from '../engine.js';
+import { DSA_ROLLUP_KEYS, DsaRollupCounter, dsaRollupInsertSql } from '../rollup.js';
 import { getImport, importIdFor, insertFlags, listFlags, recordImport, type Flag, type ImportRecord, type ImportSummary } from '../store.js';
 import { fileDigests } from './common.js';
 
@@ -117,36 +118,66 @@ async function loadPartDuck(e: LedgerEngine, importId: string, sha256: string, p
   const reason = `CASE WHEN ${col('uuid')} = '' THEN 'uuid is empty' WHEN ${col('platform_name')} = '' THEN 'platform_name is empty'
     WHEN ${col('decision_ground')} = '' THEN 'decision_ground is empty' WHEN ${col('category')} = '' THEN 'category is empty'
     WHEN NOT regexp_full_match(${col('created_at')}, '\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}') OR ${created} IS NULL THEN 'created_at "' || ${col('created_at')} || '" is not YYYY-MM-DD HH:MM:SS' END`;
-  return e.transaction(async () => {
-    await e.run(`DELETE FROM ledger_dsa WHERE import_id = ${id} AND part = ${p}`);
-    await e.run(`DELETE FROM ledger_flags WHERE import_id = ${id} AND part = ${p}`);
-    await e.run('DROP TABLE IF EXISTS dsa_rej');
-    await e.run('DROP TABLE IF EXISTS dsa_scan');
-    await e.run(`CREATE OR REPLACE TEMP TABLE dsa_stage AS SELECT ${col('uuid')} AS uuid, ${col('platform_name')} AS platform_name, ${col('category')} AS category,
+  const shaped = `SELECT ${col('uuid')} AS uuid, ${col('platform_name')} AS platform_name, ${col('category')} AS category,
         ${col('decision_ground')} AS decision_ground, ${col('decision_visibility')} AS decision_visibility, ${col('decision_account')} AS decision_account,
         ${col('automated_detection')} AS automated_detection, ${col('automated_decision')} AS automated_decision, ${ts} AS territorial_scope, ${scope} AS scope_class,
         ${col('source_type')} AS source_type, ${col('content_type')} AS content_type, ${created} AS created_at, ${col('created_at')} AS created_raw, ${reason} AS reason
       FROM read_csv(${lit(d, csv)}, header = true, auto_detect = false, columns = ${cols}, delim = ',', quote = '"', escape = '"', strict_mode = true,
-        store_rejects = true, rejects_table = 'dsa_rej', rejects_scan = 'dsa_scan', max_line_size = 8388608)`);
-    await e.run(`INSERT INTO ledger_dsa SELECT uuid, platform_name, category, decision_ground, decision_visibility, decision_account, automated_detection, automated_decision,
-        territorial_scope, scope_class, source_type, content_type, created_at, CAST(created_at AS DATE), ${lit(d, sha256)}, ${p}, 0, ${id} FROM dsa_stage WHERE reason IS NULL`);
+        store_rejects = true, rejects_table = 'dsa_rej', rejects_scan = 'dsa_scan', max_line_size = 8388608)`;
+  const detail = `uuid, platform_name, category, decision_ground, decision_visibility, decision_account, automated_detection, automated_decision,
+        territorial_scope, scope_class, source_type, content_type, created_at, CAST(created_at AS DATE), ${lit(d, sha256)}, ${p}, 0, ${id}`;
+  const begin = async () => {
+    await e.run(`DELETE FROM ledger_dsa WHERE import_id = ${id} AND part = ${p}`);
+    await e.run(`DELETE FROM ledger_dsa_rollup WHERE import_id = ${id} AND part = ${p}`);
+    await e.run(`DELETE FROM ledger_flags WHERE import_id = ${id} AND part = ${p}`);
+    await e.run('DROP TABLE IF EXISTS dsa_rej');
+    await e.run('DROP TABLE IF EXISTS dsa_scan');
+  };
+  const end = async (ok: number): Promise<PartResult> => {
     await e.run(`INSERT INTO ledger_flags SELECT ${id}, ${p}, line, error_type || ': ' || error_message, coalesce(csv_line, '') FROM dsa_rej`);
-    await e.run(`INSERT INTO ledger_flags SELECT ${id}, ${p}, 0, reason, to_json(struct_pack(uuid, platform_name, category, decision_ground, created_raw))::VARCHAR FROM dsa_stage WHERE reason IS NOT NULL`);
-    const n = await e.all(`SELECT (SELECT count(*) FROM dsa_stage WHERE reason IS NULL) AS ok, (SELECT count(*) FROM ledger_flags WHERE import_id = ${id} AND part = ${p}) AS bad`);
-    const ok = Number(n[0]!.ok);
-    const bad = Number(n[0]!.bad);
+    const bad = Number((await e.all(`SELECT count(*) AS n FROM ledger_flags WHERE import_id = ${id} AND part = ${p}`))[0]!.n);
     await e.run(`INSERT INTO ledger_parts VALUES (${id}, ${p}, ${ok}, ${bad})`);
-    await e.run('DROP TABLE dsa_stage');
     return { part, rowsLoaded: ok, rowsFlagged: bad, skipped: false };
+  };
+  // Fast path: the rows go straight from the CSV reader into ledger_dsa (lines the reader rejects, such as a wrong
+  // column count, are kept in dsa_rej and flagged); the first row with a problem stops the statement, the
+  // transaction is rolled back and the part is read again through a staging table that keeps the flagged rows.
+  // The rollup is counted from the part's rows just written (a part's row groups hold one import and part each,
+  // so DuckDB skips the others by their statistics).
+  try {
+    return await e.transaction(async () => {
+      await begin();
+      const ins = await e.all(`INSERT INTO ledger_dsa SELECT ${detail} FROM (${shaped}) s WHERE CASE WHEN reason IS NULL THEN true ELSE error('${BAD_ROW}') END`);
+      const ok = Number(Object.values(ins[0] ?? {})[0] ?? 0);
+      await e.run(dsaRollupInsertSql('ledger_dsa', `import_id = ${id} AND part = ${p}`));
+      return end(ok);
+    });
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.includes(BAD_ROW)) throw err;
+  }
+  return e.transaction(async () => {
+    await begin();
+    await e.run(`CREATE OR REPLACE TEMP TABLE dsa_stage AS ${shaped}`);
+    await e.run(`INSERT INTO ledger_dsa SELECT ${detail} FROM dsa_stage WHERE reason IS NULL`);
+    await e.run(dsaRollupInsertSql(`(SELECT ${id} AS import_id, ${p} AS part, CAST(created_at AS DATE) AS day, ${DSA_ROLLUP_KEYS.join(', ')} FROM dsa_stage WHERE reason IS NULL) s`));
+    await e.run(`INSERT INTO ledger_flags SELECT ${id}, ${p}, 0, reason, to_json(struct_pack(uuid, platform_name, category, decision_ground, created_raw))::VARCHAR FROM dsa_stage WHERE reason IS NOT NULL`);
+    const ok = Number((await e.all(`SELECT count(*) AS n FROM dsa_stage WHERE reason IS NULL`))[0]!.n);
+    await e.run('DROP TABLE dsa_stage');
+    return end(ok);
   });
 }
+
+/** The marker of the fast path's stop on a row to flag (error() in the INSERT's filter). */
+const BAD_ROW = 'stackwatch: a DSA row to flag';
 
 async function loadPartJs(e: LedgerEngine, importId: string, sha256: string, part: string, csv: string, header: string[]): Promise<PartResult> {
   const d = e.dialect;
   const id = lit(d, importId);
   const p = lit(d, part);
   await e.run(`DELETE FROM ledger_dsa WHERE import_id = ${id} AND part = ${p}`);
+  await e.run(`DELETE FROM ledger_dsa_rollup WHERE import_id = ${id} AND part = ${p}`);
   await e.run(`DELETE FROM ledger_flags WHERE import_id = ${id} AND part = ${p}`);
+  const roll = new DsaRollupCounter();
   const parser = createReadStream(csv).pipe(parseStream({ bom: true, relax_column_count: true, raw: true, info: true, from_line: 2, max_record_size: 8 << 20 }));
   let batch: Record<string, unknown>[] = [];
   const flags: Flag[] = [];
@@ -165,12 +196,14 @@ async function loadPartJs(e: LedgerEngine, importId: string, sha256: string, par
       flags.push({ part, row_no: 0, reason: problem, raw: JSON.stringify({ uuid: v.uuid, platform_name: v.platform_name, category: v.category, decision_ground: v.decision_ground, created_raw: v.created_at }) });
       continue;
     }
-    batch.push({
+    const row = {
       uuid: v.uuid, platform_name: v.platform_name, category: v.category, decision_ground: v.decision_ground, decision_visibility: v.decision_visibility,
       decision_account: v.decision_account, automated_detection: v.automated_detection, automated_decision: v.automated_decision, territorial_scope: v.territorial_scope,
       scope_class: scopeClass(v.territorial_scope ?? ''), source_type: v.source_type, content_type: v.content_type, created_at: v.created_at, day: v.created_at!.slice(0, 10),
       file_sha256: sha256, part, row_no: 0, import_id: importId,
-    });
+    };
+    batch.push(row);
+    roll.add(row);
     ok++;
     if (batch.length >= 20_000) {
       await e.insert('ledger_dsa', batch);
@@ -178,9 +211,132 @@ async function loadPartJs(e: LedgerEngine, importId: string, sha256: string, par
     }
   }
   if (batch.length) await e.insert('ledger_dsa', batch);
+  await e.insert('ledger_dsa_rollup', roll.rows(importId, part));
   await insertFlags(e, importId, flags);
   await e.insert('ledger_parts', [{ import_id: importId, part, rows_loaded: ok, rows_flagged: flags.length }]);
   return { part, rowsLoaded: ok, rowsFlagged: flags.length, skipped: false };
+}
+
+type DumpWork =
+  | { kind: 'part'; part: string; csvPath: string }
+  | { kind: 'skip'; part: string }
+  | { kind: 'fail'; part: string; error: unknown }
+  | { kind: 'zip'; name: string }
+  | { kind: 'progress'; seen: number; total: number; name: string };
+
+/**
+ * The CSV parts of a dump, each unpacked to its own temporary file when the consumer asks for the next one; parts
+ * already loaded are not unpacked. An inner zip that cannot be read yields a failure under its own name (the parts
+ * read from it before the damage stay).
+ */
+async function* dumpParts(path: string, tmp: string, done: (part: string) => boolean): AsyncGenerator<DumpWork, void, undefined> {
+  const outer = await openZip(path);
+  const total = outer.entryCount;
+  let seen = 0;
+  let n = 0;
+  const csvFile = () => join(tmp, `part-${n++}.csv`);
+  try {
+    for await (const entry of entries(outer)) {
+      seen++;
+      const name = entry.fileName;
+      if (name.endsWith('/')) continue;
+      if (name.toLowerCase().endsWith('.csv')) {
+        if (done(name)) {
+          yield { kind: 'skip', part: name };
+        } else {
+          const csvPath = csvFile();
+          try {
+            await extract(outer, entry, csvPath);
+          } catch (error) {
+            rmSync(csvPath, { force: true });
+            yield { kind: 'fail', part: name, error };
+            continue;
+          }
+          yield { kind: 'part', part: name, csvPath };
+        }
+      } else if (name.toLowerCase().endsWith('.zip')) {
+        yield { kind: 'zip', name };
+        const innerPath = join(tmp, `inner-${n++}.zip`);
+        let inner: yauzl.ZipFile | null = null;
+        let failure: unknown = null;
+        try {
+          await extract(outer, entry, innerPath);
+          inner = await openZip(innerPath);
+          for await (const ie of entries(inner)) {
+            if (!ie.fileName.toLowerCase().endsWith('.csv')) continue;
+            const part = `${name}/${ie.fileName}`;
+            if (done(part)) {
+              yield { kind: 'skip', part };
+              continue;
+            }
+            const csvPath = csvFile();
+            try {
+              await extract(inner, ie, csvPath);
+            } catch (error) {
+              rmSync(csvPath, { force: true });
+              yield { kind: 'fail', part, error };
+              continue;
+            }
+            yield { kind: 'part', part, csvPath };
+          }
+        } catch (err) {
+          failure = err instanceof Error ? new Error(`inner zip unreadable (${err.message})`) : err;
+        } finally {
+          inner?.close();
+          rmSync(innerPath, { force: true });
+        }
+        if (failure) yield { kind: 'fail', part: name, error: failure };
+      }
+      yield { kind: 'progress', seen, total, name };
+    }
+  } finally {
+    outer.close();
+  }
+}
+
+/**
+ * Runs the dump reader ahead of the loader: while the loader works on one part, the next part is unpacked (and every
+ * cheaper item before it is queued). `stop` ends the reader and closes its zips.
+ */
+function readAhead(src: AsyncGenerator<DumpWork, void, undefined>) {
+  const queue: DumpWork[] = [];
+  let failure: { error: unknown } | null = null;
+  let finished = false;
+  let stopped = false;
+  const wake: { taker: (() => void) | null; reader: (() => void) | null } = { taker: null, reader: null };
+  const partsQueued = () => queue.reduce((n, w) => n + (w.kind === 'part' ? 1 : 0), 0);
+  const reader = (async () => {
+    try {
+      for await (const w of src) {
+        queue.push(w);
+        wake.taker?.();
+        while (!stopped && partsQueued() >= 1) await new Promise<void>((r) => (wake.reader = r));
+        if (stopped) break;
+      }
+    } catch (error) {
+      failure = { error };
+    } finally {
+      finished = true;
+      wake.taker?.();
+    }
+  })();
+  return {
+    async take(): Promise<DumpWork | null> {
+      while (!queue.length && !finished) await new Promise<void>((r) => (wake.taker = r));
+      wake.taker = null;
+      const w = queue.shift();
+      wake.reader?.();
+      if (w) return w;
+      if (failure) throw (failure as { error: unknown }).error;
+      return null;
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      wake.reader?.();
+      await reader;
+      for (const w of queue.splice(0)) if (w.kind === 'part') rmSync(w.csvPath, { force: true });
+    },
+  };
 }
 
 export interface DsaImportSummary extends ImportSummary {
@@ -253,64 +409,34 @@ export async function importDsaDay(
     rmSync(tmp, { recursive: true, force: true });
     return finish();
   }
-  const outer = await openZip(path);
-  const total = outer.entryCount;
-  let seen = 0;
+  // One part is unpacked while the one before it loads (unzip streams on Node's thread pool, DuckDB on its own
+  // threads): at most two CSV parts and one inner zip are on disk at a time.
+  const work = readAhead(dumpParts(path, tmp, (part) => doneParts.has(part)));
   try {
-    for await (const entry of entries(outer)) {
-      seen++;
-      const name = entry.fileName;
-      if (name.endsWith('/')) continue;
-      if (name.toLowerCase().endsWith('.csv')) {
-        if (doneParts.has(name)) {
-          results.push({ part: name, rowsLoaded: 0, rowsFlagged: 0, skipped: true });
-          continue;
-        }
-        const csvPath = join(tmp, 'part.csv');
+    for (;;) {
+      const w = await work.take();
+      if (w === null) break;
+      if (w.kind === 'zip') {
+        // a flag left by an earlier run that could not read this inner zip goes; it is read again now
+        await e.run(`DELETE FROM ledger_flags WHERE import_id = ${lit(e.dialect, importId)} AND part = ${lit(e.dialect, w.name)}`);
+      } else if (w.kind === 'skip') {
+        results.push({ part: w.part, rowsLoaded: 0, rowsFlagged: 0, skipped: true });
+      } else if (w.kind === 'fail') {
+        await fail(w.part, w.error);
+      } else if (w.kind === 'progress') {
+        opts.onProgress?.(w.seen, w.total, w.name);
+      } else {
         try {
-          await extract(outer, entry, csvPath);
-          results.push(await loadCsv(name, csvPath));
+          results.push(await loadCsv(w.part, w.csvPath));
         } catch (err) {
-          await fail(name, err);
+          await fail(w.part, err);
         } finally {
-          rmSync(csvPath, { force: true });
-        }
-      } else if (name.toLowerCase().endsWith('.zip')) {
-        const innerPath = join(tmp, 'inner.zip');
-        let inner: yauzl.ZipFile | null = null;
-        try {
-          // a flag left by an earlier run that could not read this inner zip goes; it is read again now
-          await e.run(`DELETE FROM ledger_flags WHERE import_id = ${lit(e.dialect, importId)} AND part = ${lit(e.dialect, name)}`);
-          await extract(outer, entry, innerPath);
-          inner = await openZip(innerPath);
-          for await (const ie of entries(inner)) {
-            if (!ie.fileName.toLowerCase().endsWith('.csv')) continue;
-            const part = `${name}/${ie.fileName}`;
-            if (doneParts.has(part)) {
-              results.push({ part, rowsLoaded: 0, rowsFlagged: 0, skipped: true });
-              continue;
-            }
-            const csvPath = join(tmp, 'part.csv');
-            try {
-              await extract(inner, ie, csvPath);
-              results.push(await loadCsv(part, csvPath));
-            } catch (err) {
-              await fail(part, err);
-            } finally {
-              rmSync(csvPath, { force: true });
-            }
-          }
-        } catch (err) {
-          await fail(name, err instanceof Error ? new Error(`inner zip unreadable (${err.message})`) : err);
-        } finally {
-          inner?.close();
-          rmSync(innerPath, { force: true });
+          rmSync(w.csvPath, { force: true });
         }
       }
-      opts.onProgress?.(seen, total, name);
     }
   } finally {
-    outer.close();
+    await work.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
   return finish();
