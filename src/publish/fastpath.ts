@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import type { Db } from '../platform/db.js';
 import { addressOf } from '../platform/http.js';
-import type { PreparedBody, RateLimiter } from './guard.js';
+import { etagMatches, trustedProxies, type PreparedBody, type RateLimiter } from './guard.js';
 
 /**
  * The fast path of the public site: a public answer that is already cached (a page, a public API list) is written
@@ -18,6 +18,7 @@ import type { PreparedBody, RateLimiter } from './guard.js';
  *    that changes it, so the next request already misses here and is rendered afresh;
  *  - the rate limit of the path is applied here too, with the same bucket; a request over it goes on to the full
  *    path (marked as already counted), which answers 429 as before;
+ *  - an answer that sets a cookie is never kept (it belongs to one client);
  *  - anything unusual goes the full path: another method, an Authorization header (a bad token must still get 401),
  *    an Accept-Encoding that asks for something other than gzip, an answer the full path compressed on the fly.
  *
@@ -48,10 +49,6 @@ const marks = new WeakMap<Context, Mark>();
 const limiters = new WeakMap<Context, RateLimiter[]>();
 /** Set on a request whose rate-limit token the fast path already took (and found none): the wait in seconds. */
 export const LIMITED = Symbol('stackwatch.publicRateLimited');
-
-function trustedProxies(): string[] {
-  return (process.env.STACKWATCH_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-}
 
 /**
  * Marks the answer being built as one the fast path may serve again: `generation` is the registry generation read
@@ -84,6 +81,8 @@ export function rememberFast(c: Context, db: Db): void {
   if (!m || m.generation == null || !incoming?.url) return; // not served by Node's HTTP server (app.request in tests)
   const l = limiters.get(c);
   if (c.res.status !== 200 || !l || l.length !== 1) return;
+  // An answer that sets a cookie belongs to one client: replaying it to everyone would hand out that client's cookie.
+  if (c.res.headers.has('set-cookie')) return;
   const enc = c.res.headers.get('content-encoding');
   if (enc && !(enc === 'gzip' && m.body.gz)) return; // compressed on the fly: not one of the prepared forms
   if (m.generation !== db.registryGeneration || m.until <= Date.now()) return;
@@ -138,8 +137,7 @@ function serve(e: Entry, req: IncomingMessage, res: ServerResponse): boolean {
     (req as IncomingMessage & { [LIMITED]?: number })[LIMITED] = wait;
     return false;
   }
-  const inm = req.headers['if-none-match'];
-  if (inm && inm.split(',').some((t) => t.trim() === e.body.etag)) {
+  if (etagMatches(req.headers['if-none-match'], e.body.etag)) {
     res.writeHead(304, e.headers.filter(([k]) => k !== 'content-type').flat());
     res.end();
     return true;

@@ -33,10 +33,14 @@ export class RateLimiter {
   }
 }
 
+/** The proxies whose X-Forwarded-For is believed (STACKWATCH_TRUSTED_PROXIES, comma-separated). */
+export function trustedProxies(): string[] {
+  return (process.env.STACKWATCH_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
 /** The caller's address, by the platform's one rule: X-Forwarded-For is believed only from STACKWATCH_TRUSTED_PROXIES. */
 export function clientAddress(c: Context): string {
-  const trusted = (process.env.STACKWATCH_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return platformClientAddress(c, trusted);
+  return platformClientAddress(c, trustedProxies());
 }
 
 export function rateLimit(limiter: RateLimiter, kind: 'html' | 'json'): MiddlewareHandler {
@@ -54,14 +58,18 @@ export function rateLimit(limiter: RateLimiter, kind: 'html' | 'json'): Middlewa
   };
 }
 
+/** Whether an If-None-Match header names this ETag (the full path and the fast path answer 304 by this one rule). */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  return !!ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag);
+}
+
 /** Strong ETag of a body; answers 304 when the client already has it. Public bodies revalidate on every use. */
 export function withEtag(c: Context, body: string | Uint8Array, type: string, status = 200): Response {
   const tag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
   c.header('ETag', tag);
   c.header('Cache-Control', 'no-cache');
   c.header('Vary', 'Accept-Encoding');
-  const inm = c.req.header('if-none-match');
-  if (inm && inm.split(',').some((t) => t.trim() === tag)) return c.body(null, 304);
+  if (etagMatches(c.req.header('if-none-match'), tag)) return c.body(null, 304);
   c.header('Content-Type', type);
   return c.body(body as string, status as 200);
 }
@@ -82,8 +90,7 @@ export function sendPrepared(c: Context, p: PreparedBody, status = 200): Respons
   c.header('ETag', p.etag);
   c.header('Cache-Control', 'no-cache');
   c.header('Vary', 'Accept-Encoding');
-  const inm = c.req.header('if-none-match');
-  if (inm && inm.split(',').some((t) => t.trim() === p.etag)) return c.body(null, 304);
+  if (etagMatches(c.req.header('if-none-match'), p.etag)) return c.body(null, 304);
   c.header('Content-Type', p.type);
   if (p.gz && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
     c.header('Content-Encoding', 'gzip');
