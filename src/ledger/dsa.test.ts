@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../platform/audit.js';
 import { openDuckLedger, type LedgerEngine } from './engine.js';
 import { openChdbLedger } from './chdb-engine.js';
-import { importDsaDay } from './import/dsa.js';
-import { DSA_COLUMNS_V2, synthCsv, writeSyntheticDay } from './import/dsa-synth.js';
+import { DSA_COLUMNS_V2, EEA30, EU27, synthCsv, writeSyntheticDay } from './import/dsa-synth.js';
+import { importDsaDay, scopeClass } from './import/dsa.js';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { fileDigests } from './import/common.js';
 import { runQuery } from './queries.js';
 
@@ -21,7 +22,7 @@ const viewer: Actor = { userId: null, label: 'test', orgId: 'org-a', role: 'view
 const dir = mkdtempSync(join(tmpdir(), 'ledger-dsa-test-'));
 
 /** Packs CSV texts as the dumps do: outer zip → inner `.csv.zip` files → CSV parts. `truncate` cuts an inner zip short. */
-async function packDay(path: string, inner: { name: string; csvs: { name: string; text: string }[]; truncate?: boolean }[]) {
+async function packDay(path: string, inner: { name: string; csvs: { name: string; text: string }[]; truncate?: boolean; flip?: boolean }[]) {
   const outer = new yazl.ZipFile();
   const done = new Promise<void>((res) => outer.outputStream.pipe(createWriteStream(path)).on('close', () => res()));
   for (const z of inner) {
@@ -33,6 +34,12 @@ async function packDay(path: string, inner: { name: string; csvs: { name: string
     await end;
     let buf = Buffer.concat(chunks);
     if (z.truncate) buf = buf.subarray(0, Math.floor(buf.length / 2));
+    if (z.flip) {
+      // one byte in the middle of the first entry's compressed data: the zip's directory still reads
+      buf = Buffer.from(buf);
+      const at = 30 + buf.readUInt16LE(26) + buf.readUInt16LE(28) + Math.floor(buf.readUInt32LE(18) / 2);
+      buf[at] = buf[at]! ^ 0x55;
+    }
     outer.addBuffer(buf, z.name, { compress: false });
   }
   outer.end();
@@ -127,6 +134,48 @@ describe.each([
     expect(tooMany.raw).toContain(',extra');
     expect(r.flags.some((f) => f.reason === 'uuid is empty')).toBe(true);
     expect(await total(e, day)).toBe(48);
+  });
+
+  it('classes territorial scopes as scopeClass() does, whatever the engine', async () => {
+    const day = '2025-08-06';
+    const q = (x: string) => `"${x.replace(/"/g, '""')}"`;
+    const scopes = [
+      '["DE"]', '["de"]', '["D1"]', ' ["FR"] ', '[]', '', ' [] ', '["AT","BE"]', JSON.stringify(EEA30), JSON.stringify(EU27),
+      JSON.stringify([...EU27.slice(1), 'NO']), '["DE", "FR"]', '[DE]', '["XK"]', '["1"]',
+    ];
+    const lines = csvText(day, 0, scopes.length, 5).split('\n');
+    const idx = lines[0]!.split(',').indexOf('territorial_scope');
+    const text = [lines[0], ...scopes.map((sc, i) => {
+      const rec = (parseCsv(lines[i + 1]!) as string[][])[0]!;
+      rec[idx] = sc;
+      return rec.map(q).join(',');
+    })].join('\n');
+    const path = join(dir, `${_name}-scopes.zip`);
+    await packDay(path, [{ name: 'sor-global-2025-08-06-full-00000.csv.zip', csvs: [{ name: 's.csv', text }] }]);
+    const r = await importDsaDay(e, path);
+    expect(r).toMatchObject({ status: 'done', rowsLoaded: scopes.length, rowsFlagged: 0 });
+    const got = await e.all(`SELECT territorial_scope, scope_class FROM ledger_dsa WHERE day = '2025-08-06'`);
+    const byRaw = new Map(got.map((g) => [String(g.territorial_scope), String(g.scope_class)]));
+    for (const sc of scopes) expect([sc, byRaw.get(sc)]).toEqual([sc, scopeClass(sc)]);
+    expect(byRaw.get('["DE"]')).toBe('DE');
+    expect(byRaw.get(JSON.stringify(EEA30))).toBe('EEA');
+    expect(byRaw.get(JSON.stringify(EU27))).toBe('EU');
+  });
+
+  it('fails a part whose compressed bytes were damaged (CRC or inflate error), loading none of it', async () => {
+    const day = '2025-08-07';
+    const good = csvText(day, 0, 40, 6);
+    const bad = csvText(day, 40, 3000, 7);
+    const path = join(dir, `${_name}-crc.zip`);
+    await packDay(path, [
+      { name: 'sor-global-2025-08-07-full-00000.csv.zip', csvs: [{ name: 'g.csv', text: good }] },
+      { name: 'sor-global-2025-08-07-full-00001.csv.zip', csvs: [{ name: 'b.csv', text: bad }], flip: true },
+    ]);
+    const r = await importDsaDay(e, path);
+    expect(r.status).toBe('failed');
+    expect(r.failedParts.map((f) => f.part)).toEqual(['sor-global-2025-08-07-full-00001.csv.zip/b.csv']);
+    expect(r.failedParts[0]!.error).toMatch(/CRC-32|invalid|incorrect|unexpected end|truncated/i);
+    expect(await total(e, day)).toBe(40);
   });
 
   it('resumes an import stopped midway and ends identical to a clean run', async () => {
