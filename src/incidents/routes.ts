@@ -22,6 +22,8 @@ const IdParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'pa
 const Any = z.any();
 const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), total: z.number(), page: z.number(), pageSize: z.number() });
 
+const LIST_HEAD = Buffer.from('{"items":');
+
 export function incidentRoutes(): App {
   const r = newRouter();
 
@@ -32,14 +34,16 @@ export function incidentRoutes(): App {
       const f = c.req.valid('query');
       const db = c.get('db');
       // The serialised items are cached with the rows (see cachedRead); a new incident that sorts after a full page
-      // only adds one to its total (listScope), so the total is written apart.
+      // only adds one to its total (listScope), so the total is written apart. They are kept as UTF-8 bytes: a page
+      // is 60–90 kB of JSON, and building and encoding it as a string on every request allocated (and unmapped) two
+      // large blocks per answer — under load, a third of the server's CPU went to that.
       const page = await cachedRead(db, actor, `list-json:${JSON.stringify(f)}`, async () => {
         const list = await listIncidents(db, actor, f);
         const { items, total } = list;
-        return setPageView({ items: JSON.stringify(items), total, count: items.length, lastStartAt: items[items.length - 1]?.startAt ?? null }, pageView(list));
+        return setPageView({ items: Buffer.from(JSON.stringify(items)), total, count: items.length, lastStartAt: items[items.length - 1]?.startAt ?? null }, pageView(list));
       }, listScope(actor, f));
-      const text = `{"items":${page.items},"total":${page.total},"page":${f.page},"pageSize":${f.pageSize}}`;
-      return c.body(text, 200, { 'Content-Type': 'application/json; charset=UTF-8' }) as never;
+      const body = Buffer.concat([LIST_HEAD, page.items, Buffer.from(`,"total":${page.total},"page":${f.page},"pageSize":${f.pageSize}}`)]);
+      return c.body(body, 200, { 'Content-Type': 'application/json; charset=UTF-8' }) as never;
     },
   );
 

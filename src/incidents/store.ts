@@ -384,7 +384,7 @@ export function filterSelects(actor: Actor, f: Partial<IncidentFilter>, c: Creat
 
 /**
  * The scope of a list page (`{ items, total }` over `filterClause(actor, f)`, in `orderBy(f)` order; also its
- * serialised form `{ items: string, total, count, lastStartAt }`). A new incident that the filter does not select, or
+ * serialised form `{ items: Buffer, total, count, lastStartAt }`). A new incident that the filter does not select, or
  * that the page's snapshot already saw, leaves it as it is. One that it does select, that the page did not see, and
  * that sorts after the last item of a full page (by start: strictly earlier in descending order, later in ascending)
  * leaves the items and adds one to the total — the page after the change, without a query. Anything else drops it.
@@ -394,7 +394,7 @@ export function listScope(actor: Actor, f: IncidentFilter): CacheScope {
     const sel = filterSelects(actor, f, c);
     if (sel === 'no') return false;
     if (!cached) return true;
-    const page = cached.v as { items: { startAt: string | null }[] | string; total: number; lastStartAt?: string | null; count?: number };
+    const page = cached.v as { items: { startAt: string | null }[] | string | Buffer; total: number; lastStartAt?: string | null; count?: number };
     const view = pageView(page);
     const seen = viewIncludes(view, c.xact);
     if (seen === 'yes') return false;
