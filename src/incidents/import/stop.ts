@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { IncidentType } from '../../core/taxonomy.js';
 import {
   DAY_MS,
@@ -102,7 +102,10 @@ export function cellText(c: Cell | undefined): string {
 
 /** Reads every sheet of the workbook. Throws ImportFileError (naming the sheet and column) when it cannot be used. */
 export async function readStopWorkbook(file: string | Buffer): Promise<StopSheet[]> {
-  const wb = new ExcelJS.Workbook();
+  // loaded when a workbook is read: the library takes about 0.3 s to load, which every CLI command and the server's
+  // start would otherwise pay
+  const { default: Excel } = await import('exceljs');
+  const wb = new Excel.Workbook();
   try {
     if (typeof file === 'string') await wb.xlsx.readFile(file);
     else await wb.xlsx.load(file as unknown as ArrayBuffer);
