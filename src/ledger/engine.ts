@@ -8,7 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Db } from '../platform/db.js';
 import { backfillRollups, missingRollups } from './rollup.js';
 import { schemaSql, TABLES } from './schema.js';
@@ -129,7 +129,9 @@ export async function createSchema(e: LedgerEngine): Promise<void> {
 
 /** Opens DuckDB (a file path, or ':memory:') and creates the ledger's tables. */
 export async function openDuckLedger(path = ':memory:'): Promise<LedgerEngine> {
-  const inst = await DuckDBInstance.create(path);
+  // loaded on first use (about 0.2 s): CLI commands of other wings do not pay for it
+  const { DuckDBInstance: Duck } = await import('@duckdb/node-api');
+  const inst = await Duck.create(path);
   const e = new DuckEngine(inst, await inst.connect());
   if (path !== ':memory:') await e.run(`SET memory_limit = '${duckMemoryLimit()}'`);
   await createSchema(e);
