@@ -53,8 +53,11 @@ async function withLedger<T>(ctx: CliContext, fn: (e: LedgerEngine) => Promise<T
 
 function summaryLines(s: ImportSummary & { status?: string; checksum?: string; failedParts?: { part: string; error: string }[] }): string {
   const lines = [
-    `${s.file}: ${s.skipped ? 'already imported, nothing changed' : `${s.status ?? 'done'}`} — ${s.rowsRead} rows read, ${s.rowsLoaded} loaded, ${s.rowsFlagged} flagged (import ${s.importId}, sha256 ${s.sha256.slice(0, 12)}…)`,
+    // an import found done keeps its loaded and flagged counts, not the file's row count
+    `${s.file}: ${s.skipped ? 'already imported, nothing changed' : `${s.status ?? 'done'}`} — ${s.skipped ? '' : `${s.rowsRead} rows read, `}${s.rowsLoaded} loaded, ${s.rowsFlagged} flagged (import ${s.importId}, sha256 ${s.sha256.slice(0, 12)}…)`,
   ];
+  // Google's detailed files give court and executive/police counts on one row: each becomes a record of its own
+  if (!s.skipped && s.rowsLoaded > s.rowsRead) lines.push(`  ${s.rowsLoaded} records from ${s.rowsRead} rows: a row that counts several requester types becomes one record for each`);
   if (s.checksum) lines.push(`  checksum: ${s.checksum}`);
   for (const f of s.failedParts ?? []) lines.push(`  part not loaded: ${f.part}: ${f.error}`);
   for (const f of s.flags.slice(0, 10)) lines.push(`  flagged ${f.part ? `${f.part} ` : ''}line ${f.row_no}: ${f.reason}`);
