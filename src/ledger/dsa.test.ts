@@ -22,7 +22,7 @@ const viewer: Actor = { userId: null, label: 'test', orgId: 'org-a', role: 'view
 const dir = mkdtempSync(join(tmpdir(), 'ledger-dsa-test-'));
 
 /** Packs CSV texts as the dumps do: outer zip → inner `.csv.zip` files → CSV parts. `truncate` cuts an inner zip short. */
-async function packDay(path: string, inner: { name: string; csvs: { name: string; text: string }[]; truncate?: boolean; flip?: boolean }[]) {
+async function packDay(path: string, inner: { name: string; csvs: { name: string; text: string }[]; truncate?: boolean; flip?: boolean; understate?: boolean }[]) {
   const outer = new yazl.ZipFile();
   const done = new Promise<void>((res) => outer.outputStream.pipe(createWriteStream(path)).on('close', () => res()));
   for (const z of inner) {
@@ -34,6 +34,11 @@ async function packDay(path: string, inner: { name: string; csvs: { name: string
     await end;
     let buf = Buffer.concat(chunks);
     if (z.truncate) buf = buf.subarray(0, Math.floor(buf.length / 2));
+    if (z.understate) {
+      // the central directory says the first entry unpacks to 1,000 bytes; it unpacks to far more
+      buf = Buffer.from(buf);
+      buf.writeUInt32LE(1000, buf.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 24);
+    }
     if (z.flip) {
       // one byte in the middle of the first entry's compressed data: the zip's directory still reads
       buf = Buffer.from(buf);
@@ -176,6 +181,20 @@ describe.each([
     expect(r.failedParts.map((f) => f.part)).toEqual(['sor-global-2025-08-07-full-00001.csv.zip/b.csv']);
     expect(r.failedParts[0]!.error).toMatch(/CRC-32|invalid|incorrect|unexpected end|truncated/i);
     expect(await total(e, day)).toBe(40);
+  });
+
+  it('stops unpacking a part that inflates beyond its declared size, loading none of it', async () => {
+    const day = '2025-08-08';
+    const path = join(dir, `${_name}-bomb.zip`);
+    await packDay(path, [
+      { name: 'sor-global-2025-08-08-full-00000.csv.zip', csvs: [{ name: 'g.csv', text: csvText(day, 0, 30, 8) }] },
+      { name: 'sor-global-2025-08-08-full-00001.csv.zip', csvs: [{ name: 'b.csv', text: csvText(day, 30, 500, 9) }], understate: true },
+    ]);
+    const r = await importDsaDay(e, path);
+    expect(r.status).toBe('failed');
+    expect(r.failedParts.map((f) => f.part)).toEqual(['sor-global-2025-08-08-full-00001.csv.zip/b.csv']);
+    expect(r.failedParts[0]!.error).toMatch(/unpacks to more than the 1000 bytes the zip records/);
+    expect(await total(e, day)).toBe(30);
   });
 
   it('resumes an import stopped midway and ends identical to a clean run', async () => {

@@ -84,8 +84,8 @@ const INFLATE_CHUNK = 1 << 20;
 
 /**
  * Unpacks one entry to a file: the stored bytes are inflated here (not by yauzl, whose inflater writes 16 KiB chunks),
- * and the result must have the size and the CRC-32 that the zip's directory records; a truncated or damaged entry is
- * an error naming what differs.
+ * and the result must have the size and the CRC-32 that the zip's directory records (the CRC-32 where Node has
+ * zlib.crc32, 20.15 and later); a truncated or damaged entry is an error naming what differs.
  */
 async function extract(zf: yauzl.ZipFile, entry: yauzl.Entry, to: string): Promise<void> {
   if (entry.isEncrypted()) throw new Error(`${entry.fileName}: the entry is encrypted`);
@@ -97,6 +97,9 @@ async function extract(zf: yauzl.ZipFile, entry: yauzl.Entry, to: string): Promi
   const check = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       bytes += chunk.length;
+      // stop at once when an entry inflates beyond the size its zip declares (a damaged file or a zip bomb), before
+      // it fills the disk
+      if (bytes > entry.uncompressedSize) return cb(new Error(`${entry.fileName}: unpacks to more than the ${entry.uncompressedSize} bytes the zip records (damaged)`));
       if (crc32) crc = crc32(chunk, crc);
       cb(null, chunk);
     },
