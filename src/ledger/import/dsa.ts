@@ -26,7 +26,7 @@ import { parse as parseStream } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import yauzl from 'yauzl';
 import { AppError } from '../../core/errors.js';
-import { lit, type LedgerEngine } from '../engine.js';
+import { duckImportMemoryLimit, lit, type LedgerEngine } from '../engine.js';
 import { DSA_ROLLUP_KEYS, DsaRollupCounter, dsaRollupInsertSql } from '../rollup.js';
 import { getImport, importIdFor, insertFlags, listFlags, recordImport, type Flag, type ImportRecord, type ImportSummary } from '../store.js';
 import { fileDigests } from './common.js';
@@ -448,6 +448,7 @@ export async function importDsaDay(
   // One part is unpacked while the one before it loads (unzip streams on Node's thread pool, DuckDB on its own
   // threads): at most two CSV parts and one inner zip are on disk at a time.
   const work = readAhead(dumpParts(path, tmp, (part) => doneParts.has(part)));
+  const restoreLimit = await lowerDuckLimit(e);
   try {
     for (;;) {
       const w = await work.take();
@@ -474,6 +475,17 @@ export async function importDsaDay(
   } finally {
     await work.stop();
     rmSync(tmp, { recursive: true, force: true });
+    await restoreLimit();
   }
   return finish();
+}
+
+/** Lowers a file-backed DuckDB's memory limit for an import (duckImportMemoryLimit); returns what puts it back. */
+async function lowerDuckLimit(e: LedgerEngine): Promise<() => Promise<void>> {
+  const limit = duckImportMemoryLimit();
+  if (e.dialect !== 'duckdb' || !limit) return async () => undefined;
+  const row = (await e.all(`SELECT current_setting('memory_limit') AS m, (SELECT path FROM duckdb_databases() WHERE database_name = current_database()) AS path`))[0];
+  if (!row?.path) return async () => undefined; // in memory: the tables live in that memory, no limit is lowered
+  await e.run(`SET memory_limit = '${limit}'`);
+  return () => e.run(`SET memory_limit = ${lit('duckdb', String(row.m))}`);
 }
