@@ -218,6 +218,25 @@ describe.each([
   });
 });
 
+describe('DSA import memory on a file-backed DuckDB', () => {
+  it("runs at the import limit and puts the ledger's own limit back afterwards", async () => {
+    const e = await openDuckLedger(join(dir, 'mem.duckdb'));
+    try {
+      const limit = async () => String((await e.all(`SELECT current_setting('memory_limit') AS m`))[0]!.m);
+      expect(await limit()).toBe('512.0 MiB');
+      const path = join(dir, 'mem.zip');
+      await writeSyntheticDay(path, { day: '2025-09-02', rows: 600, rowsPerCsv: 200, csvsPerZip: 2, seed: 12 });
+      const seen: Promise<string>[] = [];
+      const r = await importDsaDay(e, path, { onProgress: () => void seen.push(limit()) });
+      expect(r).toMatchObject({ status: 'done', rowsLoaded: 600 });
+      expect(new Set(await Promise.all(seen))).toEqual(new Set(['384.0 MiB']));
+      expect(await limit()).toBe('512.0 MiB');
+    } finally {
+      await e.close();
+    }
+  });
+});
+
 describe('DSA volumes on both engines', () => {
   it('gives the same volumes on DuckDB and on chdb for the same synthetic day', async () => {
     const path = join(dir, 'same.zip');
