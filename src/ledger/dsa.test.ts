@@ -80,6 +80,14 @@ describe.each([
     ]);
   });
 
+  it('loads the real sample packed by another zip program (Info-ZIP: stored outer zip, deflated inner zip), checksum verified', async () => {
+    // src/ledger/fixtures/infozip-…zip: the shipped sample as the dumps are packed, made with Info-ZIP's zip 3.0
+    // rather than this project's yazl, so that unpacking is checked against a zip it did not write
+    const r = await importDsaDay(e, join(import.meta.dirname, 'fixtures', 'infozip-sor-global-2025-07-01-full.zip'));
+    expect(r).toMatchObject({ status: 'done', checksum: 'verified', rowsLoaded: 3, rowsFlagged: 0 });
+    expect(r.parts!.map((p) => p.part)).toEqual(['sor-global-2025-07-01-full-00000.csv.zip/sor-global-2025-07-01-full-00000-00000.csv']);
+  });
+
   it('loads a synthetic day packed like the real dumps with the row count exact, and again changes nothing', async () => {
     const path = join(dir, `${_name}-sor-global-2025-08-01-full.zip`);
     const w = await writeSyntheticDay(path, { day: '2025-08-01', rows: 2345, rowsPerCsv: 500, csvsPerZip: 2, seed: 7 });
