@@ -3,7 +3,7 @@ import { testBackends } from '../platform/testing.js';
 import { bootstrapAdmin, systemActor } from '../platform/auth.js';
 import type { Db } from '../platform/db.js';
 import type { Actor } from '../platform/audit.js';
-import { cachedRead, filterScope, listIncidents, noteIncidentCreated, queryMayMatch, type CreatedIncident } from './store.js';
+import { cachedRead, filterScope, listIncidents, listScope, noteIncidentCreated, queryMayMatch, setPageView, type CreatedIncident } from './store.js';
 import { IncidentFilterSchema } from './model.js';
 import { createIncident, getIncident, statsByCountry } from './service.js';
 
@@ -155,6 +155,18 @@ describe('cache scopes', () => {
     expect(filterScope(reader, { q: 'Tigray' })(created())).toBe(false);
     expect(filterScope(reader, { q: 'india' })(created())).toBe(true);
   });
+  it("a page whose snapshot saw the write keeps it, unless the new incident is TLP:RED (its visibility comes from a list read apart)", () => {
+    const q = f({ pageSize: '1' });
+    // a page read in a snapshot where transaction 1000 had committed (xmin 1001)
+    const page = () => setPageView({ items: Buffer.from('[]'), total: 5, count: 1, lastStartAt: '2020-01-01T00:00:00.000Z' }, { snapshot: '1001:1001:', applied: [] });
+    const scope = listScope(reader, q);
+    expect(scope(created(), { v: page(), before: false })).toBe(false);
+    const red = created({ tlp: 'TLP:RED', redRecipients: ['user-b'] });
+    expect(scope(red, { v: page(), before: false })).toBe(true); // dropped: read again, so the creator sees it
+    // computed before the write began: its RED list was too, so the page is derived (one more in the total)
+    expect(scope(red, { v: page(), before: true })).toMatchObject({ now: { total: 6 } });
+  });
+
   it('a result without a scope is dropped by every change', async () => {
     const fake = { registryGeneration: 0, query: async () => ({ rows: [] }) };
     let runs = 0;

@@ -396,7 +396,9 @@ export function listScope(actor: Actor, f: IncidentFilter): CacheScope {
     if (!cached) return true;
     const page = cached.v as { items: { startAt: string | null }[] | string | Buffer; total: number; lastStartAt?: string | null; count?: number };
     const view = pageView(page);
-    const seen = viewIncludes(view, c.xact);
+    // A TLP:RED incident is selected through the reader's list of RED ids (redVisibleIds), read before the page and
+    // cached apart: a page whose snapshot saw the write may still have been filtered with the list from before it.
+    const seen = c.tlp === 'TLP:RED' ? 'unknown' : viewIncludes(view, c.xact);
     if (seen === 'yes') return false;
     if (seen === 'unknown' && !cached.before) return true;
     if (sel === 'maybe' || f.sort !== 'start') return true;
