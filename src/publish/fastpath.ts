@@ -93,7 +93,8 @@ export function rememberFast(c: Context, db: Db): void {
   let held = entries.get(db);
   if (!held || held.generation !== m.generation) entries.set(db, (held = { generation: m.generation, map: new Map() }));
   const map = held.map;
-  if (map.size >= MAX_ENTRIES) map.clear();
+  // full: the oldest answer goes (a client asking for many distinct URLs cannot empty it for everyone at once)
+  if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value!);
   map.set(keyOf(incoming.headers.host, incoming.url), { body: m.body, headers, generation: m.generation, until: m.until, limiter: l[0]! });
 }
 
