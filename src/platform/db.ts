@@ -293,8 +293,10 @@ class PostgresDb implements Db {
       l.removeAllListeners('end');
       await l.end().catch(() => undefined);
     }
-    await this.pool.end();
-    if (this.txPool !== this.pool) await this.txPool.end();
+    // both pools end even if one fails to; the first failure is then reported
+    const ended = await Promise.allSettled([this.pool.end(), this.txPool !== this.pool ? this.txPool.end() : undefined]);
+    const failed = ended.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 
