@@ -318,8 +318,3 @@ export async function stopImportSkips(db: Queryable): Promise<{ sheet: string; r
     .filter((f) => f.code === 'duplicate_row')
     .map((f) => ({ sheet: f.sheet ?? '', row: f.row ?? 0, code: f.code ?? '', reason: f.reason ?? '' }));
 }
-
-/** Moves the registry's write generation, so that cached public pages are rebuilt (publishing settings changed). */
-export async function touchPublicCache(db: Queryable): Promise<void> {
-  await db.query('update incidents set version = version where false');
-}

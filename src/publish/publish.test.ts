@@ -20,6 +20,7 @@ import { TLP_LABELS } from '../core/tlp.js';
 import { ledgerFor } from '../ledger/engine.js';
 import { addIntervention } from '../ledger/service.js';
 import { SNAPSHOT_QUEUE, bindSnapshotStore, listVersions, startSnapshots } from './snapshot.js';
+import { getSettings, updateSettings } from './settings.js';
 
 /**
  * The publish wing's acceptance checks that need a registry with private records in it:
@@ -385,6 +386,22 @@ describe.each(testBackends())('publish wing on %s', (backend) => {
       }
     }
   }, 30_000);
+
+  it('rebuilds cached public pages when the publishing settings change (the site name on the home page)', async () => {
+    const home = '/public/en/';
+    await get(home);
+    const cached = await (await get(home)).text(); // the second answer is the cache's
+    const name = 'Observatoire PUBNAME-7';
+    expect(cached).not.toContain(name);
+    const cur = await getSettings(db, owner.orgId);
+    await updateSettings(db, owner, { ...cur, publicName: name });
+    try {
+      expect(await (await get(home)).text()).toContain(name);
+    } finally {
+      await updateSettings(db, owner, cur);
+    }
+    expect(await (await get(home)).text()).not.toContain(name);
+  });
 
   it('answers bad input with a clear 4xx naming the field, and a flood with 429 while staying up', async () => {
     const bad = await get('/api/public/incidents?country=ZZ');

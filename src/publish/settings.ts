@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { Db, Queryable } from '../platform/db.js';
 import { audit, type Actor } from '../platform/audit.js';
 import { firstOrgId } from '../platform/auth.js';
-import { touchPublicCache } from '../incidents/publishing.js';
 
 /** What an organisation publishes and under which name. Without a row: its own name, and everything TLP:CLEAR. */
 export const PublishSettingsSchema = z
@@ -45,7 +44,8 @@ export async function updateSettings(db: Db, actor: Actor, input: unknown): Prom
       [actor.orgId, v.publicName, v.publishIncidents, v.publishLaws, v.publishMeasurements, v.publishOutages],
     );
     await audit(tx, actor, 'publish.settings', 'publish_settings', actor.orgId, before, v);
-    await touchPublicCache(tx);
+    // writing publish_settings moves the registry's generation (src/platform/db.ts; a NOTIFY trigger on PostgreSQL),
+    // so the cached public pages are rebuilt
     return v;
   });
 }
