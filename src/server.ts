@@ -38,6 +38,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** How long stopping the server waits for requests in flight before it closes their connections. */
+const CLOSE_GRACE_MS = 10_000;
+
 /** Opens the database, migrates, creates the first admin, loads the real history once, and serves the app. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const { quiet, log: givenLog, jobs: withJobs = true, webDir, cliSocket: withCliSocket = true, ...overrides } = options;
@@ -93,7 +96,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         (closing ??= (async () => {
           // Stop taking connections, let in-flight requests finish, then close the queue and the database.
           await cliSocket?.close();
-          await new Promise<void>((res) => (server ? server.close(() => res()) : res()));
+          await new Promise<void>((res) => {
+            if (!server) return res();
+            const s = server as unknown as { close(cb: () => void): void; closeAllConnections?: () => void };
+            // A request still open after the grace period (a stalled client, a stream nobody reads) is cut, so that
+            // stopping the server never waits on a client.
+            const cut = setTimeout(() => s.closeAllConnections?.(), CLOSE_GRACE_MS);
+            s.close(() => {
+              clearTimeout(cut);
+              res();
+            });
+          });
           await jobs?.stop();
           await flushJobs(db);
           await closeLedgerFor(db);

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, mkdirSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createLogger } from '../../src/platform/log.js';
 import { createUser, systemActor } from '../../src/platform/auth.js';
@@ -336,62 +336,69 @@ describe.runIf(chromiumOrWarn('desk'))('desk in the browser', () => {
     await createUser(srv.db, sys, { email: 'boss@example.org', name: 'Bo', role: 'admin', password: PASSWORD });
     const case1 = (await srv.db.query<{ id: string }>('select id from desk_cases where ref = 1')).rows[0]!.id;
     const LATE = 'the late responder passphrase 2026';
+    const opened: BrowserContext[] = [];
     const as = async (email: string, path: string) => {
       const ctx = await browser.newContext(DESKTOP);
+      opened.push(ctx);
       const p = await ctx.newPage();
       p.on('pageerror', (e) => pageErrors.push(String(e)));
       await p.goto(`${srv.url}${path}`);
       await submitSignIn(p, email, PASSWORD);
       return p;
     };
-    // A responder whose key is made after the report arrived cannot open it...
-    const late = await as('late@example.org', `/desk/cases/${case1}`);
-    await late.getByLabel('Passphrase', { exact: true }).fill(LATE);
-    await late.getByLabel('Again').fill(LATE);
-    await late.getByRole('button', { name: 'Create my key' }).click();
-    await late.getByTestId('desk-unlocked').waitFor({ timeout: 30_000 });
-    await expect.poll(() => late.locator('main').textContent(), { timeout: 30_000 }).toContain('not sealed to your current key');
-    // ...until a colleague shares it, sealing the case keys to the new key in her browser.
-    const rita = await as('responder@example.org', `/desk/cases/${case1}`);
-    await unlock(rita);
-    const share = rita.getByTestId('share-keys');
-    await share.getByRole('button', { name: 'Share' }).click();
-    await expect.poll(() => share.textContent()).toContain('Shared with late@example.org.');
-    expect(await share.textContent()).toContain('Every responder with a key can open this case.');
-    await late.reload();
-    await late.getByLabel('Passphrase').fill(LATE);
-    await late.getByRole('button', { name: 'Unlock' }).click();
-    await expect.poll(() => late.getByTestId('desk-thread').textContent(), { timeout: 30_000 }).toContain(CANARY.noJs);
-    // An admin places a legal hold with a reason; every responder sees it on the case.
-    const boss = await as('boss@example.org', `/desk/cases/${case1}`);
-    const hold = boss.getByTestId('legal-hold');
-    await hold.getByLabel('Reason').fill('Preservation order 7/2026');
-    await hold.getByRole('button', { name: 'Place legal hold' }).click();
-    await expect.poll(() => boss.getByTestId('legal-hold-badge').textContent()).toContain('Preservation order 7/2026');
-    await rita.reload();
-    await expect.poll(() => rita.getByTestId('legal-hold-badge').textContent()).toContain('boss@example.org');
-    expect(await rita.getByTestId('legal-hold').count()).toBe(0); // responders see the hold, only admins change it
-    // Settings: a wrong order of warning and escalation is refused naming the field; then saved.
-    await boss.getByRole('link', { name: 'Desk settings' }).click();
-    const form = boss.getByTestId('desk-settings');
-    await form.getByLabel('Warning at').fill('100');
-    await form.getByLabel('Escalation at').fill('90');
-    await form.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => form.textContent()).toContain('escalateMinutes');
-    await form.getByLabel('Warning at').fill('30');
-    await form.getByLabel('Escalation at').fill('45');
-    await form.getByLabel('Internet cut').fill('30');
-    await form.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => form.textContent()).toContain('Saved.');
-    const st = (await srv.db.query<{ warn_minutes: number; escalate_minutes: number; retention_by_category: Record<string, number> }>('select warn_minutes, escalate_minutes, retention_by_category from desk_settings')).rows[0]!;
-    expect(st).toMatchObject({ warn_minutes: 30, escalate_minutes: 45, retention_by_category: { internet_cut: 30 } });
-    // Rotating the late responder out deletes the case keys sealed to her key.
-    boss.once('dialog', (d) => void d.accept());
-    const keys = boss.getByTestId('desk-responders');
-    await keys.getByRole('listitem').filter({ hasText: 'late@example.org' }).getByRole('button', { name: 'Rotate out' }).click();
-    await expect.poll(() => keys.textContent()).toContain('late@example.org rotated out; 2 case keys deleted.');
-    await boss.screenshot({ path: shotPath('desk-settings'), fullPage: true });
-    for (const p of [late, rita, boss]) await p.context().close();
+    try {
+      // A responder whose key is made after the report arrived cannot open it...
+      const late = await as('late@example.org', `/desk/cases/${case1}`);
+      await late.getByLabel('Passphrase', { exact: true }).fill(LATE);
+      await late.getByLabel('Again').fill(LATE);
+      await late.getByRole('button', { name: 'Create my key' }).click();
+      await late.getByTestId('desk-unlocked').waitFor({ timeout: 30_000 });
+      await expect.poll(() => late.locator('main').textContent(), { timeout: 30_000 }).toContain('not sealed to your current key');
+      // ...until a colleague shares it, sealing the case keys to the new key in her browser.
+      const rita = await as('responder@example.org', `/desk/cases/${case1}`);
+      await unlock(rita);
+      const share = rita.getByTestId('share-keys');
+      await share.getByRole('button', { name: 'Share' }).click();
+      await expect.poll(() => share.textContent()).toContain('Shared with late@example.org.');
+      // The list of responders still missing is redrawn once the case is read again after the share.
+      await expect.poll(() => share.textContent()).toContain('Every responder with a key can open this case.');
+      await late.reload();
+      await late.getByLabel('Passphrase').fill(LATE);
+      await late.getByRole('button', { name: 'Unlock' }).click();
+      await expect.poll(() => late.getByTestId('desk-thread').textContent(), { timeout: 30_000 }).toContain(CANARY.noJs);
+      // An admin places a legal hold with a reason; every responder sees it on the case.
+      const boss = await as('boss@example.org', `/desk/cases/${case1}`);
+      const hold = boss.getByTestId('legal-hold');
+      await hold.getByLabel('Reason').fill('Preservation order 7/2026');
+      await hold.getByRole('button', { name: 'Place legal hold' }).click();
+      await expect.poll(() => boss.getByTestId('legal-hold-badge').textContent()).toContain('Preservation order 7/2026');
+      await rita.reload();
+      await expect.poll(() => rita.getByTestId('legal-hold-badge').textContent()).toContain('boss@example.org');
+      expect(await rita.getByTestId('legal-hold').count()).toBe(0); // responders see the hold, only admins change it
+      // Settings: a wrong order of warning and escalation is refused naming the field; then saved.
+      await boss.getByRole('link', { name: 'Desk settings' }).click();
+      const form = boss.getByTestId('desk-settings');
+      await form.getByLabel('Warning at').fill('100');
+      await form.getByLabel('Escalation at').fill('90');
+      await form.getByRole('button', { name: 'Save' }).click();
+      await expect.poll(() => form.textContent()).toContain('escalateMinutes');
+      await form.getByLabel('Warning at').fill('30');
+      await form.getByLabel('Escalation at').fill('45');
+      await form.getByLabel('Internet cut').fill('30');
+      await form.getByRole('button', { name: 'Save' }).click();
+      await expect.poll(() => form.textContent()).toContain('Saved.');
+      const st = (await srv.db.query<{ warn_minutes: number; escalate_minutes: number; retention_by_category: Record<string, number> }>('select warn_minutes, escalate_minutes, retention_by_category from desk_settings')).rows[0]!;
+      expect(st).toMatchObject({ warn_minutes: 30, escalate_minutes: 45, retention_by_category: { internet_cut: 30 } });
+      // Rotating the late responder out deletes the case keys sealed to her key.
+      boss.once('dialog', (d) => void d.accept());
+      const keys = boss.getByTestId('desk-responders');
+      await keys.getByRole('listitem').filter({ hasText: 'late@example.org' }).getByRole('button', { name: 'Rotate out' }).click();
+      await expect.poll(() => keys.textContent()).toContain('late@example.org rotated out; 2 case keys deleted.');
+      await boss.screenshot({ path: shotPath('desk-settings'), fullPage: true });
+    } finally {
+      // Closed even when a step fails, so that no page keeps the server busy for the tests after this one.
+      for (const ctx of opened) await ctx.close().catch(() => undefined);
+    }
   }, 120_000);
 
   it('stolen server: database, data directory and logs hold no canary and no private key', async () => {
