@@ -29,6 +29,7 @@ export function buildApp(opts: AppOptions): App {
   app.use('*', async (c, next) => {
     c.set('db', opts.db);
     c.set('log', opts.log);
+    c.set('trustedProxies', opts.trustedProxies ?? []);
     const started = performance.now();
     await next();
     // Set on the finished response's headers in place: Hono's c.header() after next() rebuilds the response around a

@@ -51,7 +51,7 @@ async function withLedger<T>(ctx: CliContext, fn: (e: LedgerEngine) => Promise<T
   }
 }
 
-function summaryLines(s: ImportSummary & { status?: string; checksum?: string; failedParts?: { part: string; error: string }[] }): string {
+function summaryLines(s: ImportSummary & { status?: string; checksum?: string; failedParts?: { part: string; error: string }[]; duplicateOf?: { file: string; rows: number }[] }): string {
   const lines = [
     // an import found done keeps its loaded and flagged counts, not the file's row count
     `${s.file}: ${s.skipped ? 'already imported, nothing changed' : `${s.status ?? 'done'}`} — ${s.skipped ? '' : `${s.rowsRead} rows read, `}${s.rowsLoaded} loaded, ${s.rowsFlagged} flagged (import ${s.importId}, sha256 ${s.sha256.slice(0, 12)}…)`,
@@ -59,6 +59,8 @@ function summaryLines(s: ImportSummary & { status?: string; checksum?: string; f
   // Google's detailed files give court and executive/police counts on one row: each becomes a record of its own
   if (!s.skipped && s.rowsLoaded > s.rowsRead) lines.push(`  ${s.rowsLoaded} records from ${s.rowsRead} rows: a row that counts several requester types becomes one record for each`);
   if (s.checksum) lines.push(`  checksum: ${s.checksum}`);
+  // the same statements in another packaging of the day (full and light, global and per platform) count once
+  for (const d of s.duplicateOf ?? []) lines.push(`  ${d.rows} statements already loaded from ${d.file}: counted once, not loaded again`);
   for (const f of s.failedParts ?? []) lines.push(`  part not loaded: ${f.part}: ${f.error}`);
   for (const f of s.flags.slice(0, 10)) lines.push(`  flagged ${f.part ? `${f.part} ` : ''}line ${f.row_no}: ${f.reason}`);
   if (s.flags.length > 10) lines.push(`  … ${s.rowsFlagged - 10} more flagged rows (GET /api/ledger/imports/${s.importId}/flags)`);

@@ -16,6 +16,8 @@ import { importDsaDay, scopeClass } from './import/dsa.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { fileDigests } from './import/common.js';
 import { runQuery } from './queries.js';
+import { captureCli } from '../platform/testing.js';
+import { main } from '../cli.js';
 
 const SAMPLE = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'transparency', 'dsa', 'sor-global-2025-07-01-full-sample.csv');
 const viewer: Actor = { userId: null, label: 'test', orgId: 'org-a', role: 'viewer' };
@@ -82,10 +84,13 @@ describe.each([
 
   it('loads the real sample packed by another zip program (Info-ZIP: stored outer zip, deflated inner zip), checksum verified', async () => {
     // src/ledger/fixtures/infozip-…zip: the shipped sample as the dumps are packed, made with Info-ZIP's zip 3.0
-    // rather than this project's yazl, so that unpacking is checked against a zip it did not write
+    // rather than this project's yazl, so that unpacking is checked against a zip it did not write. Its three
+    // statements are the sample's, loaded by the test before: they are read and matched by uuid, and count once.
     const r = await importDsaDay(e, join(import.meta.dirname, 'fixtures', 'infozip-sor-global-2025-07-01-full.zip'));
-    expect(r).toMatchObject({ status: 'done', checksum: 'verified', rowsLoaded: 3, rowsFlagged: 0 });
+    expect(r).toMatchObject({ status: 'done', checksum: 'verified', rowsRead: 3, rowsLoaded: 0, rowsDuplicate: 3, rowsFlagged: 0 });
+    expect(r.duplicateOf).toEqual([{ importId: expect.any(String), file: 'sor-global-2025-07-01-full-sample.csv', rows: 3 }]);
     expect(r.parts!.map((p) => p.part)).toEqual(['sor-global-2025-07-01-full-00000.csv.zip/sor-global-2025-07-01-full-00000-00000.csv']);
+    expect(await total(e, '2025-07-01')).toBe(3);
   });
 
   it('loads a synthetic day packed like the real dumps with the row count exact, and again changes nothing', async () => {
@@ -205,6 +210,27 @@ describe.each([
     expect(await total(e, day)).toBe(30);
   });
 
+  it('counts a statement once when another packaging of the day carries it again (same uuid)', async () => {
+    // the day's global dump, then a dump that repeats 100 of its statements (another packaging, or a platform's own)
+    const day = '2025-08-20';
+    const full = join(dir, `${_name}-sor-global-${day}-full.zip`);
+    await packDay(full, [{ name: 'g-00000.csv.zip', csvs: [{ name: 'a.csv', text: csvText(day, 0, 200, 20) }, { name: 'b.csv', text: csvText(day, 200, 200, 21) }] }]);
+    const other = join(dir, `${_name}-sor-someplatform-${day}.zip`);
+    await packDay(other, [{ name: 'p-00000.csv.zip', csvs: [{ name: 'a.csv', text: csvText(day, 300, 120, 22) }, { name: 'b.csv', text: csvText(day, 420, 130, 23) }] }]);
+    expect(await importDsaDay(e, full)).toMatchObject({ status: 'done', rowsLoaded: 400, rowsDuplicate: 0, duplicateOf: [] });
+    const r = await importDsaDay(e, other);
+    expect(r).toMatchObject({ status: 'done', rowsRead: 250, rowsLoaded: 150, rowsDuplicate: 100, rowsFlagged: 0 });
+    expect(r.duplicateOf).toEqual([{ importId: expect.any(String), file: `${_name}-sor-global-${day}-full.zip`, rows: 100 }]);
+    expect(r.parts!.map((p) => p.rowsDuplicate)).toEqual([100, 0]);
+    expect(await total(e, day)).toBe(550);
+    const n = (await e.all(`SELECT count(*) AS n, count(DISTINCT uuid) AS u FROM ledger_dsa WHERE day = '${day}'`))[0]!;
+    expect([Number(n.n), Number(n.u)]).toEqual([550, 550]);
+    // run again: nothing changes, and the summary still says where the 100 are
+    const again = await importDsaDay(e, other);
+    expect(again).toMatchObject({ skipped: true, rowsRead: 250, rowsLoaded: 150, rowsDuplicate: 100 });
+    expect(await total(e, day)).toBe(550);
+  });
+
   it('resumes an import stopped midway and ends identical to a clean run', async () => {
     const path = join(dir, `${_name}-resume.zip`);
     await writeSyntheticDay(path, { day: '2025-08-05', rows: 900, rowsPerCsv: 300, csvsPerZip: 1, seed: 9 });
@@ -223,6 +249,19 @@ describe.each([
     expect(await total(e, '2025-08-05')).toBe(900);
     const uuids = await e.all(`SELECT count(DISTINCT uuid) AS n FROM ledger_dsa WHERE day = '2025-08-05'`);
     expect(Number(uuids[0]!.n)).toBe(900);
+  });
+});
+
+describe('ledger import dsa (the command)', () => {
+  it('says which earlier file already holds the statements it did not load again', async () => {
+    const env = { STACKWATCH_DATA_DIR: join(dir, 'cli-data') };
+    const first = await captureCli(main, ['ledger', 'import', 'dsa', SAMPLE, '--quiet'], env);
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/3 rows read, 3 loaded, 0 flagged/);
+    const second = await captureCli(main, ['ledger', 'import', 'dsa', join(import.meta.dirname, 'fixtures', 'infozip-sor-global-2025-07-01-full.zip'), '--quiet'], env);
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/3 rows read, 0 loaded, 0 flagged/);
+    expect(second.out).toContain('3 statements already loaded from sor-global-2025-07-01-full-sample.csv: counted once, not loaded again');
   });
 });
 

@@ -42,6 +42,8 @@ export const IMPORTS: Col[] = [
   c('error', S), c('org_id', S), c('created_by', S), ['started_at', 'TIMESTAMP', 'DateTime64(3)'], ['updated_at', 'TIMESTAMP', 'DateTime64(3)'], ['version', 'BIGINT', 'UInt64'],
 ];
 export const PARTS: Col[] = [c('import_id', S), c('part', S), ['rows_loaded', 'BIGINT', 'Int64'], ['rows_flagged', 'BIGINT', 'Int64']];
+/** Statements of a DSA part that another import had loaded already (same uuid): counted here, not loaded again. */
+export const DUPS: Col[] = [c('import_id', S), c('part', S), c('other_import_id', S), ['rows', 'BIGINT', 'Int64']];
 export const FLAGS: Col[] = [c('import_id', S), c('part', S), ['row_no', 'BIGINT', 'Int64'], c('reason', S), c('raw', S)];
 export const MAPPINGS: Col[] = [c('name', S), c('org_id', S), c('mapping', S), c('saved_by', S), ['saved_at', 'TIMESTAMP', 'DateTime64(3)'], ['version', 'BIGINT', 'UInt64']];
 
@@ -60,10 +62,11 @@ export function schemaSql(d: Dialect): string[] {
     table(d, 'ledger_imports', IMPORTS, 'ReplacingMergeTree(version) ORDER BY id'),
     table(d, 'ledger_parts', PARTS, 'MergeTree ORDER BY (import_id, part)'),
     table(d, 'ledger_flags', FLAGS, 'MergeTree ORDER BY (import_id, part, row_no)'),
+    table(d, 'ledger_dups', DUPS, 'MergeTree ORDER BY (import_id, part)'),
     table(d, 'ledger_mappings', MAPPINGS, 'ReplacingMergeTree(version) ORDER BY (org_id, name)'),
   ];
 }
 
 export const TABLES: Record<string, Col[]> = {
-  ledger_demands: DEMANDS, ledger_dsa: DSA, ledger_dsa_rollup: DSA_ROLLUP, ledger_demands_rollup: DEMANDS_ROLLUP, ledger_imports: IMPORTS, ledger_parts: PARTS, ledger_flags: FLAGS, ledger_mappings: MAPPINGS,
+  ledger_demands: DEMANDS, ledger_dsa: DSA, ledger_dsa_rollup: DSA_ROLLUP, ledger_demands_rollup: DEMANDS_ROLLUP, ledger_imports: IMPORTS, ledger_parts: PARTS, ledger_flags: FLAGS, ledger_dups: DUPS, ledger_mappings: MAPPINGS,
 };

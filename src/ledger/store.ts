@@ -39,7 +39,7 @@ export interface ImportSummary {
   rowsLoaded: number;
   rowsFlagged: number;
   flags: Flag[];
-  parts?: { part: string; rowsLoaded: number; rowsFlagged: number; skipped: boolean }[];
+  parts?: { part: string; rowsLoaded: number; rowsFlagged: number; rowsDuplicate?: number; skipped: boolean }[];
 }
 
 export const importIdFor = (dataset: string, sha256: string, orgId = '') =>

@@ -15,6 +15,8 @@ export interface AppEnv {
     db: Db;
     log: Logger;
     auth: Authenticated | null;
+    /** The configured reverse proxies (STACKWATCH_TRUSTED_PROXIES), for every route that reads the caller's address. */
+    trustedProxies: readonly string[] | undefined;
   };
 }
 

@@ -16,8 +16,8 @@ const PW = 'a long admin password';
 const SKIP = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
 const headersOf = (r: Response) => Object.fromEntries([...r.headers].filter(([k]) => !SKIP.has(k)));
 
-async function start(): Promise<{ srv: RunningServer; owner: Actor }> {
-  const srv = await startServer({ port: 0, dataDir: 'memory://', quiet: true, loadHistory: false, jobs: false, cliSocket: false, adminEmail: 'admin@example.org', adminPassword: PW });
+async function start(extra: { trustedProxies?: string[] } = {}): Promise<{ srv: RunningServer; owner: Actor }> {
+  const srv = await startServer({ port: 0, dataDir: 'memory://', quiet: true, loadHistory: false, jobs: false, cliSocket: false, adminEmail: 'admin@example.org', adminPassword: PW, ...extra });
   const sys = await systemActor(srv.db);
   const ana = await createUser(srv.db, sys, { email: 'ana@example.org', name: 'Ana', role: 'analyst', password: PW });
   return { srv, owner: { userId: ana.id, label: 'ana@example.org', orgId: sys.orgId, role: 'analyst', scopes: null } };
@@ -156,5 +156,39 @@ describe('public fast path and the rate limit', () => {
     expect(statuses.slice(10)).toEqual([429, 429, 429, 429]);
     expect(Number(retryAfter)).toBeGreaterThan(0);
     expect(fastPathHits(srv.db)).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('public rate limit behind a configured reverse proxy', () => {
+  let srv: RunningServer;
+  const saved = process.env.STACKWATCH_PUBLIC_RATE;
+  beforeAll(async () => {
+    process.env.STACKWATCH_PUBLIC_RATE = '20';
+    // The proxy list comes from the server's configuration (here an option; STACKWATCH_TRUSTED_PROXIES is not set).
+    ({ srv } = await start({ trustedProxies: ['127.0.0.1'] }));
+  }, 60_000);
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.STACKWATCH_PUBLIC_RATE;
+    else process.env.STACKWATCH_PUBLIC_RATE = saved;
+    await srv?.close();
+  });
+
+  it('counts each client the proxy names on its own, on the fast path and on the full path', async () => {
+    const get = async (path: string, client: string) => {
+      const r = await fetch(`${srv.url}${path}`, { headers: { 'x-forwarded-for': client } });
+      await r.text();
+      return r.status;
+    };
+    const first: number[] = [];
+    for (let i = 0; i < 12; i++) first.push(await get('/public/en/incidents', '198.51.100.1'));
+    expect(first.slice(0, 10).every((s) => s === 200)).toBe(true);
+    expect(first.slice(10)).toEqual([429, 429]);
+    const hits = fastPathHits(srv.db);
+    // another reader behind the same proxy has a bucket of her own, whether the answer is cached or rendered
+    expect(await get('/public/en/incidents', '198.51.100.2')).toBe(200);
+    expect(fastPathHits(srv.db)).toBe(hits + 1);
+    expect(await get('/public/en/countries', '198.51.100.3')).toBe(200);
+    // a forged address in front of the real one does not open a new bucket: the right-most untrusted one counts
+    expect(await get('/public/en/incidents', '203.0.113.9, 198.51.100.1')).toBe(429);
   });
 });

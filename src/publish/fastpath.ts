@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import type { Db } from '../platform/db.js';
 import { addressOf } from '../platform/http.js';
-import { etagMatches, trustedProxies, type PreparedBody, type RateLimiter } from './guard.js';
+import { etagMatches, type PreparedBody, type RateLimiter } from './guard.js';
 
 /**
  * The fast path of the public site: a public answer that is already cached (a page, a public API list) is written
@@ -34,6 +34,8 @@ interface Entry {
   /** Date.now() after which the entry is no longer used (pages with data refreshed in the background). */
   until: number;
   limiter: RateLimiter;
+  /** The reverse proxies the app trusts, as it had them when the answer was remembered. */
+  trusted: readonly string[];
 }
 
 interface Mark {
@@ -95,7 +97,7 @@ export function rememberFast(c: Context, db: Db): void {
   const map = held.map;
   // full: the oldest answer goes (a client asking for many distinct URLs cannot empty it for everyone at once)
   if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value!);
-  map.set(keyOf(incoming.headers.host, incoming.url), { body: m.body, headers, generation: m.generation, until: m.until, limiter: l[0]! });
+  map.set(keyOf(incoming.headers.host, incoming.url), { body: m.body, headers, generation: m.generation, until: m.until, limiter: l[0]!, trusted: (c.get('trustedProxies') as readonly string[] | undefined) ?? [] });
 }
 
 const hits = new WeakMap<Db, { hits: number }>();
@@ -133,7 +135,7 @@ function serve(e: Entry, req: IncomingMessage, res: ServerResponse): boolean {
   const gzip = typeof ae === 'string' && /\bgzip\b/.test(ae);
   if (ae !== undefined && !gzip && ae.trim() !== '' && ae.trim() !== 'identity') return false; // deflate, br only…: full path
   const forwarded = req.headers['x-forwarded-for'];
-  const wait = e.limiter.take(addressOf(req.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded, trustedProxies()));
+  const wait = e.limiter.take(addressOf(req.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded, e.trusted));
   if (wait) {
     (req as IncomingMessage & { [LIMITED]?: number })[LIMITED] = wait;
     return false;

@@ -33,14 +33,12 @@ export class RateLimiter {
   }
 }
 
-/** The proxies whose X-Forwarded-For is believed (STACKWATCH_TRUSTED_PROXIES, comma-separated). */
-export function trustedProxies(): string[] {
-  return (process.env.STACKWATCH_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-/** The caller's address, by the platform's one rule: X-Forwarded-For is believed only from STACKWATCH_TRUSTED_PROXIES. */
+/**
+ * The caller's address, by the platform's one rule: X-Forwarded-For is believed only from the configured proxies
+ * (STACKWATCH_TRUSTED_PROXIES as the server's configuration read it; the app puts the list on every request).
+ */
 export function clientAddress(c: Context): string {
-  return platformClientAddress(c, trustedProxies());
+  return platformClientAddress(c, (c.get('trustedProxies') as readonly string[] | undefined) ?? []);
 }
 
 export function rateLimit(limiter: RateLimiter, kind: 'html' | 'json'): MiddlewareHandler {

@@ -128,8 +128,32 @@ interface PartResult {
   part: string;
   rowsLoaded: number;
   rowsFlagged: number;
+  /** Statements another import had loaded already (same uuid), not loaded again. */
+  rowsDuplicate: number;
   skipped: boolean;
   error?: string;
+}
+
+/**
+ * A statement of reasons has one uuid for good, and the database publishes each day in several packagings (the
+ * global dump in "full" and "light", a dump per platform), so two files can carry the same statements. Counted twice,
+ * they would double a platform's figures. A part's rows whose uuid another import has loaded already, on the same
+ * days, are deleted again in the part's transaction and counted per other import in ledger_dups: the first file
+ * loaded keeps them. Costs nothing when no other import holds rows of the part's days (zone maps skip them).
+ */
+async function dropKnownDuck(e: LedgerEngine, importId: string, part: string): Promise<number> {
+  const id = lit('duckdb', importId);
+  const p = lit('duckdb', part);
+  const days = (await e.all(`SELECT DISTINCT CAST(day AS VARCHAR) AS day FROM ledger_dsa WHERE import_id = ${id} AND part = ${p}`)).map((r) => lit('duckdb', String(r.day)));
+  if (!days.length) return 0;
+  const inDays = `day IN (${days.map((d) => `CAST(${d} AS DATE)`).join(', ')})`;
+  const others = await e.all(`SELECT 1 AS x FROM ledger_dsa WHERE ${inDays} AND import_id <> ${id} LIMIT 1`);
+  if (!others.length) return 0;
+  await e.run(`INSERT INTO ledger_dups SELECT ${id}, ${p}, other, count(*) FROM (
+      SELECT n.uuid, min(o.import_id) AS other FROM ledger_dsa n JOIN ledger_dsa o ON o.uuid = n.uuid
+      WHERE n.import_id = ${id} AND n.part = ${p} AND o.import_id <> ${id} AND o.${inDays} GROUP BY n.uuid) GROUP BY other`);
+  const del = await e.all(`DELETE FROM ledger_dsa WHERE import_id = ${id} AND part = ${p} AND uuid IN (SELECT uuid FROM ledger_dsa WHERE ${inDays} AND import_id <> ${id})`);
+  return Number(Object.values(del[0] ?? {})[0] ?? 0);
 }
 
 async function loadPartDuck(e: LedgerEngine, importId: string, sha256: string, part: string, csv: string, header: string[]): Promise<PartResult> {
@@ -166,27 +190,29 @@ async function loadPartDuck(e: LedgerEngine, importId: string, sha256: string, p
     await e.run(`DELETE FROM ledger_dsa WHERE import_id = ${id} AND part = ${p}`);
     await e.run(`DELETE FROM ledger_dsa_rollup WHERE import_id = ${id} AND part = ${p}`);
     await e.run(`DELETE FROM ledger_flags WHERE import_id = ${id} AND part = ${p}`);
+    await e.run(`DELETE FROM ledger_dups WHERE import_id = ${id} AND part = ${p}`);
     await e.run('DROP TABLE IF EXISTS dsa_rej');
     await e.run('DROP TABLE IF EXISTS dsa_scan');
   };
   const end = async (ok: number): Promise<PartResult> => {
     await e.run(`INSERT INTO ledger_flags SELECT ${id}, ${p}, line, error_type || ': ' || error_message, coalesce(csv_line, '') FROM dsa_rej`);
     const bad = Number((await e.all(`SELECT count(*) AS n FROM ledger_flags WHERE import_id = ${id} AND part = ${p}`))[0]!.n);
-    await e.run(`INSERT INTO ledger_parts VALUES (${id}, ${p}, ${ok}, ${bad})`);
-    return { part, rowsLoaded: ok, rowsFlagged: bad, skipped: false };
+    const dup = await dropKnownDuck(e, importId, part);
+    await e.run(dsaRollupInsertSql('ledger_dsa', `import_id = ${id} AND part = ${p}`));
+    await e.run(`INSERT INTO ledger_parts VALUES (${id}, ${p}, ${ok - dup}, ${bad})`);
+    return { part, rowsLoaded: ok - dup, rowsFlagged: bad, rowsDuplicate: dup, skipped: false };
   };
   // Fast path: the rows go straight from the CSV reader into ledger_dsa (lines the reader rejects, such as a wrong
   // column count, are kept in dsa_rej and flagged); the first row with a problem stops the statement, the
   // transaction is rolled back and the part is read again through a staging table that keeps the flagged rows.
-  // The rollup is counted from the part's rows just written (a part's row groups hold one import and part each,
-  // so DuckDB skips the others by their statistics).
+  // Statements another import had loaded already are then taken out again (dropKnownDuck), and the rollup is counted
+  // from the part's rows that stay (a part's row groups hold one import and part each, so DuckDB skips the others by
+  // their statistics).
   try {
     return await e.transaction(async () => {
       await begin();
       const ins = await e.all(`INSERT INTO ledger_dsa SELECT ${detail} FROM (${shaped}) s WHERE CASE WHEN reason IS NULL THEN true ELSE error('${BAD_ROW}') END`);
-      const ok = Number(Object.values(ins[0] ?? {})[0] ?? 0);
-      await e.run(dsaRollupInsertSql('ledger_dsa', `import_id = ${id} AND part = ${p}`));
-      return end(ok);
+      return end(Number(Object.values(ins[0] ?? {})[0] ?? 0));
     });
   } catch (err) {
     if (!(err instanceof Error) || !err.message.includes(BAD_ROW)) throw err;
@@ -195,7 +221,6 @@ async function loadPartDuck(e: LedgerEngine, importId: string, sha256: string, p
     await begin();
     await e.run(`CREATE OR REPLACE TEMP TABLE dsa_stage AS ${shaped}`);
     await e.run(`INSERT INTO ledger_dsa SELECT ${detail} FROM dsa_stage WHERE reason IS NULL`);
-    await e.run(dsaRollupInsertSql(`(SELECT ${id} AS import_id, ${p} AS part, CAST(created_at AS DATE) AS day, ${DSA_ROLLUP_KEYS.join(', ')} FROM dsa_stage WHERE reason IS NULL) s`));
     await e.run(`INSERT INTO ledger_flags SELECT ${id}, ${p}, 0, reason, to_json(struct_pack(uuid, platform_name, category, decision_ground, created_raw))::VARCHAR FROM dsa_stage WHERE reason IS NOT NULL`);
     const ok = Number((await e.all(`SELECT count(*) AS n FROM dsa_stage WHERE reason IS NULL`))[0]!.n);
     await e.run('DROP TABLE dsa_stage');
@@ -206,6 +231,26 @@ async function loadPartDuck(e: LedgerEngine, importId: string, sha256: string, p
 /** The marker of the fast path's stop on a row to flag (error() in the INSERT's filter). */
 const BAD_ROW = 'stackwatch: a DSA row to flag';
 
+type DsaRow = { uuid: string; day: string } & Record<string, unknown>;
+
+/** Of a batch of rows, the uuids another import has loaded already on the same days, each with that import's id. */
+async function knownUuids(e: LedgerEngine, importId: string, rows: DsaRow[]): Promise<Map<string, string>> {
+  const d = e.dialect;
+  const known = new Map<string, string>();
+  const days = [...new Set(rows.map((r) => r.day))].map((x) => `toDate(${lit(d, x)})`);
+  if (!days.length) return known;
+  const inDays = `day IN (${days.join(', ')})`;
+  if (!(await e.all(`SELECT 1 AS x FROM ledger_dsa WHERE ${inDays} AND import_id <> ${lit(d, importId)} LIMIT 1`)).length) return known;
+  // 4,000 uuids a query keep its text well under ClickHouse's max_query_size (256 KiB)
+  for (let i = 0; i < rows.length; i += 4000) {
+    const list = rows.slice(i, i + 4000).map((r) => lit(d, r.uuid)).join(', ');
+    for (const r of await e.all(`SELECT uuid, min(import_id) AS other FROM ledger_dsa WHERE ${inDays} AND import_id <> ${lit(d, importId)} AND uuid IN (${list}) GROUP BY uuid`)) {
+      known.set(String(r.uuid), String(r.other));
+    }
+  }
+  return known;
+}
+
 async function loadPartJs(e: LedgerEngine, importId: string, sha256: string, part: string, csv: string, header: string[]): Promise<PartResult> {
   const d = e.dialect;
   const id = lit(d, importId);
@@ -213,9 +258,23 @@ async function loadPartJs(e: LedgerEngine, importId: string, sha256: string, par
   await e.run(`DELETE FROM ledger_dsa WHERE import_id = ${id} AND part = ${p}`);
   await e.run(`DELETE FROM ledger_dsa_rollup WHERE import_id = ${id} AND part = ${p}`);
   await e.run(`DELETE FROM ledger_flags WHERE import_id = ${id} AND part = ${p}`);
+  await e.run(`DELETE FROM ledger_dups WHERE import_id = ${id} AND part = ${p}`);
   const roll = new DsaRollupCounter();
+  const dups = new Map<string, number>();
+  let dup = 0;
+  // Rows whose uuid another import has loaded already are counted, not written (see dropKnownDuck).
+  const flush = async () => {
+    const known = await knownUuids(e, importId, batch);
+    const fresh = known.size ? batch.filter((r) => !known.has(r.uuid)) : batch;
+    for (const other of known.values()) dups.set(other, (dups.get(other) ?? 0) + 1);
+    dup += batch.length - fresh.length;
+    for (const r of fresh) roll.add(r);
+    ok += fresh.length;
+    if (fresh.length) await e.insert('ledger_dsa', fresh);
+    batch = [];
+  };
   const parser = createReadStream(csv).pipe(parseStream({ bom: true, relax_column_count: true, raw: true, info: true, from_line: 2, max_record_size: 8 << 20 }));
-  let batch: Record<string, unknown>[] = [];
+  let batch: DsaRow[] = [];
   const flags: Flag[] = [];
   let ok = 0;
   const idx = Object.fromEntries(DSA_USED.map((c) => [c, header.indexOf(c)]));
@@ -233,24 +292,20 @@ async function loadPartJs(e: LedgerEngine, importId: string, sha256: string, par
       continue;
     }
     const row = {
-      uuid: v.uuid, platform_name: v.platform_name, category: v.category, decision_ground: v.decision_ground, decision_visibility: v.decision_visibility,
+      uuid: v.uuid ?? '', platform_name: v.platform_name, category: v.category, decision_ground: v.decision_ground, decision_visibility: v.decision_visibility,
       decision_account: v.decision_account, automated_detection: v.automated_detection, automated_decision: v.automated_decision, territorial_scope: v.territorial_scope,
       scope_class: scopeClass(v.territorial_scope ?? ''), source_type: v.source_type, content_type: v.content_type, created_at: v.created_at, day: v.created_at!.slice(0, 10),
       file_sha256: sha256, part, row_no: 0, import_id: importId,
     };
     batch.push(row);
-    roll.add(row);
-    ok++;
-    if (batch.length >= 20_000) {
-      await e.insert('ledger_dsa', batch);
-      batch = [];
-    }
+    if (batch.length >= 20_000) await flush();
   }
-  if (batch.length) await e.insert('ledger_dsa', batch);
+  if (batch.length) await flush();
   await e.insert('ledger_dsa_rollup', roll.rows(importId, part));
   await insertFlags(e, importId, flags);
+  if (dups.size) await e.insert('ledger_dups', [...dups].map(([other, rows]) => ({ import_id: importId, part, other_import_id: other, rows })));
   await e.insert('ledger_parts', [{ import_id: importId, part, rows_loaded: ok, rows_flagged: flags.length }]);
-  return { part, rowsLoaded: ok, rowsFlagged: flags.length, skipped: false };
+  return { part, rowsLoaded: ok, rowsFlagged: flags.length, rowsDuplicate: dup, skipped: false };
 }
 
 type DumpWork =
@@ -379,6 +434,17 @@ export interface DsaImportSummary extends ImportSummary {
   status: 'done' | 'failed';
   checksum: 'verified' | 'not checked';
   failedParts: { part: string; error: string }[];
+  /** Statements another import had loaded already (same uuid): not loaded again, counted in rowsRead. */
+  rowsDuplicate: number;
+  /** Which earlier files hold them, and how many each. */
+  duplicateOf: { importId: string; file: string; rows: number }[];
+}
+
+/** The statements of an import that earlier imports had loaded already, per earlier import. */
+async function duplicatesOf(e: LedgerEngine, importId: string): Promise<{ rowsDuplicate: number; duplicateOf: DsaImportSummary['duplicateOf'] }> {
+  const rows = await e.all(`SELECT other_import_id AS other, sum(rows) AS n FROM ledger_dups WHERE import_id = ${lit(e.dialect, importId)} GROUP BY other_import_id ORDER BY other_import_id`);
+  const duplicateOf = await Promise.all(rows.map(async (r) => ({ importId: String(r.other), file: (await getImport(e, String(r.other)))?.file_name ?? '(import no longer recorded)', rows: Number(r.n) })));
+  return { rowsDuplicate: duplicateOf.reduce((a, x) => a + x.rows, 0), duplicateOf };
 }
 
 /** Reads the published SHA-1 from `<zip>.sha1` ("hex  name" or just the hex), if there is one. */
@@ -405,7 +471,8 @@ export async function importDsaDay(
   const base = { importId, dataset: 'dsa', file: fileName, sha256: dig.sha256, checksum: expected ? ('verified' as const) : ('not checked' as const) };
   const prev = await getImport(e, importId);
   if (prev?.status === 'done') {
-    return { ...base, status: 'done', skipped: true, rowsRead: prev.rows_loaded + prev.rows_flagged, rowsLoaded: prev.rows_loaded, rowsFlagged: prev.rows_flagged, flags: await listFlags(e, importId, 50), failedParts: [] };
+    const dups = await duplicatesOf(e, importId);
+    return { ...base, status: 'done', skipped: true, rowsRead: prev.rows_loaded + prev.rows_flagged + dups.rowsDuplicate, rowsLoaded: prev.rows_loaded, rowsFlagged: prev.rows_flagged, flags: await listFlags(e, importId, 50), failedParts: [], ...dups };
   }
   const rec: ImportRecord = { id: importId, dataset: 'dsa', file_name: fileName, file_sha256: dig.sha256, status: 'running', rows_loaded: 0, rows_flagged: 0, error: '', org_id: '', created_by: opts.by ?? 'import' };
   await recordImport(e, rec);
@@ -430,9 +497,11 @@ export async function importDsaDay(
     const flagged = Number(sums.f ?? 0) + failed.length;
     const status = failed.length ? 'failed' : 'done';
     await recordImport(e, { ...rec, status, rows_loaded: loaded, rows_flagged: flagged, error: failed.map((f) => `${f.part}: ${f.error}`).join('; ').slice(0, 2000) });
+    const dups = await duplicatesOf(e, importId);
     return {
-      ...base, status, skipped: false, rowsRead: loaded + flagged, rowsLoaded: loaded, rowsFlagged: flagged, flags: await listFlags(e, importId, 50), failedParts: failed,
-      parts: results.map((r) => ({ part: r.part, rowsLoaded: r.rowsLoaded, rowsFlagged: r.rowsFlagged, skipped: r.skipped })),
+      ...base, status, skipped: false, rowsRead: loaded + flagged + dups.rowsDuplicate, rowsLoaded: loaded, rowsFlagged: flagged, flags: await listFlags(e, importId, 50), failedParts: failed,
+      parts: results.map((r) => ({ part: r.part, rowsLoaded: r.rowsLoaded, rowsFlagged: r.rowsFlagged, rowsDuplicate: r.rowsDuplicate, skipped: r.skipped })),
+      ...dups,
     };
   };
   if (path.toLowerCase().endsWith('.csv')) {
@@ -457,7 +526,7 @@ export async function importDsaDay(
         // a flag left by an earlier run that could not read this inner zip goes; it is read again now
         await e.run(`DELETE FROM ledger_flags WHERE import_id = ${lit(e.dialect, importId)} AND part = ${lit(e.dialect, w.name)}`);
       } else if (w.kind === 'skip') {
-        results.push({ part: w.part, rowsLoaded: 0, rowsFlagged: 0, skipped: true });
+        results.push({ part: w.part, rowsLoaded: 0, rowsFlagged: 0, rowsDuplicate: 0, skipped: true });
       } else if (w.kind === 'fail') {
         await fail(w.part, w.error);
       } else if (w.kind === 'progress') {
