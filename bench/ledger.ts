@@ -30,6 +30,9 @@
  * Disk: about 0.8 KB per ingested row while the unpacked baseline CSV exists (10 M rows ≈ 8 GB), and a few GB for
  * 100 M query rows per engine; the free space is checked first. Time at the default scale on 2 cores: about 15 minutes.
  *
+ *     Then the same day in another packaging goes into the same ledger: every statement must be found loaded already
+ *     (one statement counts once), and the time and memory that check costs are printed beside the first import's.
+ *
  * Run: node --import tsx bench/ledger.ts     (small check: LEDGER_BENCH_ROWS=1000000 LEDGER_BENCH_QROWS=5000000 …)
  */
 import { spawn } from 'node:child_process';
@@ -153,7 +156,7 @@ async function importInChild(zip: string, dataDir: string) {
   const ms = performance.now() - t0;
   clearInterval(timer);
   if (code !== 0) throw new Error(`the import exited with ${code}:\n${err.slice(-2000)}`);
-  const summary = JSON.parse(out) as { rowsRead: number; rowsLoaded: number; rowsFlagged: number; status: string; checksum: string };
+  const summary = JSON.parse(out) as { rowsRead: number; rowsLoaded: number; rowsFlagged: number; rowsDuplicate: number; status: string; checksum: string };
   return { ms, summary, peakRss, hwm, samples };
 }
 
@@ -167,6 +170,12 @@ async function ingest() {
 
   // The importer first (so that it does not profit from the baselines' page cache of the unpacked CSV).
   const imp = await importInChild(zip, join(dir, 'data'));
+  // The same statements in another packaging of the day (parts cut elsewhere, as "light" and per-platform dumps
+  // repeat the global one), into the same ledger: every row must be found already loaded and none kept twice.
+  const zip2 = join(dir, 'sor-global-2025-07-01-light.zip');
+  await writeSyntheticDay(zip2, { day: '2025-07-01', rows: ROWS, rowsPerCsv: Math.min(700_000, Math.max(1, Math.ceil(ROWS / 3))), csvsPerZip: 5, seed: 42, compressionLevel: 1 });
+  const again = await importInChild(zip2, join(dir, 'data'));
+  rmSync(zip2, { force: true });
   rmSync(join(dir, 'data'), { recursive: true, force: true });
 
   t = performance.now();
@@ -203,6 +212,9 @@ async function ingest() {
   console.log(`  ratio importer / load baseline:  ${(impRate / loadRate).toFixed(2)}× (goal ≥ 0.5×);  importer / parse-only: ${(impRate / parseRate).toFixed(2)}×`);
   console.log(`  peak memory of the import process: ${(imp.peakRss / 2 ** 20).toFixed(0)} MiB RSS sampled (${imp.samples} samples), ${(imp.hwm / 2 ** 20).toFixed(0)} MiB VmHWM (goal < 1024 MiB)`);
   if (s.rowsRead !== ROWS) console.log(`  WARNING: the importer read ${fmt(s.rowsRead)} rows of ${fmt(ROWS)}`);
+  const a = again.summary;
+  console.log(`  the same day in another packaging, into the same ledger: ${fmt(a.rowsRead)} rows read, ${fmt(a.rowsDuplicate)} found loaded already, ${fmt(a.rowsLoaded)} loaded, in ${secs(again.ms)} (${(again.ms / imp.ms).toFixed(2)}× the first import's time), peak ${(again.hwm / 2 ** 20).toFixed(0)} MiB VmHWM`);
+  if (a.rowsDuplicate !== ROWS || a.rowsLoaded !== 0) console.log(`  WARNING: expected all ${fmt(ROWS)} rows found loaded already`);
 }
 
 const PLATFORMS = ['Facebook', 'Instagram', 'TikTok', 'YouTube', 'Google Shopping', 'Amazon Store', 'Pinterest', 'Snapchat', 'X', 'LinkedIn', 'Wallapop', 'Kleinanzeigen', 'Hotel Hideaway', 'Vinted', 'Temu'];

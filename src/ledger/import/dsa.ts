@@ -139,21 +139,36 @@ interface PartResult {
  * global dump in "full" and "light", a dump per platform), so two files can carry the same statements. Counted twice,
  * they would double a platform's figures. A part's rows whose uuid another import has loaded already, on the same
  * days, are deleted again in the part's transaction and counted per other import in ledger_dups: the first file
- * loaded keeps them. Costs nothing when no other import holds rows of the part's days (zone maps skip them).
+ * loaded keeps them. Costs one small query on the rollup when no other import holds statements of the part's days.
  */
 async function dropKnownDuck(e: LedgerEngine, importId: string, part: string): Promise<number> {
   const id = lit('duckdb', importId);
   const p = lit('duckdb', part);
-  const days = (await e.all(`SELECT DISTINCT CAST(day AS VARCHAR) AS day FROM ledger_dsa WHERE import_id = ${id} AND part = ${p}`)).map((r) => lit('duckdb', String(r.day)));
-  if (!days.length) return 0;
-  const inDays = `day IN (${days.map((d) => `CAST(${d} AS DATE)`).join(', ')})`;
-  const others = await e.all(`SELECT 1 AS x FROM ledger_dsa WHERE ${inDays} AND import_id <> ${id} LIMIT 1`);
+  // the part's days from its rollup rows, just written (a few per day), not from its million detail rows
+  const days = (await e.all(`SELECT DISTINCT CAST(day AS VARCHAR) AS day FROM ledger_dsa_rollup WHERE import_id = ${id} AND part = ${p}`)).map((r) => `CAST(${lit('duckdb', String(r.day))} AS DATE)`);
+  const others = await otherImportsOn(e, importId, days);
   if (!others.length) return 0;
-  await e.run(`INSERT INTO ledger_dups SELECT ${id}, ${p}, other, count(*) FROM (
-      SELECT n.uuid, min(o.import_id) AS other FROM ledger_dsa n JOIN ledger_dsa o ON o.uuid = n.uuid
-      WHERE n.import_id = ${id} AND n.part = ${p} AND o.import_id <> ${id} AND o.${inDays} GROUP BY n.uuid) GROUP BY other`);
-  const del = await e.all(`DELETE FROM ledger_dsa WHERE import_id = ${id} AND part = ${p} AND uuid IN (SELECT uuid FROM ledger_dsa WHERE ${inDays} AND import_id <> ${id})`);
-  return Number(Object.values(del[0] ?? {})[0] ?? 0);
+  // The part's uuids (a million at most) are the hash table; the other imports' rows of those days stream past it.
+  await e.run(`CREATE OR REPLACE TEMP TABLE dsa_known AS SELECT uuid, min(import_id) AS other FROM ledger_dsa
+      WHERE day IN (${days.join(', ')}) AND import_id IN (${others.map((o) => lit('duckdb', o)).join(', ')})
+        AND uuid IN (SELECT uuid FROM ledger_dsa WHERE import_id = ${id} AND part = ${p}) GROUP BY uuid`);
+  await e.run(`INSERT INTO ledger_dups SELECT ${id}, ${p}, other, count(*) FROM dsa_known GROUP BY other`);
+  const del = await e.all(`DELETE FROM ledger_dsa WHERE import_id = ${id} AND part = ${p} AND uuid IN (SELECT uuid FROM dsa_known)`);
+  await e.run('DROP TABLE dsa_known');
+  const n = Number(Object.values(del[0] ?? {})[0] ?? 0);
+  if (n) {
+    // the rollup is counted again from the rows that stay
+    await e.run(`DELETE FROM ledger_dsa_rollup WHERE import_id = ${id} AND part = ${p}`);
+    await e.run(dsaRollupInsertSql('ledger_dsa', `import_id = ${id} AND part = ${p}`));
+  }
+  return n;
+}
+
+/** The other imports that loaded statements of these days (read from the rollup, a few rows per part and day). */
+async function otherImportsOn(e: LedgerEngine, importId: string, days: string[]): Promise<string[]> {
+  if (!days.length) return [];
+  const rows = await e.all(`SELECT DISTINCT import_id FROM ledger_dsa_rollup WHERE day IN (${days.join(', ')}) AND import_id <> ${lit(e.dialect, importId)}`);
+  return rows.map((r) => String(r.import_id));
 }
 
 async function loadPartDuck(e: LedgerEngine, importId: string, sha256: string, part: string, csv: string, header: string[]): Promise<PartResult> {
@@ -197,17 +212,17 @@ async function loadPartDuck(e: LedgerEngine, importId: string, sha256: string, p
   const end = async (ok: number): Promise<PartResult> => {
     await e.run(`INSERT INTO ledger_flags SELECT ${id}, ${p}, line, error_type || ': ' || error_message, coalesce(csv_line, '') FROM dsa_rej`);
     const bad = Number((await e.all(`SELECT count(*) AS n FROM ledger_flags WHERE import_id = ${id} AND part = ${p}`))[0]!.n);
-    const dup = await dropKnownDuck(e, importId, part);
     await e.run(dsaRollupInsertSql('ledger_dsa', `import_id = ${id} AND part = ${p}`));
+    const dup = await dropKnownDuck(e, importId, part);
     await e.run(`INSERT INTO ledger_parts VALUES (${id}, ${p}, ${ok - dup}, ${bad})`);
     return { part, rowsLoaded: ok - dup, rowsFlagged: bad, rowsDuplicate: dup, skipped: false };
   };
   // Fast path: the rows go straight from the CSV reader into ledger_dsa (lines the reader rejects, such as a wrong
   // column count, are kept in dsa_rej and flagged); the first row with a problem stops the statement, the
   // transaction is rolled back and the part is read again through a staging table that keeps the flagged rows.
-  // Statements another import had loaded already are then taken out again (dropKnownDuck), and the rollup is counted
-  // from the part's rows that stay (a part's row groups hold one import and part each, so DuckDB skips the others by
-  // their statistics).
+  // The rollup is counted from the part's rows just written (a part's row groups hold one import and part each, so
+  // DuckDB skips the others by their statistics); statements another import had loaded already are then taken out
+  // again and the rollup counted anew (dropKnownDuck).
   try {
     return await e.transaction(async () => {
       await begin();
@@ -238,13 +253,13 @@ async function knownUuids(e: LedgerEngine, importId: string, rows: DsaRow[]): Pr
   const d = e.dialect;
   const known = new Map<string, string>();
   const days = [...new Set(rows.map((r) => r.day))].map((x) => `toDate(${lit(d, x)})`);
-  if (!days.length) return known;
-  const inDays = `day IN (${days.join(', ')})`;
-  if (!(await e.all(`SELECT 1 AS x FROM ledger_dsa WHERE ${inDays} AND import_id <> ${lit(d, importId)} LIMIT 1`)).length) return known;
+  const others = await otherImportsOn(e, importId, days);
+  if (!others.length) return known;
+  const where = `day IN (${days.join(', ')}) AND import_id IN (${others.map((o) => lit(d, o)).join(', ')})`;
   // 4,000 uuids a query keep its text well under ClickHouse's max_query_size (256 KiB)
   for (let i = 0; i < rows.length; i += 4000) {
     const list = rows.slice(i, i + 4000).map((r) => lit(d, r.uuid)).join(', ');
-    for (const r of await e.all(`SELECT uuid, min(import_id) AS other FROM ledger_dsa WHERE ${inDays} AND import_id <> ${lit(d, importId)} AND uuid IN (${list}) GROUP BY uuid`)) {
+    for (const r of await e.all(`SELECT uuid, min(import_id) AS other FROM ledger_dsa WHERE ${where} AND uuid IN (${list}) GROUP BY uuid`)) {
       known.set(String(r.uuid), String(r.other));
     }
   }
