@@ -15,6 +15,7 @@ import { DSA_COLUMNS_V2, EEA30, EU27, synthCsv, writeSyntheticDay } from './impo
 import { importDsaDay, scopeClass } from './import/dsa.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { fileDigests } from './import/common.js';
+import { listImports } from './store.js';
 import { runQuery } from './queries.js';
 import { captureCli } from '../platform/testing.js';
 import { main } from '../cli.js';
@@ -222,6 +223,8 @@ describe.each([
     expect(r).toMatchObject({ status: 'done', rowsRead: 250, rowsLoaded: 150, rowsDuplicate: 100, rowsFlagged: 0 });
     expect(r.duplicateOf).toEqual([{ importId: expect.any(String), file: `${_name}-sor-global-${day}-full.zip`, rows: 100 }]);
     expect(r.parts!.map((p) => p.rowsDuplicate)).toEqual([100, 0]);
+    // the import list (GET /api/ledger/imports) says the same
+    expect((await listImports(e)).find((i) => i.id === r.importId)).toMatchObject({ status: 'done', rows_loaded: 150, rows_flagged: 0, rows_duplicate: 100 });
     expect(await total(e, day)).toBe(550);
     const n = (await e.all(`SELECT count(*) AS n, count(DISTINCT uuid) AS u FROM ledger_dsa WHERE day = '${day}'`))[0]!;
     expect([Number(n.n), Number(n.u)]).toEqual([550, 550]);

@@ -58,9 +58,11 @@ export async function getImport(e: LedgerEngine, id: string): Promise<ImportReco
   return r ? ({ ...(r as unknown as ImportRecord), rows_loaded: num(r.rows_loaded), rows_flagged: num(r.rows_flagged) }) : null;
 }
 
-export async function listImports(e: LedgerEngine): Promise<ImportRecord[]> {
+/** The latest 200 imports, each with the rows it found loaded already by another import (DSA; 0 for the others). */
+export async function listImports(e: LedgerEngine): Promise<(ImportRecord & { rows_duplicate: number })[]> {
   const rows = await e.all(`SELECT * FROM (${latestImportsSql(e.dialect, '1=1')}) q ORDER BY started_at DESC LIMIT 200`);
-  return rows.map((r) => ({ ...(r as unknown as ImportRecord), rows_loaded: num(r.rows_loaded), rows_flagged: num(r.rows_flagged) }));
+  const dups = new Map((await e.all('SELECT import_id, sum(rows) AS n FROM ledger_dups GROUP BY import_id')).map((r) => [String(r.import_id), num(r.n)]));
+  return rows.map((r) => ({ ...(r as unknown as ImportRecord), rows_loaded: num(r.rows_loaded), rows_flagged: num(r.rows_flagged), rows_duplicate: dups.get(String(r.id)) ?? 0 }));
 }
 
 const nowTs = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
