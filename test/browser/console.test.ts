@@ -81,7 +81,7 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
     const title = (await first.textContent()) ?? '';
     await first.click();
     await page.locator('article.incident h1').waitFor();
-    expect(await page.locator('article.incident h1').textContent()).toBe(title);
+    await expect.poll(() => page.locator('article.incident h1').textContent()).toBe(title);
     expect(await page.locator('article.incident .eyebrow a').getAttribute('href')).toBe('/countries/IR');
     expect(await page.locator('[data-testid=timeline] li').count()).toBeGreaterThan(0);
     expect(await page.locator('article.incident .tlp').count()).toBe(1);
@@ -106,7 +106,7 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
     await expect.poll(() => endInput.getAttribute('aria-invalid')).toBe('true');
     const endErrId = (await endInput.getAttribute('aria-describedby'))?.split(' ').find((x) => x.endsWith('-err'));
     expect(endErrId).toBeTruthy();
-    expect(await page.locator(`[id="${endErrId}"]`).textContent()).toContain('not be before the start');
+    await expect.poll(() => page.locator(`[id="${endErrId}"]`).textContent()).toContain('not be before the start');
     await shot('05-create-client-error');
     expect(page.url()).toMatch(/\/incidents\/new$/); // nothing was sent
 
@@ -125,8 +125,8 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
     await form.locator('textarea[name=networks]').fill('AS12345 Example Mobile');
     await form.getByRole('button', { name: 'Save' }).click();
     await page.locator('article.incident h1').waitFor();
-    expect(await page.locator('article.incident h1').textContent()).toBe(NEW_TITLE);
-    expect(await page.locator('article.incident').textContent()).toContain('AS12345 Example Mobile');
+    await expect.poll(() => page.locator('article.incident h1').textContent()).toBe(NEW_TITLE);
+    await expect.poll(() => page.locator('article.incident').textContent()).toContain('AS12345 Example Mobile');
     createdUrl = page.url();
     expect(createdUrl).toMatch(/\/incidents\/[^/]+$/);
     await shot('07-created-incident');
@@ -136,7 +136,7 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByRole('button', { name: 'All time' }).click();
     // The map counts verified incidents by default and says so; the new incident is a draft: count every status.
-    expect(await page.locator('[data-testid=figure-statement]').first().textContent()).toContain('Verified');
+    await expect.poll(() => page.locator('[data-testid=figure-statement]').first().textContent()).toContain('Verified');
     await page.locator('select[name=status]').selectOption('all');
     await expect.poll(() => page.locator('[data-testid=figure-statement]').first().textContent()).toContain('Any status');
     const iceland = page.locator('[data-testid=world-map] path[data-cc=IS]');
@@ -151,7 +151,7 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
     await iceland.click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/countries/IS');
     await page.getByRole('link', { name: NEW_TITLE }).waitFor();
-    expect(await page.locator('.stat-value').first().textContent()).toBe('1');
+    await expect.poll(() => page.locator('.stat-value').first().textContent()).toBe('1');
     await shot('09-country-page');
   });
 
@@ -165,7 +165,7 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
     // TLP labels stay as FIRST writes them.
     await page.goto(createdUrl);
     await page.locator('article.incident h1').waitFor();
-    expect(await page.locator('article.incident .tlp').textContent()).toBe('TLP:CLEAR');
+    await expect.poll(() => page.locator('article.incident .tlp').textContent()).toBe('TLP:CLEAR');
     await shot('10-arabic-rtl');
   });
 

@@ -169,7 +169,7 @@ describe.runIf(chromiumOrWarn('desk'))('desk in the browser', () => {
     await p.getByRole('link', { name: '#2' }).click();
     await p.getByTestId('desk-thread').waitFor({ timeout: 30_000 });
     await expect.poll(() => p.getByTestId('desk-thread').textContent()).toContain(CANARY.js);
-    expect(await p.getByTestId('desk-thread').textContent()).toContain(CANARY.jsContact);
+    await expect.poll(() => p.getByTestId('desk-thread').textContent()).toContain(CANARY.jsContact);
     await p.getByRole('link', { name: /Desk: reports and cases/ }).click();
     await p.getByRole('link', { name: '#1' }).click();
     await expect.poll(() => p.getByTestId('desk-thread').textContent(), { timeout: 30_000 }).toContain(CANARY.noJs);
@@ -220,8 +220,8 @@ describe.runIf(chromiumOrWarn('desk'))('desk in the browser', () => {
     const budget = p.getByTestId('grant-budget');
     await expect.poll(() => budget.textContent()).toContain('€50,000€0€50,000'); // nothing committed before a decision
     const list = p.getByTestId('grant-list');
-    expect(await list.textContent()).toContain('on time');
-    expect(await list.textContent()).toContain('Awaiting decision');
+    await expect.poll(() => list.textContent()).toContain('on time');
+    await expect.poll(() => list.textContent()).toContain('Awaiting decision');
     await p.getByRole('button', { name: 'Open' }).click();
     const work = p.getByTestId('grant-work');
     await work.getByRole('button', { name: 'Approve' }).click();
@@ -232,7 +232,7 @@ describe.runIf(chromiumOrWarn('desk'))('desk in the browser', () => {
     await expect.poll(() => p.getByTestId('grant-votes').textContent()).toContain('responder@example.org');
     await work.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => work.textContent()).toContain('Approved');
-    expect(await work.textContent()).toContain('decided in time');
+    await expect.poll(() => work.textContent()).toContain('decided in time');
     await expect.poll(() => budget.textContent()).toContain('€2,500€47,500');
     await work.getByLabel('EUR').fill('3000');
     await work.getByRole('button', { name: 'Record disbursement' }).click();
@@ -277,7 +277,7 @@ describe.runIf(chromiumOrWarn('desk'))('desk in the browser', () => {
     await imp.getByLabel('or paste the event JSON here').fill(JSON.stringify(peer));
     await imp.getByRole('button', { name: 'Import as draft incident' }).click();
     await p.getByTestId('misp-imported').waitFor({ timeout: 30_000 });
-    expect(await p.getByTestId('misp-imported').textContent()).toContain('TLP:GREEN');
+    await expect.poll(() => p.getByTestId('misp-imported').textContent()).toContain('TLP:GREEN');
     const row = (await srv.db.query<{ status: string; tlp: string; country: string }>(`select status, tlp, country from incidents where title = 'Peer: harassment of journalists'`)).rows[0];
     expect(row).toMatchObject({ status: 'draft', tlp: 'TLP:GREEN', country: 'CM' });
     await p.screenshot({ path: shotPath('desk-misp'), fullPage: true });
@@ -291,7 +291,7 @@ describe.runIf(chromiumOrWarn('desk'))('desk in the browser', () => {
     await p.getByLabel('Receipt').fill(noJsReceipt);
     await p.getByRole('button', { name: 'Open' }).click();
     await expect(p.locator('body')).toBeTruthy();
-    expect(await p.locator('body').textContent()).toContain(CANARY.reply);
+    await expect.poll(() => p.locator('body').textContent()).toContain(CANARY.reply);
     await p.getByLabel('Files or screenshots (optional)').setInputFiles({ name: 'more.txt', mimeType: 'text/plain', buffer: Buffer.from(CANARY.added) });
     await p.getByRole('button', { name: 'Send', exact: true }).click();
     const body = (await p.locator('body').textContent()) ?? '';
@@ -313,11 +313,11 @@ describe.runIf(chromiumOrWarn('desk'))('desk in the browser', () => {
     await p.getByLabel('Receipt').fill(noJsReceipt);
     await p.getByRole('button', { name: 'Open' }).click();
     await expect.poll(() => p.locator('body').getAttribute('data-opened-by'), { timeout: 30_000 }).toBe('browser');
-    expect(await p.locator('body').textContent()).toContain(CANARY.reply);
+    await expect.poll(() => p.locator('body').textContent()).toContain(CANARY.reply);
     await p.getByLabel('Files or screenshots (optional)').setInputFiles({ name: 'evidence-js.txt', mimeType: 'text/plain', buffer: Buffer.from(CANARY.jsAdded) });
     await p.getByRole('button', { name: 'Send', exact: true }).click();
     await expect.poll(() => p.locator('body').textContent(), { timeout: 30_000 }).toContain('Added to your case.');
-    expect(await p.locator('body').textContent()).toContain('evidence-js.txt');
+    await expect.poll(() => p.locator('body').textContent()).toContain('evidence-js.txt');
     const receiptPlain = noJsReceipt.replace(/-/g, '');
     expect(sent.some((x) => x.includes('/report/status/add-sealed'))).toBe(true);
     for (const x of sent) {

@@ -119,7 +119,7 @@ describe.skipIf(!hasChromium)('likely duplicates in the console', () => {
     const auditRow = page.locator('tbody tr', { hasText: 'incident.merge' });
     await auditRow.first().waitFor();
     expect(await auditRow.count()).toBe(1);
-    expect(await auditRow.first().textContent()).toContain(adminEmail);
+    await expect.poll(() => auditRow.first().textContent()).toContain(adminEmail);
     await shot('04-audit');
     expect(h.consoleErrors).toEqual([]);
   }, 180_000);

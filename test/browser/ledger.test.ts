@@ -69,9 +69,9 @@ describe.runIf(hasChromium)('ledger pages in the browser', () => {
     await page.getByRole('button', { name: 'Preview' }).click();
     const rows = page.locator('.preview-table tbody tr');
     await expect.poll(() => rows.count()).toBe(5);
-    expect(await rows.nth(1).textContent()).toContain('1–9');
+    await expect.poll(() => rows.nth(1).textContent()).toContain('1–9');
     expect(await page.locator('.preview-table tbody tr.row-problem').count()).toBe(1);
-    expect(await page.locator('.preview-table tbody tr.row-problem').textContent()).toMatch(/requests: "abc" is not a count/);
+    await expect.poll(() => page.locator('.preview-table tbody tr.row-problem').textContent()).toMatch(/requests: "abc" is not a count/);
     await shot('01-mapping-preview');
     await page.getByRole('button', { name: 'Save mapping' }).click();
     await expect.poll(async () => (await page.getByRole('status').textContent()) ?? '').toBe('Mapping saved.');
@@ -92,8 +92,8 @@ describe.runIf(hasChromium)('ledger pages in the browser', () => {
     expect(await count('interventions')).toBe(1);
     expect(await count('shutdowns')).toBe(1);
     expect(await count('laws')).toBe(1);
-    expect(await page.locator('ul[data-lane=laws]').textContent()).toContain('2022-10-13: Disinformation law (Law 7418): passed');
-    expect(await page.locator('ul[data-lane=shutdowns]').textContent()).toContain('Twitter throttled');
+    await expect.poll(() => page.locator('ul[data-lane=laws]').textContent()).toContain('2022-10-13: Disinformation law (Law 7418): passed');
+    await expect.poll(() => page.locator('ul[data-lane=shutdowns]').textContent()).toContain('Twitter throttled');
     await shot('03-timeline-TR');
   });
 

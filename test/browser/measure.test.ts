@@ -275,7 +275,7 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
     await page.locator('[data-testid=verdict-counts]').waitFor();
     await page.locator('[data-testid=measurement-table] tbody tr').first().waitFor();
     expect(expected.dns).toBeGreaterThan(0);
-    expect(await page.locator('[data-testid=count-dns]').textContent()).toBe(String(expected.dns));
+    await expect.poll(() => page.locator('[data-testid=count-dns]').textContent()).toBe(String(expected.dns));
     const allCount = await page.locator('.m-kind[aria-pressed=true] .m-kind-count').textContent();
     expect(allCount).toBe(String(expected.total));
     await expect.poll(() => page.locator('.pager').textContent()).toContain(`${expected.total} results`);
@@ -325,18 +325,18 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
     const m = byHost('dns-blockpage-ip-https');
     const controlAddr = m.test_keys.control!.dns!.addrs![0]!;
     const dns = page.locator('[data-testid=step-dns]');
-    expect(await dns.locator('.m-side-probe').textContent()).toContain('134.17.0.7');
-    expect(await dns.locator('.m-side-probe').textContent()).not.toContain(controlAddr);
-    expect(await dns.locator('.m-side-control').textContent()).toContain(controlAddr);
-    expect(await page.locator('[data-testid=dns-compare]').textContent()).toContain('Only the probe got 134.17.0.7');
+    await expect.poll(() => dns.locator('.m-side-probe').textContent()).toContain('134.17.0.7');
+    await expect.poll(() => dns.locator('.m-side-probe').textContent()).not.toContain(controlAddr);
+    await expect.poll(() => dns.locator('.m-side-control').textContent()).toContain(controlAddr);
+    await expect.poll(() => page.locator('[data-testid=dns-compare]').textContent()).toContain('Only the probe got 134.17.0.7');
     const tlsRow = page.locator('[data-testid=step-tls] tbody tr', { hasText: '134.17.0.7:443' });
-    expect(await tlsRow.locator('td').nth(0).textContent()).toContain('ssl_unknown_authority');
+    await expect.poll(() => tlsRow.locator('td').nth(0).textContent()).toContain('ssl_unknown_authority');
     await tlsRow.getByText('Certificate presented').click();
-    expect(await tlsRow.locator('.m-cert').textContent()).toContain('Rogue middlebox CA');
-    expect(await page.locator('[data-testid=step-tls] tbody tr', { hasText: `${controlAddr}:443` }).locator('td').nth(1).textContent()).toContain('Handshake done');
-    expect(await page.locator('[data-testid=step-http] tr[data-field=status] td').nth(1).textContent()).toBe('200');
-    expect(await page.locator('[data-testid=reasons]').textContent()).toContain('ooni.by_4 (scoped to BY, probe in CM): likely');
-    expect(await page.locator('[data-testid=sha256]').textContent()).toBe(targetSha);
+    await expect.poll(() => tlsRow.locator('.m-cert').textContent()).toContain('Rogue middlebox CA');
+    await expect.poll(() => page.locator('[data-testid=step-tls] tbody tr', { hasText: `${controlAddr}:443` }).locator('td').nth(1).textContent()).toContain('Handshake done');
+    await expect.poll(() => page.locator('[data-testid=step-http] tr[data-field=status] td').nth(1).textContent()).toBe('200');
+    await expect.poll(() => page.locator('[data-testid=reasons]').textContent()).toContain('ooni.by_4 (scoped to BY, probe in CM): likely');
+    await expect.poll(() => page.locator('[data-testid=sha256]').textContent()).toBe(targetSha);
     await expect.poll(() => page.locator('[data-testid=download-check]').getAttribute('data-same')).toBe('yes');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download the measurement (JSON)' }).click()]);
     const path = await download.path();
@@ -359,12 +359,12 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
     expect(page.url()).toBe(`${srv.url}/incidents/${incidentId}`);
     const evidence = page.locator('section', { has: page.getByRole('heading', { name: 'Evidence', exact: true }) });
     await expect.poll(() => evidence.textContent()).toContain(`measurement:${targetSha}`);
-    expect(await evidence.textContent()).toContain('dns-blockpage-ip-https.lab.test');
+    await expect.poll(() => evidence.textContent()).toContain('dns-blockpage-ip-https.lab.test');
     await shot('05-incident-evidence');
     // the evidence links back to the measurement's own page
     await evidence.getByRole('link', { name: `measurement:${targetSha}` }).click();
     await page.locator('[data-testid=sha256]').waitFor();
-    expect(await page.locator('[data-testid=sha256]').textContent()).toBe(targetSha);
+    await expect.poll(() => page.locator('[data-testid=sha256]').textContent()).toBe(targetSha);
     await page.goBack();
     await page.locator('article.incident h1').waitFor();
   });
@@ -384,15 +384,15 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
     // imported as from Cameroon: the Canadian court's blockpage differs from the control, but ooni.ca_1 does not confirm there
     expect(await page.locator('article.m-detail').getAttribute('data-verdict')).toBe('http-diff');
     const title = page.locator('[data-testid=step-http] tr[data-field=title]');
-    expect(await title.locator('td').nth(0).textContent()).toBe('Site blocked');
-    expect(await title.locator('td').nth(1).textContent()).toContain('http-blockpage-ca | Lab site');
+    await expect.poll(() => title.locator('td').nth(0).textContent()).toBe('Site blocked');
+    await expect.poll(() => title.locator('td').nth(1).textContent()).toContain('http-blockpage-ca | Lab site');
     expect(await title.getAttribute('class')).toContain('m-row-diff');
     expect(await page.locator('[data-testid=step-http] tr[data-field=status] td').allTextContents()).toEqual(['200', '200']);
-    expect(await page.locator('[data-testid=reasons]').textContent()).toContain('ooni.ca_1 (scoped to CA, probe in CM): likely');
+    await expect.poll(() => page.locator('[data-testid=reasons]').textContent()).toContain('ooni.ca_1 (scoped to CA, probe in CM): likely');
     await page.locator('[data-testid=probe-body] summary').click();
-    expect(await page.locator('[data-testid=probe-body] pre').textContent()).toContain('blocked by an Order issued by the Federal Court of Canada');
+    await expect.poll(() => page.locator('[data-testid=probe-body] pre').textContent()).toContain('blocked by an Order issued by the Federal Court of Canada');
     // the DNS step agrees with the control here: the interference is in HTTP only
-    expect(await page.locator('[data-testid=dns-compare]').textContent()).toContain('Both got the same addresses.');
+    await expect.poll(() => page.locator('[data-testid=dns-compare]').textContent()).toContain('Both got the same addresses.');
     await shot('05b-measurement-blockpage');
   });
 
@@ -406,7 +406,7 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
     await result.waitFor();
     const domains = await result.locator('li[data-domain]').evaluateAll((els) => els.map((e) => e.getAttribute('data-domain')));
     expect(domains).toEqual(expected.confirmedDomains);
-    expect(await result.textContent()).toContain(`${expected.confirmedDomains.length} opened, 0 already open`);
+    await expect.poll(() => result.textContent()).toContain(`${expected.confirmedDomains.length} opened, 0 already open`);
     await form.screenshot({ path: shotPath('measure-06-opened-incidents') });
     await form.getByRole('button', { name: 'Open incidents' }).click();
     await expect.poll(() => result.textContent()).toContain(`0 opened, ${expected.confirmedDomains.length} already open`);
@@ -433,7 +433,7 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
       await signIn(p, viewerEmail, viewerPassword);
       await p.goto(`${srv.url}/measurements?verdict=dns`);
       await p.locator('[data-testid=measurement-table] tbody tr').first().waitFor();
-      expect(await p.locator('[data-testid=count-dns]').textContent()).toBe(String(expected.dns));
+      await expect.poll(() => p.locator('[data-testid=count-dns]').textContent()).toBe(String(expected.dns));
       expect(await p.locator('[data-testid=attach-form]').count()).toBe(0);
       expect(await p.locator('[data-testid=open-form]').count()).toBe(0);
       expect(await p.locator('[data-testid=measurement-table] input[type=checkbox]').count()).toBe(0);
@@ -459,7 +459,7 @@ describe.skipIf(!hasChromium)('measurements pages in a browser', () => {
       await p.locator('[data-testid=verdict-counts]').waitFor();
       expect(await p.evaluate(() => document.documentElement.dir)).toBe('rtl');
       expect(await p.getByRole('heading', { name: 'القياسات', level: 1 }).count()).toBe(1);
-      expect(await p.locator('[data-kind=dns]').textContent()).toContain('تلاعب بنظام DNS');
+      await expect.poll(() => p.locator('[data-kind=dns]').textContent()).toContain('تلاعب بنظام DNS');
       expect(await fits()).toEqual([]);
       await p.screenshot({ path: shotPath('measure-09-phone-arabic') });
     } finally {

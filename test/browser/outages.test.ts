@@ -191,7 +191,7 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
     await expect.poll(() => new URL(page.url()).pathname).toBe(`/outages/events/${nationalId}`);
     const chart = page.locator('[data-testid=event-chart]');
     await chart.waitFor();
-    expect(await page.locator('h1').textContent()).toBe('Outage: Iran (national)');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Outage: Iran (national)');
     const numbers = (await page.locator('[data-testid=event-numbers]').textContent()) ?? '';
     expect(numbers).toContain('97%');
     expect(numbers).toContain('71/73');
@@ -205,7 +205,7 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
     expect(sbox!.x).toBeGreaterThan(box!.x + box!.width * 0.1); // the event starts well inside the plot (12 h of margin)
     expect(sbox!.x + sbox!.width).toBeGreaterThan(box!.x + box!.width * 0.95); // ongoing: shaded to the end
     // The deepest point of the national sum is far below the critical level (97 % lost).
-    expect(await page.locator('.chart-summary').textContent()).toMatch(/Lowest point: \d%|Lowest point: 1\d%/);
+    await expect.poll(() => page.locator('.chart-summary').textContent()).toMatch(/Lowest point: \d%|Lowest point: 1\d%/);
     const incident = page.locator('[data-testid=linked-incident] a');
     await incident.waitFor();
     expect(await incident.getAttribute('href')).toMatch(/^\/incidents\/[0-9a-f-]{36}$/);
@@ -214,7 +214,7 @@ describe.skipIf(!hasChromium)('outages pages in a browser', () => {
     await page.getByLabel('Note').fill('Matches the STOP record and press reports of a nationwide shutdown.');
     await page.getByRole('button', { name: 'Confirm event' }).click();
     await page.getByText('Decision saved.').waitFor();
-    expect(await page.locator('[data-testid=decision-status]').textContent()).toContain('Confirmed');
+    await expect.poll(() => page.locator('[data-testid=decision-status]').textContent()).toContain('Confirmed');
     expect(await page.getByRole('button', { name: 'Confirm event' }).isDisabled()).toBe(true);
     // Both buttons work: reject, then confirm again (the list shows the latest decision).
     await page.getByRole('button', { name: 'Reject event' }).click();

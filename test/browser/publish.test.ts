@@ -49,7 +49,7 @@ describe.runIf(run)('public site with JavaScript disabled', () => {
       expect(map.status()).toBe(200);
       expect(map.headers()['content-type']).toContain('image/svg+xml');
       await page.locator('iframe.map').screenshot({ path: shotPath(`public-map-${lang}`) });
-      expect(await page.locator('h2').first().textContent()).toBe(lang === 'ar' ? 'عمليات قطع جارية' : 'Ongoing shutdowns');
+      await expect.poll(() => page.locator('h2').first().textContent()).toBe(lang === 'ar' ? 'عمليات قطع جارية' : 'Ongoing shutdowns');
       await page.screenshot({ path: shotPath(`public-home-${lang}`), fullPage: false });
       const mapDoc = await ctx.newPage();
       await mapDoc.goto(`${srv.url}/public/${lang}/map.svg`);
@@ -60,7 +60,7 @@ describe.runIf(run)('public site with JavaScript disabled', () => {
       await mapDoc.close();
 
       await page.goto(`${srv.url}/public/${lang}/incidents/${incidentId}`);
-      expect(await page.locator('h1').textContent()).toMatch(/India/);
+      await expect.poll(() => page.locator('h1').textContent()).toMatch(/India/);
       expect(await page.locator('h2', { hasText: lang === 'ar' ? 'المصادر' : 'Sources' }).count()).toBe(1);
       expect(await page.locator('ul li a[rel~="noopener"]').count()).toBeGreaterThan(0);
       await page.screenshot({ path: shotPath(`public-incident-${lang}`), fullPage: true });
