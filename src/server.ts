@@ -26,6 +26,8 @@ export interface ServerOptions extends Partial<Config> {
   webDir?: string;
   /** Serve the local CLI over a Unix socket in the data directory (embedded database only; on by default). */
   cliSocket?: boolean;
+  /** How long close() waits for requests in flight before it closes their connections (default 10 s). */
+  closeGraceMs?: number;
 }
 
 export interface RunningServer {
@@ -38,12 +40,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** How long stopping the server waits for requests in flight before it closes their connections. */
-const CLOSE_GRACE_MS = 10_000;
-
 /** Opens the database, migrates, creates the first admin, loads the real history once, and serves the app. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const { quiet, log: givenLog, jobs: withJobs = true, webDir, cliSocket: withCliSocket = true, ...overrides } = options;
+  const { quiet, log: givenLog, jobs: withJobs = true, webDir, cliSocket: withCliSocket = true, closeGraceMs = 10_000, ...overrides } = options;
   const cfg = loadConfig(options.quiet ? {} : process.env, overrides);
   const log = givenLog ?? (quiet ? silentLogger : createLogger(cfg.logLevel));
   const dataDir = cfg.dataDir === 'memory://' ? 'memory://' : resolve(cfg.dataDir);
@@ -101,7 +100,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
             const s = server as unknown as { close(cb: () => void): void; closeAllConnections?: () => void };
             // A request still open after the grace period (a stalled client, a stream nobody reads) is cut, so that
             // stopping the server never waits on a client.
-            const cut = setTimeout(() => s.closeAllConnections?.(), CLOSE_GRACE_MS);
+            const cut = setTimeout(() => s.closeAllConnections?.(), closeGraceMs);
             s.close(() => {
               clearTimeout(cut);
               res();

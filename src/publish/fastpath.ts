@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import type { Db } from '../platform/db.js';
 import { addressOf } from '../platform/http.js';
-import { etagMatches, type PreparedBody, type RateLimiter } from './guard.js';
+import { etagMatches, trustedProxiesOf, type PreparedBody, type RateLimiter } from './guard.js';
 
 /**
  * The fast path of the public site: a public answer that is already cached (a page, a public API list) is written
@@ -97,7 +97,7 @@ export function rememberFast(c: Context, db: Db): void {
   const map = held.map;
   // full: the oldest answer goes (a client asking for many distinct URLs cannot empty it for everyone at once)
   if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value!);
-  map.set(keyOf(incoming.headers.host, incoming.url), { body: m.body, headers, generation: m.generation, until: m.until, limiter: l[0]!, trusted: (c.get('trustedProxies') as readonly string[] | undefined) ?? [] });
+  map.set(keyOf(incoming.headers.host, incoming.url), { body: m.body, headers, generation: m.generation, until: m.until, limiter: l[0]!, trusted: trustedProxiesOf(c) });
 }
 
 const hits = new WeakMap<Db, { hits: number }>();

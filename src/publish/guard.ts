@@ -38,7 +38,12 @@ export class RateLimiter {
  * (STACKWATCH_TRUSTED_PROXIES as the server's configuration read it; the app puts the list on every request).
  */
 export function clientAddress(c: Context): string {
-  return platformClientAddress(c, (c.get('trustedProxies') as readonly string[] | undefined) ?? []);
+  return platformClientAddress(c, trustedProxiesOf(c));
+}
+
+/** The configured reverse proxies the app put on this request (none when the app was built without them). */
+export function trustedProxiesOf(c: Context): readonly string[] {
+  return (c.get('trustedProxies') as readonly string[] | undefined) ?? [];
 }
 
 export function rateLimit(limiter: RateLimiter, kind: 'html' | 'json'): MiddlewareHandler {

@@ -27,7 +27,7 @@ import { parse as parseSync } from 'csv-parse/sync';
 import yauzl from 'yauzl';
 import { AppError } from '../../core/errors.js';
 import { duckImportMemoryLimit, lit, type LedgerEngine } from '../engine.js';
-import { DSA_ROLLUP_KEYS, DsaRollupCounter, dsaRollupInsertSql } from '../rollup.js';
+import { DsaRollupCounter, dsaRollupInsertSql } from '../rollup.js';
 import { getImport, importIdFor, insertFlags, listFlags, recordImport, type Flag, type ImportRecord, type ImportSummary } from '../store.js';
 import { fileDigests } from './common.js';
 
